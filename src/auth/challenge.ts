@@ -1,0 +1,189 @@
+/**
+ * `WWW-Authenticate` parsing (RFC 7235 §4.1, §2.1):
+ *
+ *   WWW-Authenticate = 1#challenge
+ *   challenge        = auth-scheme [ 1*SP ( token68 / #auth-param ) ]
+ *   auth-param       = token BWS "=" BWS ( token / quoted-string )
+ *
+ * The comma separates both challenges and the params inside one, so after a comma we look ahead:
+ * `token BWS "="` continues the current challenge, anything else starts a new one. Registries send
+ * this header from a server we do not control, so the parser never throws: malformed pieces are
+ * skipped up to the next comma and the rest is kept.
+ */
+
+export interface Challenge {
+  /** The auth scheme, lower-cased ('bearer', 'basic'). */
+  scheme: string;
+  /** Auth params: names lower-cased, values unquoted and unescaped. The first occurrence wins. */
+  params: Record<string, string>;
+  /** Set only when the challenge carries a token68 (`Basic abc==`) instead of params. */
+  token68?: string;
+}
+
+const TCHAR = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]$/;
+const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*/;
+
+class Reader {
+  pos = 0;
+  constructor(readonly text: string) {}
+
+  get done(): boolean {
+    return this.pos >= this.text.length;
+  }
+
+  peek(): string {
+    return this.text.charAt(this.pos);
+  }
+
+  /** Skips spaces and tabs (and stray CR/LF); returns how many. */
+  skipSpace(): number {
+    const start = this.pos;
+    while (/^[ \t\r\n]$/.test(this.peek())) this.pos++;
+    return this.pos - start;
+  }
+
+  /** Skips whitespace and commas: empty list elements are allowed (RFC 7230 §7). */
+  skipSeparators(): void {
+    while (/^[ \t\r\n,]$/.test(this.peek())) this.pos++;
+  }
+
+  token(): string {
+    const start = this.pos;
+    while (TCHAR.test(this.peek())) this.pos++;
+    return this.text.slice(start, this.pos);
+  }
+
+  /**
+   * An unquoted value. The grammar says token, but some servers send `realm=https://host/token`
+   * unquoted, so read up to the next delimiter instead.
+   */
+  bare(): string {
+    const start = this.pos;
+    while (!this.done && !/^[ \t\r\n,"]$/.test(this.peek())) this.pos++;
+    return this.text.slice(start, this.pos);
+  }
+
+  /** Reads a quoted-string starting at `"`; an unterminated one runs to the end of the text. */
+  quoted(): string {
+    this.pos++;
+    let out = '';
+    while (!this.done) {
+      const c = this.text.charAt(this.pos++);
+      if (c === '"') return out;
+      if (c === '\\' && !this.done) {
+        out += this.text.charAt(this.pos++);
+      } else {
+        out += c;
+      }
+    }
+    return out;
+  }
+
+  /** Skips garbage up to the next comma that is not inside a quoted-string. */
+  skipToComma(): void {
+    while (!this.done && this.peek() !== ',') {
+      if (this.peek() === '"') this.quoted();
+      else this.pos++;
+    }
+  }
+}
+
+/** Sets an own property even for names like `__proto__`, keeping the first value of a repeated name. */
+function setParam(params: Record<string, string>, name: string, value: string): void {
+  if (Object.hasOwn(params, name)) return;
+  Object.defineProperty(params, name, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/**
+ * Reads `name=value` pairs into `params` until the text ends or the next list element is not an
+ * auth-param (then it is the next challenge's scheme, and the reader is left at its start).
+ * Returns how many params were read.
+ */
+function readParams(r: Reader, params: Record<string, string>): number {
+  let count = 0;
+  for (;;) {
+    r.skipSpace();
+    const start = r.pos;
+    const name = r.token();
+    r.skipSpace();
+    if (name === '' || r.peek() !== '=') {
+      r.pos = start;
+      return count;
+    }
+    r.pos++;
+    r.skipSpace();
+    const value = r.peek() === '"' ? r.quoted() : r.bare();
+    setParam(params, name.toLowerCase(), value);
+    count++;
+    r.skipSpace();
+    if (!r.done && r.peek() !== ',') r.skipToComma();
+    r.skipSeparators();
+    if (r.done) return count;
+  }
+}
+
+function parseOne(text: string, out: Challenge[]): void {
+  const r = new Reader(text);
+  let current: Challenge | undefined;
+  for (;;) {
+    r.skipSeparators();
+    if (r.done) return;
+    const start = r.pos;
+    const scheme = r.token();
+    if (scheme === '') {
+      r.pos++;
+      r.skipToComma();
+      continue;
+    }
+    r.skipSpace();
+    if (r.peek() === '=') {
+      // A param where a scheme should be (`Bearer, realm="x"`): it belongs to the challenge before.
+      r.pos = start;
+      if (current === undefined || readParams(r, current.params) === 0) r.skipToComma();
+      continue;
+    }
+    r.pos = start + scheme.length;
+    const challenge: Challenge = { scheme: scheme.toLowerCase(), params: {} };
+    current = challenge;
+    out.push(challenge);
+    const spaces = r.skipSpace();
+    if (r.done || r.peek() === ',') continue;
+    if (spaces === 0) {
+      // `Bearer"x"` or `Basic;realm=x`: nothing usable after the scheme.
+      r.skipToComma();
+      continue;
+    }
+    const t68 = TOKEN68.exec(text.slice(r.pos));
+    if (t68 !== null) {
+      const save = r.pos;
+      r.pos += t68[0].length;
+      r.skipSpace();
+      if (r.done || r.peek() === ',') {
+        challenge.token68 = t68[0];
+        continue;
+      }
+      r.pos = save;
+    }
+    if (readParams(r, challenge.params) === 0) r.skipToComma();
+  }
+}
+
+/**
+ * Parses every challenge in one or more `WWW-Authenticate` header values (a server may send
+ * several header lines, and fetch joins them with ", "). Never throws; returns [] for undefined.
+ */
+export function parseWwwAuthenticate(values: string | readonly string[] | undefined): Challenge[] {
+  if (values === undefined) return [];
+  const list = typeof values === 'string' ? [values] : values;
+  const out: Challenge[] = [];
+  for (const value of list) parseOne(value, out);
+  return out;
+}
+
+/**
+ * The challenge ferry should answer: the first Bearer, else the first Basic. Other schemes
+ * (Negotiate, Digest...) are not supported, so they give undefined.
+ */
+export function pickChallenge(challenges: readonly Challenge[]): Challenge | undefined {
+  return challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
+}

@@ -1,0 +1,35 @@
+/** Options several commands share, and their parsers. */
+import { UsageError } from '../errors.js';
+import type { Platform } from '../image/descriptor.js';
+import { parsePlatform } from '../image/platform.js';
+import type { OptionSpec } from './spec.js';
+
+export const PLATFORMS = ['linux/amd64', 'linux/arm64', 'linux/arm/v7', 'linux/arm/v6', 'linux/386', 'linux/ppc64le', 'linux/s390x', 'linux/riscv64', 'windows/amd64'];
+
+export const platformOption: OptionSpec = {
+  flags: '--platform <os/arch[/variant]>',
+  description: 'pick the image for this platform from a multi-platform index',
+  parse: (value) => parsePlatform(value),
+  choices: PLATFORMS,
+};
+
+export const jsonOption: OptionSpec = { flags: '--json', description: 'print JSON' };
+
+export function positiveInt(name: string, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) {
+      throw new UsageError(`${name} must be a whole number from 1 to ${max}, not '${value}'`);
+    }
+    return Number(value);
+  };
+}
+
+export const limitOption: OptionSpec = {
+  flags: '--limit <n>',
+  description: 'fetch one page of at most n entries (with --last for the next page)',
+  parse: positiveInt('--limit', 1000),
+};
+
+export const lastOption: OptionSpec = { flags: '--last <name>', description: 'start after this entry (lexical order)' };
+
+export const platformOf = (options: Record<string, unknown>): Platform | undefined => options['platform'] as Platform | undefined;

@@ -1,0 +1,117 @@
+/**
+ * The per-run Context: global options resolved once (architecture.md principle 9), the stdout
+ * and stderr writers, and one RegistryClient per registry sharing one transport and keychain.
+ * Commands receive it; nothing below reads process.env or process.argv.
+ */
+import type { Readable, Writable } from 'node:stream';
+import type { Credential } from './auth/credential.js';
+import { createKeychain, type Keychain } from './auth/keychain.js';
+import { UsageError } from './errors.js';
+import { createTransport, type Transport } from './http/transport.js';
+import { isInsecure, registryEndpoint, schemesToTry } from './ref/index.js';
+import { RegistryClient } from './registry/client.js';
+import { colorEnabled, makeChalk } from './ui/color.js';
+import { Output, Status } from './ui/output.js';
+import { VERSION } from './util/version.js';
+
+export interface Io {
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable & { isTTY?: boolean };
+  stdin: Readable;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface GlobalOptions {
+  debug: boolean;
+  quiet: boolean;
+  color: boolean | undefined;
+  plainHttp: string[];
+  insecure: string[];
+  caFile?: string | undefined;
+  username?: string | undefined;
+  passwordStdin: boolean;
+}
+
+export const USER_AGENT = `ferry/${VERSION} node/${process.versions.node}`;
+
+export class Context {
+  readonly out: Output;
+  readonly status: Status;
+  readonly chalk: ReturnType<typeof makeChalk>;
+  readonly globals: GlobalOptions;
+  private readonly io: Io;
+  private readonly clients = new Map<string, RegistryClient>();
+  private transport: Transport | undefined;
+  private keychain: Keychain | undefined;
+  private explicit: Promise<Credential | undefined> | undefined;
+
+  constructor(io: Io, globals: GlobalOptions) {
+    this.io = io;
+    this.globals = globals;
+    this.out = new Output(io.stdout);
+    this.status = new Status(io.stderr, globals.quiet);
+    this.chalk = makeChalk(colorEnabled({ flag: globals.color, env: io.env, isTTY: io.stdout.isTTY === true }));
+    if (globals.passwordStdin && !globals.username) throw new UsageError('--password-stdin needs -u/--username');
+    if (globals.username && !globals.passwordStdin) {
+      throw new UsageError('-u/--username needs --password-stdin', { hint: "echo \"$PASSWORD\" | ferry -u USER --password-stdin …" });
+    }
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    return this.io.env;
+  }
+
+  /** The client for a registry (ferry's registry name, e.g. 'docker.io' or '127.0.0.1:5000'); one per run. */
+  client(registry: string): RegistryClient {
+    let client = this.clients.get(registry);
+    if (!client) {
+      const schemeOptions = { plainHttp: this.globals.plainHttp, insecure: this.globals.insecure };
+      this.transport ??= createTransport({
+        env: this.io.env,
+        caFile: this.globals.caFile,
+        isInsecure: (hostPort) => isInsecure(hostPort, schemeOptions),
+      });
+      const keychain = this.getKeychain();
+      client = new RegistryClient({
+        registry,
+        endpoint: registryEndpoint(registry),
+        schemes: schemesToTry(registry, schemeOptions),
+        transport: this.transport.send,
+        stack: { userAgent: USER_AGENT, log: this.globals.debug ? (line) => this.status.debug(line) : undefined },
+        credential: () => this.credentialFor(registry),
+      });
+      this.clients.set(registry, client);
+    }
+    return client;
+  }
+
+  private getKeychain(): Keychain {
+    this.keychain ??= createKeychain({ env: this.io.env });
+    return this.keychain;
+  }
+
+  private async credentialFor(registry: string): Promise<Credential> {
+    const explicit = await this.explicitCredential();
+    const keychain = explicit ? createKeychain({ env: this.io.env, explicit }) : this.getKeychain();
+    if (this.globals.debug) this.status.debug(`credentials for ${registry}: ${await keychain.describeSource(registry)}`);
+    return keychain.resolve(registry);
+  }
+
+  /** -u USER with --password-stdin: the password is read once, trailing newline dropped. */
+  private explicitCredential(): Promise<Credential | undefined> {
+    this.explicit ??= (async () => {
+      const username = this.globals.username;
+      if (!username) return undefined;
+      const chunks: Buffer[] = [];
+      for await (const chunk of this.io.stdin) chunks.push(Buffer.from(chunk));
+      const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+      if (password === '') throw new UsageError('--password-stdin read an empty password');
+      return { kind: 'basic', username, password } as const;
+    })();
+    return this.explicit;
+  }
+
+  async close(): Promise<void> {
+    await this.transport?.close();
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * Typed errors with stable codes. Every failure ferry reports is a FerryError; `cli.ts` turns one
+ * into a single stderr line (plus an optional hint) and its exit code. Tests assert on `code`,
+ * never on message text.
+ *
+ * Exit codes are a public contract (README "Exit codes"): scripts use them to tell "absent" (1)
+ * from "could not check" (3 and up).
+ */
+
+export const ExitCode = {
+  ok: 0,
+  notFound: 1,
+  usage: 2,
+  auth: 3,
+  network: 4,
+  tls: 5,
+  digestMismatch: 6,
+  registry: 7,
+  local: 8,
+  internal: 10,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export type ErrorCode =
+  | 'E_USAGE'
+  | 'E_REF'
+  | 'E_NOT_FOUND'
+  | 'E_AUTH'
+  | 'E_CRED_HELPER'
+  | 'E_NETWORK'
+  | 'E_TLS'
+  | 'E_DIGEST_MISMATCH'
+  | 'E_REGISTRY'
+  | 'E_UNSUPPORTED'
+  | 'E_INVALID_CONTENT'
+  | 'E_LOCAL'
+  | 'E_INTERNAL';
+
+const exitCodes: Record<ErrorCode, ExitCode> = {
+  E_USAGE: ExitCode.usage,
+  E_REF: ExitCode.usage,
+  E_NOT_FOUND: ExitCode.notFound,
+  E_AUTH: ExitCode.auth,
+  E_CRED_HELPER: ExitCode.auth,
+  E_NETWORK: ExitCode.network,
+  E_TLS: ExitCode.tls,
+  E_DIGEST_MISMATCH: ExitCode.digestMismatch,
+  E_REGISTRY: ExitCode.registry,
+  E_UNSUPPORTED: ExitCode.registry,
+  E_INVALID_CONTENT: ExitCode.registry,
+  E_LOCAL: ExitCode.local,
+  E_INTERNAL: ExitCode.internal,
+};
+
+export interface FerryErrorOptions {
+  /** A suggestion printed on a second line ("hint: ..."), e.g. which flag to use. */
+  hint?: string | undefined;
+  cause?: unknown;
+}
+
+export class FerryError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: FerryErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.hint = options.hint;
+  }
+
+  get exitCode(): ExitCode {
+    return exitCodes[this.code];
+  }
+}
+
+export class UsageError extends FerryError {
+  constructor(message: string, options?: FerryErrorOptions) {
+    super('E_USAGE', message, options);
+  }
+}
+
+/** A reference, repository or host that does not follow the distribution grammar. */
+export class RefError extends FerryError {
+  constructor(message: string, options?: FerryErrorOptions) {
+    super('E_REF', message, options);
+  }
+}
+
+export class NotFoundError extends FerryError {
+  constructor(message: string, options?: FerryErrorOptions) {
+    super('E_NOT_FOUND', message, options);
+  }
+}
+
+export class AuthError extends FerryError {
+  constructor(message: string, options?: FerryErrorOptions) {
+    super('E_AUTH', message, options);
+  }
+}
+
+/** A docker-credential-* helper that is missing or failed (not "credentials not found"). */
+export class CredentialHelperError extends FerryError {
+  constructor(message: string, options?: FerryErrorOptions) {
+    super('E_CRED_HELPER', message, options);
+  }
+}
+
+export class NetworkError extends FerryError {
+  constructor(message: string, options?: FerryErrorOptions) {
+    super('E_NETWORK', message, options);
+  }
+}
+
+export class TlsError extends FerryError {
+  constructor(message: string, options?: FerryErrorOptions) {
+    super('E_TLS', message, options);
+  }
+}
+
+export class DigestMismatchError extends FerryError {
+  readonly expected: string;
+  readonly actual: string;
+  constructor(what: string, expected: string, actual: string) {
+    super('E_DIGEST_MISMATCH', `digest mismatch for ${what}: expected ${expected}, got ${actual}`);
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/** Content (a manifest, an index, a config) that is not what the spec allows. */
+export class InvalidContentError extends FerryError {
+  constructor(message: string, options?: FerryErrorOptions) {
+    super('E_INVALID_CONTENT', message, options);
+  }
+}
+
+export class LocalError extends FerryError {
+  constructor(message: string, options?: FerryErrorOptions) {
+    super('E_LOCAL', message, options);
+  }
+}
+
+export function isFerryError(err: unknown): err is FerryError {
+  return err instanceof FerryError;
+}

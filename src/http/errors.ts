@@ -1,0 +1,143 @@
+/**
+ * Turns what went wrong on the wire into typed errors: a registry's error answer into a
+ * RegistryError carrying the distribution `errors[]` diagnostics, and a socket or TLS failure
+ * into a NetworkError or TlsError with a hint.
+ *
+ * Registries answer in three shapes and all must parse (shared/lab/LAB.md §6.7): the JSON
+ * envelope `{"errors":[{code,message,detail}]}`, plain text (Distribution's router says
+ * "404 page not found" for an invalid name), and nothing at all (every HEAD).
+ */
+import { AuthError, type ErrorCode, FerryError, type FerryErrorOptions, NetworkError, TlsError } from '../errors.js';
+import { redactText, redactUrl } from './redact.js';
+import type { HttpRequest, HttpResponse } from './types.js';
+
+export interface Diagnostic {
+  code: string;
+  message: string;
+  detail?: unknown;
+}
+
+export class RegistryError extends FerryError {
+  readonly status: number;
+  readonly method: string;
+  readonly url: string;
+  readonly diagnostics: readonly Diagnostic[];
+
+  constructor(code: ErrorCode, message: string, init: { status: number; method: string; url: URL; diagnostics: Diagnostic[] }, options?: FerryErrorOptions) {
+    super(code, message, options);
+    this.status = init.status;
+    this.method = init.method;
+    this.url = redactUrl(init.url);
+    this.diagnostics = init.diagnostics;
+  }
+
+  hasCode(code: string): boolean {
+    return this.diagnostics.some((d) => d.code === code);
+  }
+}
+
+/** A TLS handshake that got a plain-HTTP answer: the registry does not speak HTTPS on that port. */
+export class PlainHttpServerError extends TlsError {}
+
+const ERROR_BODY_LIMIT = 64 * 1024;
+
+export function parseDiagnostics(text: string): Diagnostic[] {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    const errors = (parsed as { errors?: unknown })?.errors;
+    if (Array.isArray(errors)) {
+      return errors
+        .filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null)
+        .map((e) => ({ code: String(e['code'] ?? 'UNKNOWN'), message: String(e['message'] ?? ''), detail: e['detail'] }));
+    }
+  } catch {
+    // Not JSON: fall through to plain text.
+  }
+  const line = text.trim().split('\n')[0]?.slice(0, 200) ?? '';
+  return line ? [{ code: 'UNKNOWN', message: line }] : [];
+}
+
+function statusCode(status: number): ErrorCode {
+  if (status === 401 || status === 403) return 'E_AUTH';
+  if (status === 404) return 'E_NOT_FOUND';
+  if (status === 405) return 'E_UNSUPPORTED';
+  return 'E_REGISTRY';
+}
+
+/**
+ * Reads (a bounded amount of) an error answer and builds the RegistryError for it. `what` names
+ * the thing asked for, so the message reads "manifest h/r:t: not found" and not "404".
+ */
+export async function registryErrorFrom(req: HttpRequest, res: HttpResponse, what: string, options?: FerryErrorOptions): Promise<RegistryError> {
+  let text = '';
+  if (req.method !== 'HEAD') {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      if (total < ERROR_BODY_LIMIT) chunks.push(chunk);
+      total += chunk.length;
+    }
+    text = Buffer.concat(chunks).toString('utf8').slice(0, ERROR_BODY_LIMIT);
+  } else {
+    await res.body.dump();
+  }
+  const diagnostics = parseDiagnostics(text);
+  const first = diagnostics[0];
+  const reason = first ? describe(first) : `HTTP ${res.status}`;
+  const message = `${what}: ${redactText(reason)}${first ? ` (HTTP ${res.status})` : ''}`;
+  return new RegistryError(statusCode(res.status), message, { status: res.status, method: req.method, url: req.url, diagnostics }, options);
+}
+
+function describe(d: Diagnostic): string {
+  const message = d.message || d.code.toLowerCase().replaceAll('_', ' ');
+  return d.code === 'UNKNOWN' ? message : `${message} [${d.code}]`;
+}
+
+const TLS_CODES = /^(CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH)/;
+
+/** Maps an undici/socket failure to a NetworkError or TlsError; leaves FerryErrors alone. */
+export function transportError(err: unknown, url: URL): Error {
+  if (err instanceof FerryError) return err;
+  if (!(err instanceof Error)) return new NetworkError(`request to ${url.host} failed: ${String(err)}`);
+  if (err.name === 'AbortError') return err;
+  const code = String((err as { code?: unknown }).code ?? '');
+  const host = url.host;
+  const msg = err.message;
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|packet length too long|http request/i.test(msg)) {
+    return new PlainHttpServerError(`TLS handshake with ${host} failed: the server answered in plain HTTP`, {
+      hint: `if the registry really serves plain HTTP, use --plain-http ${host}`,
+      cause: err,
+    });
+  }
+  if (TLS_CODES.test(code) || /certificate/i.test(msg)) {
+    const unknownCa = /SELF_SIGNED|UNABLE_TO_GET_ISSUER|UNABLE_TO_VERIFY_LEAF/.test(code);
+    return new TlsError(`TLS verification of ${host} failed: ${msg}`, {
+      hint: unknownCa ? `pass the registry's CA with --ca-file FILE, or (unsafe) --insecure ${host}` : undefined,
+      cause: err,
+    });
+  }
+  switch (code) {
+    case 'ECONNREFUSED':
+      return new NetworkError(`cannot connect to ${host}: connection refused`, { hint: 'is the registry running, and is the port right?', cause: err });
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new NetworkError(`cannot resolve ${url.hostname}`, { cause: err });
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return new NetworkError(`connecting to ${host} timed out`, { cause: err });
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return new NetworkError(`${host} stopped answering (no data within the idle timeout)`, { cause: err });
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+    case 'EPIPE':
+      return new NetworkError(`connection to ${host} was reset`, { cause: err });
+    default:
+      return new NetworkError(`request to ${host} failed: ${redactText(msg)}`, { cause: err });
+  }
+}
+
+export function authRequired(host: string, detail: string, anonymous: boolean): AuthError {
+  return new AuthError(`${host}: ${detail}`, {
+    hint: anonymous ? `log in first (docker login ${host}), or pass -u USER --password-stdin` : undefined,
+  });
+}

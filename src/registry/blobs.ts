@@ -1,0 +1,29 @@
+/** Blob endpoints (distribution-spec end-2, end-10/end-11): reading small blobs such as configs. */
+import { repositoryScope } from '../auth/scope.js';
+import { verifyBytes } from '../digest/index.js';
+import { InvalidContentError, NotFoundError } from '../errors.js';
+import { registryErrorFrom } from '../http/errors.js';
+import { readBody } from '../http/types.js';
+import type { Descriptor } from '../image/descriptor.js';
+import type { RegistryClient } from './client.js';
+
+/** Image configs are small; anything bigger than this read into memory is refused. */
+const MAX_SMALL_BLOB = 16 * 1024 * 1024;
+
+/** Fetches a small blob (a config) whole into memory, verified against its descriptor. */
+export async function getSmallBlob(client: RegistryClient, repository: string, descriptor: Descriptor): Promise<Buffer> {
+  const what = `blob ${descriptor.digest} of ${client.registry}/${repository}`;
+  if (descriptor.size > MAX_SMALL_BLOB) throw new InvalidContentError(`${what} is too large to read into memory (${descriptor.size} bytes)`);
+  const req = { method: 'GET' as const, path: `/v2/${repository}/blobs/${descriptor.digest}`, scopes: [repositoryScope(repository, ['pull'])] };
+  const res = await client.request(req);
+  if (res.status !== 200) {
+    const err = await registryErrorFrom({ ...req, url: res.url }, res, what);
+    if (res.status === 404) throw new NotFoundError(`${what} not found`, { cause: err });
+    throw err;
+  }
+  const bytes = await readBody(res, MAX_SMALL_BLOB).catch((err: unknown) => {
+    throw err instanceof RangeError ? new InvalidContentError(`${what} is larger than its descriptor says`) : err;
+  });
+  verifyBytes(bytes, descriptor, what);
+  return bytes;
+}

@@ -1,0 +1,108 @@
+/**
+ * RegistryClient: everything ferry says to one registry goes through one of these. It owns the
+ * composed HTTP stack with this registry's auth state, finds out once per run which scheme the
+ * registry speaks (ping), and turns relative API paths into URLs.
+ */
+import type { Credential } from '../auth/credential.js';
+import { FerryError } from '../errors.js';
+import { RegistryAuth } from '../http/auth.js';
+import { buildStack, type StackOptions } from '../http/compose.js';
+import { PlainHttpServerError, RegistryError, registryErrorFrom } from '../http/errors.js';
+import type { HttpRequest, HttpResponse, Method, Send } from '../http/types.js';
+import type { Scheme } from '../ref/index.js';
+
+export interface RegistryClientOptions {
+  /** ferry's name for the registry ('docker.io', '127.0.0.1:5000'), used in messages and for credentials. */
+  registry: string;
+  /** Where to connect ('registry-1.docker.io' for Docker Hub). */
+  endpoint: string;
+  /** Schemes to try in order (ref/scheme.ts): https, and http only where the user or loopback allows. */
+  schemes: readonly Scheme[];
+  /** The shared transport (http/transport.ts). */
+  transport: Send;
+  stack: Omit<StackOptions, 'auth'>;
+  credential: () => Promise<Credential>;
+}
+
+export interface ApiRequest {
+  method: Method;
+  /** An API path ('/v2/…') or an absolute URL on this registry (a Link or Location header). */
+  path: string | URL;
+  headers?: Record<string, string>;
+  body?: HttpRequest['body'];
+  scopes: readonly string[];
+  signal?: AbortSignal | undefined;
+}
+
+export class RegistryClient {
+  readonly registry: string;
+  readonly auth: RegistryAuth;
+  private readonly options: RegistryClientOptions;
+  /** Without auth: for the ping and for token requests. */
+  private readonly plainSend: Send;
+  private readonly send: Send;
+  private base: Promise<URL> | undefined;
+
+  constructor(options: RegistryClientOptions) {
+    this.options = options;
+    this.registry = options.registry;
+    this.plainSend = buildStack(options.transport, options.stack);
+    this.auth = new RegistryAuth(options.registry, options.credential, this.plainSend);
+    this.send = buildStack(options.transport, { ...options.stack, auth: this.auth });
+  }
+  /** The registry's base URL ('https://host:port'), found by GET /v2/ on each allowed scheme in turn. */
+  baseUrl(): Promise<URL> {
+    this.base ??= this.ping();
+    return this.base;
+  }
+
+  private async ping(): Promise<URL> {
+    const { schemes, endpoint, registry } = this.options;
+    let lastError: unknown;
+    for (const [i, scheme] of schemes.entries()) {
+      const base = new URL(`${scheme}://${endpoint}`);
+      const req: HttpRequest = { method: 'GET', url: new URL('/v2/', base) };
+      let res: HttpResponse;
+      try {
+        res = await this.plainSend(req);
+      } catch (err) {
+        lastError = err;
+        // Fall back to the next scheme only when the server plainly speaks HTTP (loopback, --plain-http).
+        if (err instanceof PlainHttpServerError && i < schemes.length - 1) continue;
+        throw err;
+      }
+      if (res.status === 401) {
+        this.auth.learn(res);
+        await res.body.dump();
+        return base;
+      }
+      if (res.status >= 200 && res.status < 300) {
+        await res.body.dump();
+        return base;
+      }
+      throw await registryErrorFrom(req, res, `${registry} does not answer as a registry (GET /v2/)`);
+    }
+    throw lastError instanceof FerryError ? lastError : new FerryError('E_NETWORK', `cannot reach ${registry}`);
+  }
+
+  async request(api: ApiRequest): Promise<HttpResponse> {
+    const base = await this.baseUrl();
+    const url = typeof api.path === 'string' ? new URL(api.path, base) : api.path;
+    if (url.origin !== base.origin) {
+      throw new RegistryError('E_REGISTRY', `${this.registry} pointed ferry at another origin (${url.origin})`, {
+        status: 0,
+        method: api.method,
+        url,
+        diagnostics: [],
+      });
+    }
+    return this.send({
+      method: api.method,
+      url,
+      headers: api.headers ?? {},
+      body: api.body,
+      scopes: api.scopes,
+      signal: api.signal,
+    });
+  }
+}

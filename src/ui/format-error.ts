@@ -1,0 +1,31 @@
+/**
+ * One failure, one line: "ferry: <message> (hint: …)". Everything printed is redacted; a stack
+ * trace appears only under --debug.
+ */
+import { FerryError } from '../errors.js';
+import { redactText } from '../http/redact.js';
+
+export function formatError(err: unknown, debug: boolean): string {
+  if (err instanceof FerryError) {
+    const hint = err.hint ? ` (hint: ${err.hint})` : '';
+    const line = `ferry: ${oneLine(err.message)}${hint}`;
+    return redactText(debug ? `${line}\n${causeChain(err)}` : line);
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  const line = `ferry: internal error: ${oneLine(message)}`;
+  return redactText(debug && err instanceof Error && err.stack ? `${line}\n${err.stack}` : line);
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+function causeChain(err: Error): string {
+  const parts: string[] = [err.stack ?? err.message];
+  let cause = err.cause;
+  while (cause instanceof Error) {
+    parts.push(`caused by: ${cause.stack ?? cause.message}`);
+    cause = cause.cause;
+  }
+  return parts.join('\n');
+}
