@@ -5,13 +5,12 @@
  * tests run the real CLI in-process.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { COMMANDS, type CommandSpec } from './commands/index.js';
+import { GLOBAL_OPTIONS } from './commands/globals.js';
+import { COMMANDS, type CommandSpec, type OptionSpec } from './commands/index.js';
 import { Context, type GlobalOptions, type Io } from './context.js';
 import { ExitCode, UsageError } from './errors.js';
 import { formatError } from './ui/format-error.js';
 import { VERSION } from './util/version.js';
-
-const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 function globalsOf(opts: Record<string, unknown>): GlobalOptions {
   return {
@@ -26,6 +25,13 @@ function globalsOf(opts: Record<string, unknown>): GlobalOptions {
   };
 }
 
+function toOption(spec: OptionSpec): Option {
+  const option = new Option(spec.flags, spec.description);
+  if (spec.parse) option.argParser(spec.parse);
+  if (spec.defaultValue !== undefined) option.default(spec.defaultValue);
+  return option;
+}
+
 interface Invocation {
   spec: CommandSpec;
   args: string[];
@@ -38,32 +44,20 @@ export function buildProgram(io: Pick<Io, 'stdout' | 'stderr'>, onInvoke: (invoc
     .description('A daemonless client for container registries: list, inspect, copy, pull and push images.')
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
-    .option('--debug', 'trace HTTP requests on stderr (secrets redacted) and show stack traces')
-    .option('-q, --quiet', 'print no progress or informational messages')
-    .option('--no-color', 'never colour output (NO_COLOR is honoured too)')
-    .option('--plain-http <host>', 'talk plain HTTP to this registry (repeatable)', collect)
-    .option('--insecure <host>', 'skip TLS certificate verification for this registry only (repeatable)', collect)
-    .option('--ca-file <file>', 'also trust the CA certificates in this PEM file')
-    .option('-u, --username <user>', 'username for the registry (password from --password-stdin)')
-    .option('--password-stdin', 'read the password or token from standard input')
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
-      outputError: (s, write) => write(`ferry: ${s.replace(/^error: /, '').trimEnd()}\n`),
+      outputError: (s, write) => write(`ferry: ${s.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`),
     });
 
+  for (const o of GLOBAL_OPTIONS) program.addOption(toOption(o));
   for (const spec of COMMANDS) {
     const cmd = program.command(spec.name).description(spec.summary);
     for (const alias of spec.aliases ?? []) cmd.alias(alias);
     for (const arg of spec.args) cmd.argument(arg);
-    for (const o of spec.options) {
-      const option = new Option(o.flags, o.description);
-      if (o.parse) option.argParser(o.parse);
-      if (o.defaultValue !== undefined) option.default(o.defaultValue);
-      cmd.addOption(option);
-    }
+    for (const o of spec.options) cmd.addOption(toOption(o));
     if (spec.examples.length > 0) cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
     cmd.action((...actionArgs: unknown[]) => {
       const command = actionArgs.at(-1) as Command;

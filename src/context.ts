@@ -61,6 +61,15 @@ export class Context {
     return this.io.env;
   }
 
+  /** The raw streams, for commands that write bytes (pull to '-') or drive progress on stderr. */
+  get stdout(): Io['stdout'] {
+    return this.io.stdout;
+  }
+
+  get stderr(): Io['stderr'] {
+    return this.io.stderr;
+  }
+
   /** The client for a registry (ferry's registry name, e.g. 'docker.io' or '127.0.0.1:5000'); one per run. */
   client(registry: string): RegistryClient {
     let client = this.clients.get(registry);

@@ -81,23 +81,24 @@ export function authMiddleware(auth: RegistryAuth): Middleware {
     const res = await next(withAuthorization(req, sent));
     if (res.status !== 401 || res.url.origin !== req.url.origin) return res;
 
-    const before = auth.challenge;
     const challenge = auth.learn(res);
     if (!challenge || !isReplayable(req.body)) return res;
-    if (challenge.scheme === 'bearer') {
-      const wanted = challenge.params['scope'];
-      scopes = wanted ? mergeScopes(scopes, wanted.split(' ')) : scopes;
-    }
+    const wanted = challenge.params['scope'];
+    const merged = challenge.scheme === 'bearer' && wanted ? mergeScopes(scopes, wanted.split(' ')) : scopes;
+    const scopesGrew = merged.join(' ') !== mergeScopes(scopes, []).join(' ');
+    // The token was fine but does not grant enough: asking again for the same scopes cannot help.
+    if (sent !== undefined && !scopesGrew && challenge.params['error'] === 'insufficient_scope') return res;
+    scopes = merged;
     // Replay only when something changed: a new scheme, more scope, or a token the registry now
     // rejects (expired or revoked: ask for a fresh one).
     let authorization: string | undefined;
     try {
-      authorization = await auth.authorization(scopes, before !== undefined && sent !== undefined);
+      authorization = await auth.authorization(scopes, sent !== undefined && !scopesGrew);
     } catch (err) {
       await res.body.dump();
       throw err;
     }
-    if (authorization === undefined || (authorization === sent && before?.scheme === challenge.scheme)) return res;
+    if (authorization === undefined || authorization === sent) return res;
     sent = authorization;
     await res.body.dump();
     return next(withAuthorization(req, sent));

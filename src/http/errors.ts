@@ -7,7 +7,7 @@
  * envelope `{"errors":[{code,message,detail}]}`, plain text (Distribution's router says
  * "404 page not found" for an invalid name), and nothing at all (every HEAD).
  */
-import { AuthError, type ErrorCode, FerryError, type FerryErrorOptions, NetworkError, TlsError } from '../errors.js';
+import { type ErrorCode, FerryError, type FerryErrorOptions, NetworkError, TlsError } from '../errors.js';
 import { redactText, redactUrl } from './redact.js';
 import type { HttpRequest, HttpResponse } from './types.js';
 
@@ -22,6 +22,8 @@ export class RegistryError extends FerryError {
   readonly method: string;
   readonly url: string;
   readonly diagnostics: readonly Diagnostic[];
+  /** For 401/403: no credentials were sent, they were rejected, or they do not grant enough access. */
+  authProblem?: 'anonymous' | 'rejected' | 'denied';
 
   constructor(code: ErrorCode, message: string, init: { status: number; method: string; url: URL; diagnostics: Diagnostic[] }, options?: FerryErrorOptions) {
     super(code, message, options);
@@ -134,10 +136,4 @@ export function transportError(err: unknown, url: URL): Error {
     default:
       return new NetworkError(`request to ${host} failed: ${redactText(msg)}`, { cause: err });
   }
-}
-
-export function authRequired(host: string, detail: string, anonymous: boolean): AuthError {
-  return new AuthError(`${host}: ${detail}`, {
-    hint: anonymous ? `log in first (docker login ${host}), or pass -u USER --password-stdin` : undefined,
-  });
 }

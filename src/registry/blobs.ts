@@ -1,8 +1,8 @@
 /** Blob endpoints (distribution-spec end-2, end-10/end-11): reading small blobs such as configs. */
 import { repositoryScope } from '../auth/scope.js';
-import { verifyBytes } from '../digest/index.js';
+import type { Readable } from 'node:stream';
+import { VerifyingStream, verifyBytes } from '../digest/index.js';
 import { InvalidContentError, NotFoundError } from '../errors.js';
-import { registryErrorFrom } from '../http/errors.js';
 import { readBody } from '../http/types.js';
 import type { Descriptor } from '../image/descriptor.js';
 import type { RegistryClient } from './client.js';
@@ -17,7 +17,7 @@ export async function getSmallBlob(client: RegistryClient, repository: string, d
   const req = { method: 'GET' as const, path: `/v2/${repository}/blobs/${descriptor.digest}`, scopes: [repositoryScope(repository, ['pull'])] };
   const res = await client.request(req);
   if (res.status !== 200) {
-    const err = await registryErrorFrom({ ...req, url: res.url }, res, what);
+    const err = await client.error(req.method, res, what);
     if (res.status === 404) throw new NotFoundError(`${what} not found`, { cause: err });
     throw err;
   }
@@ -26,4 +26,35 @@ export async function getSmallBlob(client: RegistryClient, repository: string, d
   });
   verifyBytes(bytes, descriptor, what);
   return bytes;
+}
+
+const blobPath = (repository: string, digest: string) => `/v2/${repository}/blobs/${digest}`;
+
+/** HEAD a blob: true when the registry has it (with the size the descriptor says, when it reports one). */
+export async function blobExists(client: RegistryClient, repository: string, descriptor: Descriptor, scopes: readonly string[]): Promise<boolean> {
+  const req = { method: 'HEAD' as const, path: blobPath(repository, descriptor.digest), scopes };
+  const res = await client.request(req);
+  await res.body.dump();
+  if (res.status === 404) return false;
+  if (res.status !== 200) throw await client.error(req.method, res, `blob ${descriptor.digest} of ${client.registry}/${repository}`);
+  const length = res.headers['content-length'];
+  return length === undefined || Number(length) === descriptor.size;
+}
+
+/**
+ * GET a blob as a stream that verifies digest and size as it flows (digest/verify.ts). Follows
+ * the registry's redirect to object storage without carrying Authorization there (http/redirect.ts).
+ */
+export async function getBlobStream(client: RegistryClient, repository: string, descriptor: Descriptor): Promise<Readable> {
+  const what = `blob ${descriptor.digest} of ${client.registry}/${repository}`;
+  const req = { method: 'GET' as const, path: blobPath(repository, descriptor.digest), scopes: [repositoryScope(repository, ['pull'])] };
+  const res = await client.request(req);
+  if (res.status !== 200) {
+    const err = await client.error(req.method, res, what);
+    if (res.status === 404) throw new NotFoundError(`${what} not found`, { cause: err });
+    throw err;
+  }
+  const verify = new VerifyingStream({ digest: descriptor.digest, size: descriptor.size, what });
+  res.body.on('error', (err) => verify.destroy(err));
+  return res.body.pipe(verify);
 }

@@ -4,6 +4,7 @@
  */
 import { catalogScope } from '../auth/scope.js';
 import { FerryError } from '../errors.js';
+import { RegistryError } from '../http/errors.js';
 import type { RegistryClient } from './client.js';
 import { fetchPages, type PageOptions, type PageResult } from './pages.js';
 
@@ -16,7 +17,7 @@ export async function listCatalog(client: RegistryClient, options: PageOptions =
         cause: err,
       });
     }
-    if (res.status === 401 || res.status === 403) {
+    if ((res.status === 401 || res.status === 403) && err instanceof RegistryError && err.authProblem === 'denied') {
       return new FerryError('E_AUTH', `${host} refused to list its repositories (HTTP ${res.status})`, {
         hint: 'the catalog needs registry:catalog:* access; log in as a user who has it',
         cause: err,

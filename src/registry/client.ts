@@ -3,6 +3,7 @@
  * composed HTTP stack with this registry's auth state, finds out once per run which scheme the
  * registry speaks (ping), and turns relative API paths into URLs.
  */
+import { parseWwwAuthenticate } from '../auth/challenge.js';
 import type { Credential } from '../auth/credential.js';
 import { FerryError } from '../errors.js';
 import { RegistryAuth } from '../http/auth.js';
@@ -83,6 +84,34 @@ export class RegistryClient {
       throw await registryErrorFrom(req, res, `${registry} does not answer as a registry (GET /v2/)`);
     }
     throw lastError instanceof FerryError ? lastError : new FerryError('E_NETWORK', `cannot reach ${registry}`);
+  }
+
+  /**
+   * The error for a failed answer. 401/403 are explained with what ferry knows of the
+   * credentials: none sent (log in), rejected, or not enough access for this request.
+   */
+  async error(method: Method, res: HttpResponse, what: string): Promise<RegistryError> {
+    const err = await registryErrorFrom({ method, url: res.url }, res, what);
+    if (res.status !== 401 && res.status !== 403) return err;
+    const credential = await this.auth.credential();
+    const init = { status: res.status, method, url: res.url, diagnostics: [...err.diagnostics] };
+    if (credential.kind === 'anonymous') {
+      const anonymous = new RegistryError('E_AUTH', `${what}: authentication required (HTTP ${res.status})`, init, {
+        hint: `log in (docker login ${this.registry}), or pass -u USER --password-stdin`,
+        cause: err,
+      });
+      anonymous.authProblem = 'anonymous';
+      return anonymous;
+    }
+    const who = credential.kind === 'basic' ? `user '${credential.username}'` : 'the configured token';
+    const challenge = parseWwwAuthenticate(res.headers['www-authenticate']).find((c) => c.params['error']);
+    const denied = res.status === 403 || challenge?.params['error'] === 'insufficient_scope';
+    const message = denied
+      ? `${what}: access denied for ${who} (HTTP ${res.status}${challenge ? ` ${challenge.params['error']}` : ''})`
+      : `${what}: ${this.registry} rejected the credentials of ${who} (HTTP ${res.status}): wrong username or password?`;
+    const failure = new RegistryError('E_AUTH', message, init, { cause: err });
+    failure.authProblem = denied ? 'denied' : 'rejected';
+    return failure;
   }
 
   async request(api: ApiRequest): Promise<HttpResponse> {

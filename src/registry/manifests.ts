@@ -9,7 +9,6 @@
 import { repositoryScope } from '../auth/scope.js';
 import { type Algorithm, digestOf, isDigest } from '../digest/index.js';
 import { DigestMismatchError, InvalidContentError, NotFoundError } from '../errors.js';
-import { registryErrorFrom } from '../http/errors.js';
 import { header, readBody } from '../http/types.js';
 import { MAX_MANIFEST_BYTES } from '../image/manifest.js';
 import { MANIFEST_ACCEPT } from '../image/media-types.js';
@@ -41,7 +40,7 @@ export async function getManifest(client: RegistryClient, repository: string, re
   const res = await client.request(req);
   const what = `manifest ${display(client, repository, reference)}`;
   if (res.status !== 200) {
-    const err = await registryErrorFrom({ ...req, url: res.url }, res, what);
+    const err = await client.error(req.method, res, what);
     if (res.status === 404) throw new NotFoundError(`${what} not found`, { cause: err });
     throw err;
   }
@@ -91,7 +90,7 @@ export async function headManifest(client: RegistryClient, repository: string, r
     await res.body.dump();
     return undefined;
   }
-  if (res.status !== 200) throw await registryErrorFrom({ ...req, url: res.url }, res, `manifest ${display(client, repository, reference)}`);
+  if (res.status !== 200) throw await client.error(req.method, res, `manifest ${display(client, repository, reference)}`);
   await res.body.dump();
   const digest = header(res.headers, 'docker-content-digest');
   const size = header(res.headers, 'content-length');
@@ -100,4 +99,31 @@ export async function headManifest(client: RegistryClient, repository: string, r
     mediaType: header(res.headers, 'content-type')?.split(';')[0]?.trim(),
     size: size === undefined ? undefined : Number(size),
   };
+}
+
+/** PUT a manifest by digest or tag (distribution-spec end-7); the registry must answer 201. */
+export async function putManifest(client: RegistryClient, repository: string, reference: string, bytes: Buffer, mediaType: string): Promise<string | undefined> {
+  const req = {
+    method: 'PUT' as const,
+    path: manifestPath(repository, reference),
+    headers: { 'content-type': mediaType },
+    body: bytes,
+    scopes: [repositoryScope(repository, ['pull', 'push'])],
+  };
+  const res = await client.request(req);
+  if (res.status !== 201 && res.status !== 200 && res.status !== 202) {
+    throw await client.error(req.method, res, `pushing manifest ${display(client, repository, reference)}`);
+  }
+  await res.body.dump();
+  return header(res.headers, 'docker-content-digest');
+}
+
+/** DELETE a manifest by digest or tag (end-9); returns the HTTP status so callers can fall back. */
+export async function deleteManifest(client: RegistryClient, repository: string, reference: string): Promise<void> {
+  const req = { method: 'DELETE' as const, path: manifestPath(repository, reference), scopes: [repositoryScope(repository, ['pull', 'push', 'delete'])] };
+  const res = await client.request(req);
+  if (res.status !== 202 && res.status !== 200 && res.status !== 204) {
+    throw await client.error(req.method, res, `deleting manifest ${display(client, repository, reference)}`);
+  }
+  await res.body.dump();
 }

@@ -5,7 +5,6 @@
  * repeat, so a looping registry cannot keep ferry busy forever.
  */
 import { InvalidContentError } from '../errors.js';
-import { registryErrorFrom } from '../http/errors.js';
 import type { HttpResponse } from '../http/types.js';
 import { readBody } from '../http/types.js';
 import type { RegistryClient } from './client.js';
@@ -51,7 +50,7 @@ export async function fetchPages(
     const req = { method: 'GET' as const, path: url, scopes };
     const res = await client.request(req);
     if (res.status !== 200) {
-      const err = await registryErrorFrom({ ...req, url }, res, what);
+      const err = await client.error(req.method, res, what);
       throw onError ? onError(res, err) : err;
     }
     const page = parsePage(await readBody(res, PAGE_BYTES), field, what);
