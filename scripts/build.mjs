@@ -16,6 +16,8 @@ await build({
   sourcemap: 'linked',
   outExtension: { '.js': '.mjs' },
   // undici and cli-table3 are CommonJS and call require() for node builtins; ESM output needs one.
-  banner: { js: "import { createRequire as __ferryRequire } from 'node:module'; const require = __ferryRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __ferryRequire } from 'node:module'; const require = __ferryRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });

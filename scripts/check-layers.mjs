@@ -33,11 +33,13 @@ function* walk(dir) {
 const partOf = (file) => relative(SRC, file).split('/')[0];
 const rankOf = (file) => {
   const rank = RANKS[partOf(file)];
-  if (rank === undefined) throw new Error(`check-layers: ${relative(SRC, file)} is in no layer; add it to RANKS`);
+  if (rank === undefined)
+    throw new Error(`check-layers: ${relative(SRC, file)} is in no layer; add it to RANKS`);
   return rank;
 };
 
-const importRe = /(?:^|\n)\s*(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const importRe =
+  /(?:^|\n)\s*(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 const problems = [];
 let checked = 0;
 for (const file of walk(SRC)) {

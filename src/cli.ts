@@ -39,7 +39,10 @@ interface Invocation {
   globals: GlobalOptions;
 }
 
-export function buildProgram(io: Pick<Io, 'stdout' | 'stderr'>, onInvoke: (invocation: Invocation) => void): Command {
+export function buildProgram(
+  io: Pick<Io, 'stdout' | 'stderr'>,
+  onInvoke: (invocation: Invocation) => void,
+): Command {
   const program = new Command('ferry')
     .description('A daemonless client for container registries: list, inspect, copy, pull and push images.')
     .version(VERSION, '-V, --version', 'print the version')
@@ -49,7 +52,13 @@ export function buildProgram(io: Pick<Io, 'stdout' | 'stderr'>, onInvoke: (invoc
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
-      outputError: (s, write) => write(`ferry: ${s.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`),
+      outputError: (s, write) =>
+        write(
+          `ferry: ${s
+            .replace(/^error: /, '')
+            .trim()
+            .replace(/\s*\n\s*/g, ' ')}\n`,
+        ),
     });
 
   for (const o of GLOBAL_OPTIONS) program.addOption(toOption(o));
@@ -58,10 +67,16 @@ export function buildProgram(io: Pick<Io, 'stdout' | 'stderr'>, onInvoke: (invoc
     for (const alias of spec.aliases ?? []) cmd.alias(alias);
     for (const arg of spec.args) cmd.argument(arg);
     for (const o of spec.options) cmd.addOption(toOption(o));
-    if (spec.examples.length > 0) cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
+    if (spec.examples.length > 0)
+      cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
     cmd.action((...actionArgs: unknown[]) => {
       const command = actionArgs.at(-1) as Command;
-      onInvoke({ spec, args: command.args, options: command.opts(), globals: globalsOf(command.optsWithGlobals()) });
+      onInvoke({
+        spec,
+        args: command.args,
+        options: command.opts(),
+        globals: globalsOf(command.optsWithGlobals()),
+      });
     });
   }
   return program;
@@ -84,7 +99,9 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
     io.stderr.write(`${formatError(err, debug)}\n`);
-    return err instanceof UsageError || (err as { exitCode?: unknown }).exitCode === ExitCode.usage ? ExitCode.usage : exitCodeOf(err);
+    return err instanceof UsageError || (err as { exitCode?: unknown }).exitCode === ExitCode.usage
+      ? ExitCode.usage
+      : exitCodeOf(err);
   }
   if (!invocation) return ExitCode.usage;
 

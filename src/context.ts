@@ -50,10 +50,15 @@ export class Context {
     this.globals = globals;
     this.out = new Output(io.stdout);
     this.status = new Status(io.stderr, globals.quiet);
-    this.chalk = makeChalk(colorEnabled({ flag: globals.color, env: io.env, isTTY: io.stdout.isTTY === true }));
-    if (globals.passwordStdin && !globals.username) throw new UsageError('--password-stdin needs -u/--username');
+    this.chalk = makeChalk(
+      colorEnabled({ flag: globals.color, env: io.env, isTTY: io.stdout.isTTY === true }),
+    );
+    if (globals.passwordStdin && !globals.username)
+      throw new UsageError('--password-stdin needs -u/--username');
     if (globals.username && !globals.passwordStdin) {
-      throw new UsageError('-u/--username needs --password-stdin', { hint: "echo \"$PASSWORD\" | ferry -u USER --password-stdin …" });
+      throw new UsageError('-u/--username needs --password-stdin', {
+        hint: 'echo "$PASSWORD" | ferry -u USER --password-stdin …',
+      });
     }
   }
 
@@ -80,13 +85,15 @@ export class Context {
         caFile: this.globals.caFile,
         isInsecure: (hostPort) => isInsecure(hostPort, schemeOptions),
       });
-      const keychain = this.getKeychain();
       client = new RegistryClient({
         registry,
         endpoint: registryEndpoint(registry),
         schemes: schemesToTry(registry, schemeOptions),
         transport: this.transport.send,
-        stack: { userAgent: USER_AGENT, log: this.globals.debug ? (line) => this.status.debug(line) : undefined },
+        stack: {
+          userAgent: USER_AGENT,
+          log: this.globals.debug ? (line) => this.status.debug(line) : undefined,
+        },
         credential: () => this.credentialFor(registry),
       });
       this.clients.set(registry, client);
@@ -102,7 +109,8 @@ export class Context {
   private async credentialFor(registry: string): Promise<Credential> {
     const explicit = await this.explicitCredential();
     const keychain = explicit ? createKeychain({ env: this.io.env, explicit }) : this.getKeychain();
-    if (this.globals.debug) this.status.debug(`credentials for ${registry}: ${await keychain.describeSource(registry)}`);
+    if (this.globals.debug)
+      this.status.debug(`credentials for ${registry}: ${await keychain.describeSource(registry)}`);
     return keychain.resolve(registry);
   }
 
@@ -113,7 +121,9 @@ export class Context {
       if (!username) return undefined;
       const chunks: Buffer[] = [];
       for await (const chunk of this.io.stdin) chunks.push(Buffer.from(chunk));
-      const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+      const password = Buffer.concat(chunks)
+        .toString('utf8')
+        .replace(/\r?\n$/, '');
       if (password === '') throw new UsageError('--password-stdin read an empty password');
       return { kind: 'basic', username, password } as const;
     })();

@@ -72,16 +72,26 @@ export async function fetchToken(
   const service = challenge.params['service'];
   let request: TokenHttpRequest;
   if (credential.kind === 'identityToken') {
-    const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: credential.token, client_id: CLIENT_ID });
+    const form = new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: credential.token,
+      client_id: CLIENT_ID,
+    });
     if (service) form.set('service', service);
     if (scopes.length > 0) form.set('scope', scopes.join(' '));
-    request = { method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() };
+    request = {
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+    };
   } else {
     const get = new URL(url);
     if (service) get.searchParams.set('service', service);
     for (const scope of scopes) get.searchParams.append('scope', scope);
     const headers: Record<string, string> = {};
-    if (credential.kind === 'basic') headers['authorization'] = basicAuthorization(credential.username, credential.password);
+    if (credential.kind === 'basic')
+      headers['authorization'] = basicAuthorization(credential.username, credential.password);
     request = { method: 'GET', url: get, headers };
   }
 
@@ -92,7 +102,12 @@ export async function fetchToken(
       credential.kind === 'anonymous'
         ? `${host}: the token server refused anonymous access`
         : `${host}: authentication failed: incorrect username or password`,
-      { hint: credential.kind === 'anonymous' ? `log in first (docker login ${host}), or pass -u USER --password-stdin` : undefined },
+      {
+        hint:
+          credential.kind === 'anonymous'
+            ? `log in first (docker login ${host}), or pass -u USER --password-stdin`
+            : undefined,
+      },
     );
   }
   if (res.status !== 200) {
@@ -108,6 +123,7 @@ export async function fetchToken(
   if (typeof value !== 'string' || value === '') {
     throw new InvalidContentError(`${host}: token server response has no token`);
   }
-  const ttl = typeof parsed.expires_in === 'number' && parsed.expires_in > 0 ? parsed.expires_in : DEFAULT_TTL_S;
+  const ttl =
+    typeof parsed.expires_in === 'number' && parsed.expires_in > 0 ? parsed.expires_in : DEFAULT_TTL_S;
   return { value, expiresAt: now + Math.max(ttl * 1000 - EXPIRY_MARGIN_MS, ttl * 500) };
 }

@@ -8,11 +8,18 @@ export const catalog: CommandSpec = {
   summary: 'List the repositories of a registry',
   args: ['<host>'],
   options: [limitOption, lastOption, jsonOption],
-  examples: ['ferry catalog registry.example.com', 'ferry catalog localhost:5000 --limit 100 --last team/app', 'ferry catalog ghcr.io --json'],
+  examples: [
+    'ferry catalog registry.example.com',
+    'ferry catalog localhost:5000 --limit 100 --last team/app',
+    'ferry catalog ghcr.io --json',
+  ],
   async run(ctx, [host], options) {
     const registry = parseRegistryHost(host ?? '');
     const limit = options['limit'] as number | undefined;
-    const page = await listCatalog(ctx.client(registry), { limit, last: options['last'] as string | undefined });
+    const page = await listCatalog(ctx.client(registry), {
+      limit,
+      last: options['last'] as string | undefined,
+    });
     if (options['json']) {
       ctx.out.json(limit === undefined ? page.items : { repositories: page.items, next: page.next ?? null });
     } else {

@@ -3,11 +3,25 @@
  * and the README's command reference are generated from it.
  */
 import { catalog } from './catalog.js';
+import { copy } from './copy.js';
+import { del } from './delete.js';
 import { digest } from './digest.js';
 import { exists } from './exists.js';
 import { ls } from './ls.js';
 import { manifest } from './manifest.js';
+import { pull } from './pull.js';
+import { push } from './push.js';
 import type { CommandSpec } from './spec.js';
 
-export const COMMANDS: readonly CommandSpec[] = [catalog, digest, exists, ls, manifest];
+export const COMMANDS: readonly CommandSpec[] = [
+  catalog,
+  copy,
+  del,
+  digest,
+  exists,
+  ls,
+  manifest,
+  pull,
+  push,
+];
 export type { CommandSpec, OptionSpec } from './spec.js';

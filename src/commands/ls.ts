@@ -17,12 +17,27 @@ export const ls: CommandSpec = {
   aliases: ['tags'],
   summary: 'List the tags of a repository',
   args: ['<repository>'],
-  options: [{ flags: '-l, --long', description: 'show digest, media type, platforms, size and creation time per tag' }, limitOption, lastOption, jsonOption],
-  examples: ['ferry ls alpine', 'ferry ls -l ghcr.io/org/app', 'ferry ls localhost:5000/team/app --json | jq -r ".tags[]"'],
+  options: [
+    {
+      flags: '-l, --long',
+      description: 'show digest, media type, platforms, size and creation time per tag',
+    },
+    limitOption,
+    lastOption,
+    jsonOption,
+  ],
+  examples: [
+    'ferry ls alpine',
+    'ferry ls -l ghcr.io/org/app',
+    'ferry ls localhost:5000/team/app --json | jq -r ".tags[]"',
+  ],
   async run(ctx, [repository], options) {
     const ref = parseRepository(repository ?? '');
     const client = ctx.client(ref.registry);
-    const page = await listTags(client, ref.repository, { limit: options['limit'] as number | undefined, last: options['last'] as string | undefined });
+    const page = await listTags(client, ref.repository, {
+      limit: options['limit'] as number | undefined,
+      last: options['last'] as string | undefined,
+    });
     const tags = [...page.items].sort(versionOrder);
     if (page.next) ctx.status.info(`more tags follow: --last ${page.next}`);
 
@@ -31,14 +46,23 @@ export const ls: CommandSpec = {
       else ctx.out.lines(tags);
       return undefined;
     }
-    const rows = await mapLimit(tags, DESCRIBE_CONCURRENCY, (tag) => describeTag(client, ref.repository, tag, DESCRIBE_CONCURRENCY));
+    const rows = await mapLimit(tags, DESCRIBE_CONCURRENCY, (tag) =>
+      describeTag(client, ref.repository, tag, DESCRIBE_CONCURRENCY),
+    );
     if (options['json']) {
       ctx.out.json(rows.map((r) => ({ ...r, created: r.created ?? null })));
       return undefined;
     }
     const table = await renderTable(
       ['TAG', 'DIGEST', 'MEDIA TYPE', 'PLATFORMS', 'SIZE', 'CREATED'],
-      rows.map((r) => [r.tag, r.digest, r.mediaType, r.platforms.join(',') || '-', humanSize(r.size), r.created ?? '-']),
+      rows.map((r) => [
+        r.tag,
+        r.digest,
+        r.mediaType,
+        r.platforms.join(',') || '-',
+        humanSize(r.size),
+        r.created ?? '-',
+      ]),
     );
     if (table) ctx.out.line(table);
     return undefined;

@@ -4,7 +4,17 @@ import type { Platform } from '../image/descriptor.js';
 import { parsePlatform } from '../image/platform.js';
 import type { OptionSpec } from './spec.js';
 
-export const PLATFORMS = ['linux/amd64', 'linux/arm64', 'linux/arm/v7', 'linux/arm/v6', 'linux/386', 'linux/ppc64le', 'linux/s390x', 'linux/riscv64', 'windows/amd64'];
+export const PLATFORMS = [
+  'linux/amd64',
+  'linux/arm64',
+  'linux/arm/v7',
+  'linux/arm/v6',
+  'linux/386',
+  'linux/ppc64le',
+  'linux/s390x',
+  'linux/riscv64',
+  'windows/amd64',
+];
 
 export const platformOption: OptionSpec = {
   flags: '--platform <os/arch[/variant]>',
@@ -30,6 +40,10 @@ export const limitOption: OptionSpec = {
   parse: positiveInt('--limit', 1000),
 };
 
-export const lastOption: OptionSpec = { flags: '--last <name>', description: 'start after this entry (lexical order)' };
+export const lastOption: OptionSpec = {
+  flags: '--last <name>',
+  description: 'start after this entry (lexical order)',
+};
 
-export const platformOf = (options: Record<string, unknown>): Platform | undefined => options['platform'] as Platform | undefined;
+export const platformOf = (options: Record<string, unknown>): Platform | undefined =>
+  options['platform'] as Platform | undefined;

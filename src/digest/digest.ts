@@ -21,7 +21,9 @@ export function isDigest(value: string): boolean {
 /** Validates a digest string from the network or a file and returns its algorithm. */
 export function parseDigest(value: string, where = 'digest'): { algorithm: Algorithm; encoded: string } {
   if (!isDigest(value)) {
-    throw new InvalidContentError(`invalid ${where} '${value.slice(0, 80)}': expected sha256:<64 hex> or sha512:<128 hex>`);
+    throw new InvalidContentError(
+      `invalid ${where} '${value.slice(0, 80)}': expected sha256:<64 hex> or sha512:<128 hex>`,
+    );
   }
   const [algorithm, encoded] = value.split(':') as [Algorithm, string];
   return { algorithm, encoded };

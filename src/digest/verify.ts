@@ -36,7 +36,9 @@ export class VerifyingStream extends Transform {
     this.bytes += chunk.length;
     const { size } = this.options;
     if (size !== undefined && this.bytes > size) {
-      done(new InvalidContentError(`${this.options.what} is longer than its descriptor says (${size} bytes)`));
+      done(
+        new InvalidContentError(`${this.options.what} is longer than its descriptor says (${size} bytes)`),
+      );
       return;
     }
     this.hash.update(chunk);
@@ -59,7 +61,11 @@ export class VerifyingStream extends Transform {
 }
 
 /** The same checks as VerifyingStream, for bytes already in memory (manifests, configs). */
-export function verifyBytes(bytes: Uint8Array, expected: { digest: string; size?: number | undefined }, what: string): void {
+export function verifyBytes(
+  bytes: Uint8Array,
+  expected: { digest: string; size?: number | undefined },
+  what: string,
+): void {
   if (expected.size !== undefined && bytes.length !== expected.size) {
     throw new InvalidContentError(`${what} is ${bytes.length} bytes, its descriptor says ${expected.size}`);
   }

@@ -47,7 +47,9 @@ export class RegistryAuth {
     if (!challenge) return undefined;
     const credential = await this.credential();
     if (challenge.scheme === 'basic') {
-      return credential.kind === 'basic' ? basicAuthorization(credential.username, credential.password) : undefined;
+      return credential.kind === 'basic'
+        ? basicAuthorization(credential.username, credential.password)
+        : undefined;
     }
     if (challenge.scheme !== 'bearer') return undefined;
     if (credential.kind === 'registryToken') return `Bearer ${credential.token}`;
@@ -55,8 +57,15 @@ export class RegistryAuth {
     return `Bearer ${token.value}`;
   }
 
-  private async token(challenge: Challenge, credential: Credential, scopes: readonly string[], refresh: boolean): Promise<Token> {
-    const key = [challenge.params['realm'], challenge.params['service'] ?? '', ...[...scopes].sort()].join('\n');
+  private async token(
+    challenge: Challenge,
+    credential: Credential,
+    scopes: readonly string[],
+    refresh: boolean,
+  ): Promise<Token> {
+    const key = [challenge.params['realm'], challenge.params['service'] ?? '', ...[...scopes].sort()].join(
+      '\n',
+    );
     const cached = this.tokens.get(key);
     if (cached && !refresh) {
       const token = await cached.catch(() => undefined);

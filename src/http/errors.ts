@@ -25,7 +25,12 @@ export class RegistryError extends FerryError {
   /** For 401/403: no credentials were sent, they were rejected, or they do not grant enough access. */
   authProblem?: 'anonymous' | 'rejected' | 'denied';
 
-  constructor(code: ErrorCode, message: string, init: { status: number; method: string; url: URL; diagnostics: Diagnostic[] }, options?: FerryErrorOptions) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    init: { status: number; method: string; url: URL; diagnostics: Diagnostic[] },
+    options?: FerryErrorOptions,
+  ) {
     super(code, message, options);
     this.status = init.status;
     this.method = init.method;
@@ -50,7 +55,11 @@ export function parseDiagnostics(text: string): Diagnostic[] {
     if (Array.isArray(errors)) {
       return errors
         .filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null)
-        .map((e) => ({ code: String(e['code'] ?? 'UNKNOWN'), message: String(e['message'] ?? ''), detail: e['detail'] }));
+        .map((e) => ({
+          code: String(e['code'] ?? 'UNKNOWN'),
+          message: String(e['message'] ?? ''),
+          detail: e['detail'],
+        }));
     }
   } catch {
     // Not JSON: fall through to plain text.
@@ -70,7 +79,12 @@ function statusCode(status: number): ErrorCode {
  * Reads (a bounded amount of) an error answer and builds the RegistryError for it. `what` names
  * the thing asked for, so the message reads "manifest h/r:t: not found" and not "404".
  */
-export async function registryErrorFrom(req: HttpRequest, res: HttpResponse, what: string, options?: FerryErrorOptions): Promise<RegistryError> {
+export async function registryErrorFrom(
+  req: HttpRequest,
+  res: HttpResponse,
+  what: string,
+  options?: FerryErrorOptions,
+): Promise<RegistryError> {
   let text = '';
   if (req.method !== 'HEAD') {
     const chunks: Buffer[] = [];
@@ -87,7 +101,12 @@ export async function registryErrorFrom(req: HttpRequest, res: HttpResponse, wha
   const first = diagnostics[0];
   const reason = first ? describe(first) : `HTTP ${res.status}`;
   const message = `${what}: ${redactText(reason)}${first ? ` (HTTP ${res.status})` : ''}`;
-  return new RegistryError(statusCode(res.status), message, { status: res.status, method: req.method, url: req.url, diagnostics }, options);
+  return new RegistryError(
+    statusCode(res.status),
+    message,
+    { status: res.status, method: req.method, url: req.url, diagnostics },
+    options,
+  );
 }
 
 function describe(d: Diagnostic): string {
@@ -105,7 +124,10 @@ export function transportError(err: unknown, url: URL): Error {
   const code = String((err as { code?: unknown }).code ?? '');
   const host = url.host;
   const msg = err.message;
-  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|packet length too long|http request/i.test(msg)) {
+  if (
+    code === 'ERR_SSL_WRONG_VERSION_NUMBER' ||
+    /wrong version number|packet length too long|http request/i.test(msg)
+  ) {
     return new PlainHttpServerError(`TLS handshake with ${host} failed: the server answered in plain HTTP`, {
       hint: `if the registry really serves plain HTTP, use --plain-http ${host}`,
       cause: err,
@@ -114,13 +136,18 @@ export function transportError(err: unknown, url: URL): Error {
   if (TLS_CODES.test(code) || /certificate/i.test(msg)) {
     const unknownCa = /SELF_SIGNED|UNABLE_TO_GET_ISSUER|UNABLE_TO_VERIFY_LEAF/.test(code);
     return new TlsError(`TLS verification of ${host} failed: ${msg}`, {
-      hint: unknownCa ? `pass the registry's CA with --ca-file FILE, or (unsafe) --insecure ${host}` : undefined,
+      hint: unknownCa
+        ? `pass the registry's CA with --ca-file FILE, or (unsafe) --insecure ${host}`
+        : undefined,
       cause: err,
     });
   }
   switch (code) {
     case 'ECONNREFUSED':
-      return new NetworkError(`cannot connect to ${host}: connection refused`, { hint: 'is the registry running, and is the port right?', cause: err });
+      return new NetworkError(`cannot connect to ${host}: connection refused`, {
+        hint: 'is the registry running, and is the port right?',
+        cause: err,
+      });
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return new NetworkError(`cannot resolve ${url.hostname}`, { cause: err });

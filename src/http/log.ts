@@ -10,7 +10,10 @@ function formatHeaders(headers: Headers | Record<string, string> | undefined): s
   if (!headers) return '';
   return Object.entries(headers)
     .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => ` ${k}: ${(Array.isArray(v) ? v : [v as string]).map((x) => redactHeaderValue(k, x)).join(', ')}`)
+    .map(
+      ([k, v]) =>
+        ` ${k}: ${(Array.isArray(v) ? v : [v as string]).map((x) => redactHeaderValue(k, x)).join(', ')}`,
+    )
     .join('\n');
 }
 
@@ -20,7 +23,9 @@ export function logMiddleware(log: (line: string) => void): Middleware {
     log(`> ${req.method} ${redactUrl(req.url)}\n${formatHeaders(req.headers)}`.trimEnd());
     const res = await next(req);
     const ms = Math.round(performance.now() - started);
-    log(`< ${res.status} ${req.method} ${redactUrl(req.url)} (${ms} ms)\n${formatHeaders(res.headers)}`.trimEnd());
+    log(
+      `< ${res.status} ${req.method} ${redactUrl(req.url)} (${ms} ms)\n${formatHeaders(res.headers)}`.trimEnd(),
+    );
     return res;
   };
 }

@@ -4,11 +4,19 @@
  * JSON fields are masked; JWT- and base64-looking credentials after "Basic"/"Bearer" too.
  */
 
-const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-registry-auth']);
-const SECRET_PARAMS = /([?&](?:access_token|refresh_token|token|password|passwd|secret|signature|x-amz-signature|x-amz-credential|sig)=)[^&#\s]*/gi;
+const SECRET_HEADERS = new Set([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'x-registry-auth',
+]);
+const SECRET_PARAMS =
+  /([?&](?:access_token|refresh_token|token|password|passwd|secret|signature|x-amz-signature|x-amz-credential|sig)=)[^&#\s]*/gi;
 // A credential after the scheme (token68), but not a challenge's `realm="…"` parameter list.
 const SECRET_SCHEMES = /\b(Basic|Bearer)\s+(?![A-Za-z][\w-]*=["\w])[A-Za-z0-9._~+/-]+=*/g;
-const SECRET_JSON = /("(?:token|access_token|refresh_token|identitytoken|registrytoken|password|secret|auth)"\s*:\s*")[^"]*"/gi;
+const SECRET_JSON =
+  /("(?:token|access_token|refresh_token|identitytoken|registrytoken|password|secret|auth)"\s*:\s*")[^"]*"/gi;
 const JWT = /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
 
 export const REDACTED = '[redacted]';

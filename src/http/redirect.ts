@@ -15,7 +15,12 @@ export function redirectMiddleware(): Middleware {
     for (let hop = 0; ; hop++) {
       const res = await next(req);
       const location = res.headers['location'];
-      if (!REDIRECTS.has(res.status) || (req.method !== 'GET' && req.method !== 'HEAD') || typeof location !== 'string' || hop >= MAX_HOPS) {
+      if (
+        !REDIRECTS.has(res.status) ||
+        (req.method !== 'GET' && req.method !== 'HEAD') ||
+        typeof location !== 'string' ||
+        hop >= MAX_HOPS
+      ) {
         return res;
       }
       await res.body.dump();

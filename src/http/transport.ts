@@ -30,7 +30,9 @@ export interface Transport {
   close(): Promise<void>;
 }
 
-function proxySettings(env: NodeJS.ProcessEnv): { httpProxy?: string; httpsProxy?: string; noProxy?: string } | undefined {
+function proxySettings(
+  env: NodeJS.ProcessEnv,
+): { httpProxy?: string; httpsProxy?: string; noProxy?: string } | undefined {
   const pick = (...names: string[]) => names.map((n) => env[n]).find((v) => v !== undefined && v !== '');
   const httpProxy = pick('http_proxy', 'HTTP_PROXY');
   const httpsProxy = pick('https_proxy', 'HTTPS_PROXY') ?? httpProxy;
@@ -83,7 +85,12 @@ export function createTransport(options: TransportOptions): Transport {
         signal: req.signal,
         dispatcher: dispatcherFor(options.isInsecure(req.url.host)),
       });
-      return { status: res.statusCode, headers: res.headers, body: res.body as unknown as ResponseBody, url: req.url };
+      return {
+        status: res.statusCode,
+        headers: res.headers,
+        body: res.body as unknown as ResponseBody,
+        url: req.url,
+      };
     } catch (err) {
       throw transportError(err, req.url);
     }

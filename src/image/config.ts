@@ -14,7 +14,8 @@ export function summarizeConfig(bytes: Uint8Array): ImageConfigSummary {
   } catch {
     throw new InvalidContentError('image config is not JSON');
   }
-  if (typeof doc !== 'object' || doc === null) throw new InvalidContentError('image config is not a JSON object');
+  if (typeof doc !== 'object' || doc === null)
+    throw new InvalidContentError('image config is not a JSON object');
   const c = doc as Record<string, unknown>;
   const summary: ImageConfigSummary = {};
   if (typeof c['created'] === 'string') summary.created = c['created'];

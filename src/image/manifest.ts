@@ -41,7 +41,8 @@ function fail(what: string, problem: string): never {
   throw new InvalidContentError(`invalid ${what}: ${problem}`);
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function checkPlatform(value: unknown, what: string): Platform {
   if (!isObject(value) || typeof value['os'] !== 'string' || typeof value['architecture'] !== 'string') {
@@ -54,8 +55,10 @@ export function checkDescriptor(value: unknown, what: string): Descriptor {
   if (!isObject(value)) fail(what, 'descriptor is not an object');
   const { mediaType, digest, size } = value;
   if (typeof mediaType !== 'string' || mediaType === '') fail(what, 'descriptor without a mediaType');
-  if (typeof digest !== 'string' || !isDigest(digest)) fail(what, `descriptor digest '${String(digest).slice(0, 80)}' is not a valid sha256/sha512 digest`);
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) fail(what, `descriptor ${digest} has an invalid size`);
+  if (typeof digest !== 'string' || !isDigest(digest))
+    fail(what, `descriptor digest '${String(digest).slice(0, 80)}' is not a valid sha256/sha512 digest`);
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
+    fail(what, `descriptor ${digest} has an invalid size`);
   if (value['platform'] !== undefined) checkPlatform(value['platform'], what);
   return value as unknown as Descriptor;
 }
@@ -76,7 +79,8 @@ export function parseManifest(bytes: Uint8Array, contentType?: string, what = 'm
   if (doc['schemaVersion'] === 1) {
     fail(what, 'Docker schema 1 manifests are deprecated and not supported');
   }
-  if (doc['schemaVersion'] !== 2) fail(what, `schemaVersion is ${JSON.stringify(doc['schemaVersion'])}, expected 2`);
+  if (doc['schemaVersion'] !== 2)
+    fail(what, `schemaVersion is ${JSON.stringify(doc['schemaVersion'])}, expected 2`);
   const declared = typeof doc['mediaType'] === 'string' ? doc['mediaType'] : undefined;
   const header = contentType?.split(';')[0]?.trim();
   const mediaType = isIndexType(header) || isImageManifestType(header) ? header : declared;
@@ -99,7 +103,11 @@ export function parseManifest(bytes: Uint8Array, contentType?: string, what = 'm
     doc['layers'].forEach((d, i) => {
       checkDescriptor(d, `${what} (layers[${i}])`);
     });
-    return { kind: 'image', mediaType: mediaType ?? MediaType.ociManifest, manifest: doc as unknown as ImageManifest };
+    return {
+      kind: 'image',
+      mediaType: mediaType ?? MediaType.ociManifest,
+      manifest: doc as unknown as ImageManifest,
+    };
   }
   fail(what, `unsupported media type '${mediaType}'`);
 }

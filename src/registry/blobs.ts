@@ -1,6 +1,7 @@
 /** Blob endpoints (distribution-spec end-2, end-10/end-11): reading small blobs such as configs. */
-import { repositoryScope } from '../auth/scope.js';
+
 import type { Readable } from 'node:stream';
+import { repositoryScope } from '../auth/scope.js';
 import { VerifyingStream, verifyBytes } from '../digest/index.js';
 import { InvalidContentError, NotFoundError } from '../errors.js';
 import { readBody } from '../http/types.js';
@@ -11,10 +12,19 @@ import type { RegistryClient } from './client.js';
 const MAX_SMALL_BLOB = 16 * 1024 * 1024;
 
 /** Fetches a small blob (a config) whole into memory, verified against its descriptor. */
-export async function getSmallBlob(client: RegistryClient, repository: string, descriptor: Descriptor): Promise<Buffer> {
+export async function getSmallBlob(
+  client: RegistryClient,
+  repository: string,
+  descriptor: Descriptor,
+): Promise<Buffer> {
   const what = `blob ${descriptor.digest} of ${client.registry}/${repository}`;
-  if (descriptor.size > MAX_SMALL_BLOB) throw new InvalidContentError(`${what} is too large to read into memory (${descriptor.size} bytes)`);
-  const req = { method: 'GET' as const, path: `/v2/${repository}/blobs/${descriptor.digest}`, scopes: [repositoryScope(repository, ['pull'])] };
+  if (descriptor.size > MAX_SMALL_BLOB)
+    throw new InvalidContentError(`${what} is too large to read into memory (${descriptor.size} bytes)`);
+  const req = {
+    method: 'GET' as const,
+    path: `/v2/${repository}/blobs/${descriptor.digest}`,
+    scopes: [repositoryScope(repository, ['pull'])],
+  };
   const res = await client.request(req);
   if (res.status !== 200) {
     const err = await client.error(req.method, res, what);
@@ -22,7 +32,9 @@ export async function getSmallBlob(client: RegistryClient, repository: string, d
     throw err;
   }
   const bytes = await readBody(res, MAX_SMALL_BLOB).catch((err: unknown) => {
-    throw err instanceof RangeError ? new InvalidContentError(`${what} is larger than its descriptor says`) : err;
+    throw err instanceof RangeError
+      ? new InvalidContentError(`${what} is larger than its descriptor says`)
+      : err;
   });
   verifyBytes(bytes, descriptor, what);
   return bytes;
@@ -31,12 +43,22 @@ export async function getSmallBlob(client: RegistryClient, repository: string, d
 const blobPath = (repository: string, digest: string) => `/v2/${repository}/blobs/${digest}`;
 
 /** HEAD a blob: true when the registry has it (with the size the descriptor says, when it reports one). */
-export async function blobExists(client: RegistryClient, repository: string, descriptor: Descriptor, scopes: readonly string[]): Promise<boolean> {
+export async function blobExists(
+  client: RegistryClient,
+  repository: string,
+  descriptor: Descriptor,
+  scopes: readonly string[],
+): Promise<boolean> {
   const req = { method: 'HEAD' as const, path: blobPath(repository, descriptor.digest), scopes };
   const res = await client.request(req);
   await res.body.dump();
   if (res.status === 404) return false;
-  if (res.status !== 200) throw await client.error(req.method, res, `blob ${descriptor.digest} of ${client.registry}/${repository}`);
+  if (res.status !== 200)
+    throw await client.error(
+      req.method,
+      res,
+      `blob ${descriptor.digest} of ${client.registry}/${repository}`,
+    );
   const length = res.headers['content-length'];
   return length === undefined || Number(length) === descriptor.size;
 }
@@ -45,9 +67,17 @@ export async function blobExists(client: RegistryClient, repository: string, des
  * GET a blob as a stream that verifies digest and size as it flows (digest/verify.ts). Follows
  * the registry's redirect to object storage without carrying Authorization there (http/redirect.ts).
  */
-export async function getBlobStream(client: RegistryClient, repository: string, descriptor: Descriptor): Promise<Readable> {
+export async function getBlobStream(
+  client: RegistryClient,
+  repository: string,
+  descriptor: Descriptor,
+): Promise<Readable> {
   const what = `blob ${descriptor.digest} of ${client.registry}/${repository}`;
-  const req = { method: 'GET' as const, path: blobPath(repository, descriptor.digest), scopes: [repositoryScope(repository, ['pull'])] };
+  const req = {
+    method: 'GET' as const,
+    path: blobPath(repository, descriptor.digest),
+    scopes: [repositoryScope(repository, ['pull'])],
+  };
   const res = await client.request(req);
   if (res.status !== 200) {
     const err = await client.error(req.method, res, what);

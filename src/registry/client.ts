@@ -83,7 +83,9 @@ export class RegistryClient {
       }
       throw await registryErrorFrom(req, res, `${registry} does not answer as a registry (GET /v2/)`);
     }
-    throw lastError instanceof FerryError ? lastError : new FerryError('E_NETWORK', `cannot reach ${registry}`);
+    throw lastError instanceof FerryError
+      ? lastError
+      : new FerryError('E_NETWORK', `cannot reach ${registry}`);
   }
 
   /**
@@ -96,10 +98,15 @@ export class RegistryClient {
     const credential = await this.auth.credential();
     const init = { status: res.status, method, url: res.url, diagnostics: [...err.diagnostics] };
     if (credential.kind === 'anonymous') {
-      const anonymous = new RegistryError('E_AUTH', `${what}: authentication required (HTTP ${res.status})`, init, {
-        hint: `log in (docker login ${this.registry}), or pass -u USER --password-stdin`,
-        cause: err,
-      });
+      const anonymous = new RegistryError(
+        'E_AUTH',
+        `${what}: authentication required (HTTP ${res.status})`,
+        init,
+        {
+          hint: `log in (docker login ${this.registry}), or pass -u USER --password-stdin`,
+          cause: err,
+        },
+      );
       anonymous.authProblem = 'anonymous';
       return anonymous;
     }
@@ -118,12 +125,16 @@ export class RegistryClient {
     const base = await this.baseUrl();
     const url = typeof api.path === 'string' ? new URL(api.path, base) : api.path;
     if (url.origin !== base.origin) {
-      throw new RegistryError('E_REGISTRY', `${this.registry} pointed ferry at another origin (${url.origin})`, {
-        status: 0,
-        method: api.method,
-        url,
-        diagnostics: [],
-      });
+      throw new RegistryError(
+        'E_REGISTRY',
+        `${this.registry} pointed ferry at another origin (${url.origin})`,
+        {
+          status: 0,
+          method: api.method,
+          url,
+          diagnostics: [],
+        },
+      );
     }
     return this.send({
       method: api.method,

@@ -30,7 +30,11 @@ const manifestPath = (repository: string, reference: string) => `/v2/${repositor
 const display = (client: RegistryClient, repository: string, reference: string) =>
   `${client.registry}/${repository}${isDigest(reference) ? '@' : ':'}${reference}`;
 
-export async function getManifest(client: RegistryClient, repository: string, reference: string): Promise<FetchedManifest> {
+export async function getManifest(
+  client: RegistryClient,
+  repository: string,
+  reference: string,
+): Promise<FetchedManifest> {
   const req = {
     method: 'GET' as const,
     path: manifestPath(repository, reference),
@@ -47,13 +51,16 @@ export async function getManifest(client: RegistryClient, repository: string, re
   const length = Number(header(res.headers, 'content-length'));
   if (length > MAX_MANIFEST_BYTES) {
     await res.body.dump();
-    throw new InvalidContentError(`${what} is ${length} bytes, over the ${MAX_MANIFEST_BYTES}-byte manifest limit`);
+    throw new InvalidContentError(
+      `${what} is ${length} bytes, over the ${MAX_MANIFEST_BYTES}-byte manifest limit`,
+    );
   }
   let bytes: Buffer;
   try {
     bytes = await readBody(res, MAX_MANIFEST_BYTES);
   } catch (err) {
-    if (err instanceof RangeError) throw new InvalidContentError(`${what} is over the ${MAX_MANIFEST_BYTES}-byte manifest limit`);
+    if (err instanceof RangeError)
+      throw new InvalidContentError(`${what} is over the ${MAX_MANIFEST_BYTES}-byte manifest limit`);
     throw err;
   }
   const digest = verifyManifestDigest(what, bytes, reference, header(res.headers, 'docker-content-digest'));
@@ -65,20 +72,31 @@ export async function getManifest(client: RegistryClient, repository: string, re
  * The digest of manifest bytes, checked against the digest requested (if the reference is one)
  * and against Docker-Content-Digest (if the registry sent a valid one).
  */
-export function verifyManifestDigest(what: string, bytes: Buffer, reference: string, headerDigest: string | undefined): string {
+export function verifyManifestDigest(
+  what: string,
+  bytes: Buffer,
+  reference: string,
+  headerDigest: string | undefined,
+): string {
   const requested = isDigest(reference) ? reference : undefined;
   const algorithm = (requested?.split(':')[0] ?? 'sha256') as Algorithm;
   const actual = digestOf(bytes, algorithm);
   if (requested && actual !== requested) throw new DigestMismatchError(what, requested, actual);
   if (headerDigest && isDigest(headerDigest)) {
-    const byHeaderAlg = headerDigest.startsWith(`${algorithm}:`) ? actual : digestOf(bytes, headerDigest.split(':')[0] as Algorithm);
+    const byHeaderAlg = headerDigest.startsWith(`${algorithm}:`)
+      ? actual
+      : digestOf(bytes, headerDigest.split(':')[0] as Algorithm);
     if (byHeaderAlg !== headerDigest) throw new DigestMismatchError(what, headerDigest, byHeaderAlg);
   }
   return actual;
 }
 
 /** HEAD a manifest: undefined when the registry says 404, its headers otherwise. */
-export async function headManifest(client: RegistryClient, repository: string, reference: string): Promise<ManifestHead | undefined> {
+export async function headManifest(
+  client: RegistryClient,
+  repository: string,
+  reference: string,
+): Promise<ManifestHead | undefined> {
   const req = {
     method: 'HEAD' as const,
     path: manifestPath(repository, reference),
@@ -90,7 +108,8 @@ export async function headManifest(client: RegistryClient, repository: string, r
     await res.body.dump();
     return undefined;
   }
-  if (res.status !== 200) throw await client.error(req.method, res, `manifest ${display(client, repository, reference)}`);
+  if (res.status !== 200)
+    throw await client.error(req.method, res, `manifest ${display(client, repository, reference)}`);
   await res.body.dump();
   const digest = header(res.headers, 'docker-content-digest');
   const size = header(res.headers, 'content-length');
@@ -102,7 +121,13 @@ export async function headManifest(client: RegistryClient, repository: string, r
 }
 
 /** PUT a manifest by digest or tag (distribution-spec end-7); the registry must answer 201. */
-export async function putManifest(client: RegistryClient, repository: string, reference: string, bytes: Buffer, mediaType: string): Promise<string | undefined> {
+export async function putManifest(
+  client: RegistryClient,
+  repository: string,
+  reference: string,
+  bytes: Buffer,
+  mediaType: string,
+): Promise<string | undefined> {
   const req = {
     method: 'PUT' as const,
     path: manifestPath(repository, reference),
@@ -119,8 +144,16 @@ export async function putManifest(client: RegistryClient, repository: string, re
 }
 
 /** DELETE a manifest by digest or tag (end-9); returns the HTTP status so callers can fall back. */
-export async function deleteManifest(client: RegistryClient, repository: string, reference: string): Promise<void> {
-  const req = { method: 'DELETE' as const, path: manifestPath(repository, reference), scopes: [repositoryScope(repository, ['pull', 'push', 'delete'])] };
+export async function deleteManifest(
+  client: RegistryClient,
+  repository: string,
+  reference: string,
+): Promise<void> {
+  const req = {
+    method: 'DELETE' as const,
+    path: manifestPath(repository, reference),
+    scopes: [repositoryScope(repository, ['pull', 'push', 'delete'])],
+  };
   const res = await client.request(req);
   if (res.status !== 202 && res.status !== 200 && res.status !== 204) {
     throw await client.error(req.method, res, `deleting manifest ${display(client, repository, reference)}`);

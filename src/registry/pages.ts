@@ -45,7 +45,8 @@ export async function fetchPages(
   const seen = new Set<string>();
   let url: URL | undefined = first;
   while (url) {
-    if (seen.has(url.href) || seen.size >= MAX_PAGES) throw new InvalidContentError(`${what}: the registry's pagination loops`);
+    if (seen.has(url.href) || seen.size >= MAX_PAGES)
+      throw new InvalidContentError(`${what}: the registry's pagination loops`);
     seen.add(url.href);
     const req = { method: 'GET' as const, path: url, scopes };
     const res = await client.request(req);

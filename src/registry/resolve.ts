@@ -25,29 +25,50 @@ export interface ResolvedManifest extends FetchedManifest {
  * GETs a manifest. With `platform`, an index is resolved to the matching child (fetched by
  * digest and verified); a single-image manifest is returned as it is.
  */
-export async function resolveManifest(client: RegistryClient, ref: Reference, platform?: Platform): Promise<ResolvedManifest> {
+export async function resolveManifest(
+  client: RegistryClient,
+  ref: Reference,
+  platform?: Platform,
+): Promise<ResolvedManifest> {
   const top = await getManifest(client, ref.repository, referenceId(ref));
   const parsed = parseManifest(top.bytes, top.mediaType, `manifest of ${formatReference(ref)}`);
-  if (!platform || parsed.kind !== 'index') return { ...top, mediaType: top.mediaType || parsed.mediaType, parsed };
+  if (!platform || parsed.kind !== 'index')
+    return { ...top, mediaType: top.mediaType || parsed.mediaType, parsed };
 
   const child = selectPlatform(parsed.index.manifests, platform);
   if (!child) {
     const available = parsed.index.manifests
       .flatMap((d) => (d.platform && d.platform.os !== 'unknown' ? [formatPlatform(d.platform)] : []))
       .join(', ');
-    throw new NotFoundError(`${formatReference(ref)} has no image for platform ${formatPlatform(platform)} (available: ${available || 'none'})`);
+    throw new NotFoundError(
+      `${formatReference(ref)} has no image for platform ${formatPlatform(platform)} (available: ${available || 'none'})`,
+    );
   }
   const fetched = await getManifest(client, ref.repository, child.digest);
-  if (fetched.digest !== child.digest) throw new DigestMismatchError(`manifest ${child.digest}`, child.digest, fetched.digest);
-  const childParsed = parseManifest(fetched.bytes, fetched.mediaType || child.mediaType, `manifest ${child.digest}`);
-  return { ...fetched, mediaType: fetched.mediaType || child.mediaType, parsed: childParsed, platform: child.platform };
+  if (fetched.digest !== child.digest)
+    throw new DigestMismatchError(`manifest ${child.digest}`, child.digest, fetched.digest);
+  const childParsed = parseManifest(
+    fetched.bytes,
+    fetched.mediaType || child.mediaType,
+    `manifest ${child.digest}`,
+  );
+  return {
+    ...fetched,
+    mediaType: fetched.mediaType || child.mediaType,
+    parsed: childParsed,
+    platform: child.platform,
+  };
 }
 
 /**
  * The digest of a reference: HEAD first (cheap, and not counted as a pull by Docker Hub), GET
  * when the registry sends no Docker-Content-Digest or a platform must be picked from an index.
  */
-export async function resolveDigest(client: RegistryClient, ref: Reference, platform?: Platform): Promise<string> {
+export async function resolveDigest(
+  client: RegistryClient,
+  ref: Reference,
+  platform?: Platform,
+): Promise<string> {
   if (!platform) {
     const head = await headManifest(client, ref.repository, referenceId(ref));
     if (!head) throw new NotFoundError(`manifest ${formatReference(ref)} not found`);
@@ -57,7 +78,10 @@ export async function resolveDigest(client: RegistryClient, ref: Reference, plat
 }
 
 /** HEAD only: present or absent. Every other failure (auth, network, TLS) is thrown, so callers can tell them apart. */
-export async function manifestExists(client: RegistryClient, ref: Reference): Promise<{ exists: boolean; digest?: string | undefined }> {
+export async function manifestExists(
+  client: RegistryClient,
+  ref: Reference,
+): Promise<{ exists: boolean; digest?: string | undefined }> {
   const head = await headManifest(client, ref.repository, referenceId(ref));
   return head ? { exists: true, digest: head.digest } : { exists: false };
 }

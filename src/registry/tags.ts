@@ -4,17 +4,31 @@ import { NotFoundError } from '../errors.js';
 import type { RegistryClient } from './client.js';
 import { fetchPages, type PageOptions, type PageResult } from './pages.js';
 
-export async function listTags(client: RegistryClient, repository: string, options: PageOptions = {}): Promise<PageResult> {
+export async function listTags(
+  client: RegistryClient,
+  repository: string,
+  options: PageOptions = {},
+): Promise<PageResult> {
   const what = `tags of ${client.registry}/${repository}`;
-  const result = await fetchPages(client, `/v2/${repository}/tags/list`, 'tags', [repositoryScope(repository, ['pull'])], what, options, (res, err) =>
-    res.status === 404 ? new NotFoundError(`repository ${client.registry}/${repository} not found`, { cause: err }) : err,
+  const result = await fetchPages(
+    client,
+    `/v2/${repository}/tags/list`,
+    'tags',
+    [repositoryScope(repository, ['pull'])],
+    what,
+    options,
+    (res, err) =>
+      res.status === 404
+        ? new NotFoundError(`repository ${client.registry}/${repository} not found`, { cause: err })
+        : err,
   );
   if (options.limit === undefined && options.last === undefined) return result;
   // Distribution 2.8 ignores n and last on tags/list (shared/lab/LAB.md §5): apply them here too,
   // in the registry's own (lexical) paging order, so --limit/--last mean the same everywhere.
   const last = options.last;
   const after = last === undefined ? result.items : result.items.filter((t) => t > last);
-  if (options.limit === undefined || after.length <= options.limit) return { items: after, next: result.next };
+  if (options.limit === undefined || after.length <= options.limit)
+    return { items: after, next: result.next };
   const sorted = [...after].sort();
   const items = sorted.slice(0, options.limit);
   return { items, next: items.at(-1) };

@@ -3,16 +3,30 @@
  * ignores NO_COLOR and pipes (shared/design/node.md §1.5), so its style is switched off and
  * any colour is applied by ferry itself. Loaded lazily: only `ls -l` pays for it.
  */
-export async function renderTable(head: readonly string[], rows: readonly (readonly string[])[]): Promise<string> {
+export async function renderTable(
+  head: readonly string[],
+  rows: readonly (readonly string[])[],
+): Promise<string> {
   const { default: Table } = await import('cli-table3');
   const table = new Table({
     head: [...head],
     style: { head: [], border: [], compact: true, 'padding-left': 0, 'padding-right': 2 },
     chars: {
-      top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
-      bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-      left: '', 'left-mid': '', mid: '', 'mid-mid': '',
-      right: '', 'right-mid': '', middle: '',
+      top: '',
+      'top-mid': '',
+      'top-left': '',
+      'top-right': '',
+      bottom: '',
+      'bottom-mid': '',
+      'bottom-left': '',
+      'bottom-right': '',
+      left: '',
+      'left-mid': '',
+      mid: '',
+      'mid-mid': '',
+      right: '',
+      'right-mid': '',
+      middle: '',
     },
   });
   for (const row of rows) table.push([...row]);

@@ -27,6 +27,9 @@ export interface Pki {
 
 const DAYS = '3650';
 
+/** Splits a fixed option string (no paths, no spaces inside values) into arguments. */
+const words = (text: string): string[] => text.split(' ');
+
 async function openssl(args: string[], cwd: string): Promise<void> {
   await runCommand('openssl', args, { cwd });
 }
@@ -51,36 +54,35 @@ export async function createPki(dir?: string): Promise<Pki> {
 
   // The three RSA key generations dominate (random prime search), so run them in parallel.
   const genKey = (name: string): Promise<void> =>
-    openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', p(name)], root);
+    openssl([...words('genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048'), '-out', p(name)], root);
   await Promise.all([genKey('ca.key'), genKey('server.key'), genKey('token.key')]);
 
   const caAndServer = (async () => {
     await openssl(
       [
-        'req', '-x509', '-new', '-key', p('ca.key'), '-sha256', '-days', DAYS,
-        '-out', p('ca.crt'), '-subj', '/CN=ferry test CA',
-        '-addext', 'basicConstraints=critical,CA:TRUE',
-        '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+        ...words(`req -x509 -new -sha256 -days ${DAYS}`),
+        ...['-key', p('ca.key'), '-out', p('ca.crt'), '-subj', '/CN=ferry test CA'],
+        ...words('-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign'),
       ],
       root,
     );
     await openssl(
-      ['req', '-new', '-key', p('server.key'), '-sha256', '-out', p('server.csr'), '-subj', '/CN=localhost'],
+      [...words('req -new -sha256 -subj /CN=localhost'), '-key', p('server.key'), '-out', p('server.csr')],
       root,
     );
     await openssl(
       [
-        'x509', '-req', '-sha256', '-days', DAYS, '-in', p('server.csr'),
-        '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-set_serial', '0x' + Date.now().toString(16),
-        '-extfile', p('server.ext'), '-out', p('server.crt'),
+        ...words(`x509 -req -sha256 -days ${DAYS} -set_serial 0x${Date.now().toString(16)}`),
+        ...['-in', p('server.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key')],
+        ...['-extfile', p('server.ext'), '-out', p('server.crt')],
       ],
       root,
     );
   })();
   const token = openssl(
     [
-      'req', '-x509', '-new', '-key', p('token.key'), '-sha256', '-days', DAYS,
-      '-out', p('token.crt'), '-subj', '/CN=ferry test token signer',
+      ...words(`req -x509 -new -sha256 -days ${DAYS}`),
+      ...['-key', p('token.key'), '-out', p('token.crt'), '-subj', '/CN=ferry test token signer'],
     ],
     root,
   );

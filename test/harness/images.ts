@@ -94,7 +94,8 @@ export function parsePlatform(text: string): Platform {
   return variant === undefined ? { os, architecture } : { os, architecture, variant };
 }
 
-export const sha256 = (data: Buffer | string): string => `sha256:${createHash('sha256').update(data).digest('hex')}`;
+export const sha256 = (data: Buffer | string): string =>
+  `sha256:${createHash('sha256').update(data).digest('hex')}`;
 
 /** `size` pseudo-random bytes: the AES-256-CTR keystream under a key derived from `label`. */
 export function pseudoRandomBytes(label: string, size: number): Buffer {
@@ -111,7 +112,10 @@ async function tarOf(index: number, payload: Buffer): Promise<Buffer> {
   })();
   const common = { mtime: MTIME, uid: 0, gid: 0, uname: 'root', gname: 'root' };
   pack.entry({ ...common, name: 'ferry/', type: 'directory', mode: 0o755 });
-  pack.entry({ ...common, name: `ferry/layer-${index}.bin`, type: 'file', mode: 0o644, size: payload.length }, payload);
+  pack.entry(
+    { ...common, name: `ferry/layer-${index}.bin`, type: 'file', mode: 0o644, size: payload.length },
+    payload,
+  );
   pack.finalize();
   await done;
   return Buffer.concat(chunks);
@@ -197,7 +201,10 @@ async function buildPlatform(
       Labels: { 'org.ferry.test.seed': options.seed, ...options.labels },
     },
     rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
-    history: layers.map((l, i) => ({ created: CREATED, created_by: `ferry test layer ${i} (${l.size} bytes)` })),
+    history: layers.map((l, i) => ({
+      created: CREATED,
+      created_by: `ferry test layer ${i} (${l.size} bytes)`,
+    })),
   };
   const configBlob = await writer.blob(jsonBytes(config));
   const manifest = {

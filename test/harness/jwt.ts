@@ -2,7 +2,14 @@
 // is the libtrust key ID of the signing public key; the registry looks it up among the keys of
 // its auth.token.rootcertbundle. mintToken() also makes deliberately bad tokens (expired, wrong
 // audience, untrusted key) for client tests.
-import { createHash, createPrivateKey, createPublicKey, type KeyObject, randomBytes, sign } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  type KeyObject,
+  randomBytes,
+  sign,
+} from 'node:crypto';
 
 export interface AccessEntry {
   type: string;

@@ -94,7 +94,11 @@ export class CommandError extends Error {
 }
 
 /** Runs a command to completion; rejects with CommandError (including stderr) unless it exits 0. */
-export function runCommand(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       command,

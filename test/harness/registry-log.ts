@@ -5,10 +5,11 @@
 //   127.0.0.1 - - [22/Nov/2026:05:52:31 +0000] "GET /v2/ HTTP/1.1" 200 2 "" "curl/7.88.1"
 //       (Apache combined access log, on stdout; written for every request, including 401s)
 //
-// Requests answered with an error are logged by logrus as level=error/warning "response
-// completed with error" (e.g. err.code="manifest unknown") instead of "response completed";
-// auth failures add `level=warning msg="error authorizing context: ..."`. The access-log lines are
-// the reliable thing to count.
+// Requests answered with a registry error are logged by logrus as level=error msg="response
+// completed with error" err.code="blob unknown" ... instead; requests refused by auth (401) get
+// only level=warning msg="error authorizing context: authorization token required" (or
+// "malformed token", "invalid token", ...). The access-log line exists for every request, so
+// that is what to count.
 
 export interface RegistryRequest {
   remote: string;

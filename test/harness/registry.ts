@@ -201,7 +201,9 @@ export async function startRegistry(modeOrOptions: RegistryMode | RegistryOption
     for (const [section, value] of Object.entries(options.extraConfig ?? {})) {
       const base = config[section];
       config[section] =
-        base && typeof base === 'object' && value && typeof value === 'object' ? { ...base, ...value } : value;
+        base && typeof base === 'object' && value && typeof value === 'object'
+          ? { ...base, ...value }
+          : value;
     }
     // JSON is valid YAML, and it spares us quoting rules.
     await writeFile(configFile, `${JSON.stringify(config, null, 2)}\n`);
@@ -221,6 +223,11 @@ export async function startRegistry(modeOrOptions: RegistryMode | RegistryOption
     };
     proc.stdout?.on('data', onData);
     proc.stderr?.on('data', onData);
+    // A registry someone forgot to stop must not keep the test process alive: unref the child
+    // and its pipes; proc.ts kills it when the process exits.
+    proc.unref();
+    (proc.stdout as unknown as { unref?: () => void } | null)?.unref?.();
+    (proc.stderr as unknown as { unref?: () => void } | null)?.unref?.();
     let spawnError: Error | undefined;
     proc.once('error', (error) => {
       spawnError = error;
@@ -230,7 +237,10 @@ export async function startRegistry(modeOrOptions: RegistryMode | RegistryOption
     const port = await waitFor(
       'the registry to log "listening on"',
       () => {
-        if (spawnError) throw Object.assign(new Error(`cannot run ${registryBinary()}: ${spawnError.message}`), { fatal: true });
+        if (spawnError)
+          throw Object.assign(new Error(`cannot run ${registryBinary()}: ${spawnError.message}`), {
+            fatal: true,
+          });
         const found = parseListenPort(log);
         if (found !== undefined) return found;
         if (proc.exitCode !== null || proc.signalCode !== null) {
@@ -251,15 +261,22 @@ export async function startRegistry(modeOrOptions: RegistryMode | RegistryOption
     });
 
     const findUser = (name?: string): HarnessUser => {
-      const found = name === undefined ? users.find((u) => u.actions.includes('*')) : users.find((u) => u.username === name);
+      const found =
+        name === undefined
+          ? users.find((u) => u.actions.includes('*'))
+          : users.find((u) => u.username === name);
       if (!found) throw new Error(`no test user ${name ?? 'with * actions'}`);
       return found;
     };
     const waitForLog = (pattern: RegExp | string, ms = 5000): Promise<string> =>
-      waitFor(`registry log to match ${String(pattern)}`, () => {
-        if (typeof pattern === 'string') return log.includes(pattern) ? pattern : undefined;
-        return pattern.exec(log)?.[0];
-      }, { timeoutMs: ms });
+      waitFor(
+        `registry log to match ${String(pattern)}`,
+        () => {
+          if (typeof pattern === 'string') return log.includes(pattern) ? pattern : undefined;
+          return pattern.exec(log)?.[0];
+        },
+        { timeoutMs: ms },
+      );
 
     let stopped: Promise<void> | undefined;
     const registry: Registry = {
@@ -284,10 +301,14 @@ export async function startRegistry(modeOrOptions: RegistryMode | RegistryOption
       requests: () => parseAccessLog(log),
       waitForLog,
       waitForRequests: (count, ms = 5000) =>
-        waitFor(`${count} requests in the registry log`, () => {
-          const requests = parseAccessLog(log);
-          return requests.length >= count ? requests : undefined;
-        }, { timeoutMs: ms }),
+        waitFor(
+          `${count} requests in the registry log`,
+          () => {
+            const requests = parseAccessLog(log);
+            return requests.length >= count ? requests : undefined;
+          },
+          { timeoutMs: ms },
+        ),
       stop: () => {
         stopped ??= cleanup();
         return stopped;

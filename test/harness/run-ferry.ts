@@ -44,9 +44,15 @@ export function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 export async function ferry(args: readonly string[], options: RunOptions = {}): Promise<FerryResult> {
   const stdout = new Capture();
   const stderr = new Capture();
-  const stdin = options.stdin === undefined ? new PassThrough().end() : Readable.from([Buffer.from(options.stdin)]);
+  const stdin =
+    options.stdin === undefined ? new PassThrough().end() : Readable.from([Buffer.from(options.stdin)]);
   const code = await main(args, { stdout, stderr, stdin, env: options.env ?? baseEnv() });
-  return { code, stdout: stdout.bytes().toString('utf8'), stdoutBytes: stdout.bytes(), stderr: stderr.bytes().toString('utf8') };
+  return {
+    code,
+    stdout: stdout.bytes().toString('utf8'),
+    stdoutBytes: stdout.bytes(),
+    stderr: stderr.bytes().toString('utf8'),
+  };
 }
 
 const BIN = resolve(import.meta.dirname, '../../bin/ferry.js');
@@ -59,7 +65,12 @@ export function ferryBin(args: readonly string[], options: RunOptions = {}): Pro
       [BIN, ...args],
       { env: options.env ?? baseEnv(), encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
-        const code = err && typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : err ? 1 : 0;
+        const code =
+          err && typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : err
+              ? 1
+              : 0;
         done({ code, stdout: stdout.toString('utf8'), stdoutBytes: stdout, stderr: stderr.toString('utf8') });
       },
     );

@@ -52,7 +52,8 @@ export interface SkopeoCopyResult {
 /** skopeo's stdout/stderr results, rejecting with skopeo's stderr in the message. */
 export async function runSkopeo(args: string[], options: SkopeoCommonOptions = {}): Promise<Buffer> {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  if (options.authfile === undefined) env['REGISTRY_AUTH_FILE'] = join(await scratchDir(), 'no-such-auth.json');
+  if (options.authfile === undefined)
+    env['REGISTRY_AUTH_FILE'] = join(await scratchDir(), 'no-such-auth.json');
   const { stdout } = await runCommand('skopeo', args, { env, timeoutMs: options.timeoutMs ?? 60_000 });
   return stdout;
 }
@@ -76,7 +77,11 @@ const authfileFlags = (options: SkopeoCommonOptions): string[] =>
   options.authfile === undefined ? [] : ['--authfile', options.authfile];
 
 /** `skopeo copy SRC DST`; references include the transport (docker://, oci:, docker-archive:, ...). */
-export async function skopeoCopy(src: string, dst: string, options: SkopeoCopyOptions = {}): Promise<SkopeoCopyResult> {
+export async function skopeoCopy(
+  src: string,
+  dst: string,
+  options: SkopeoCopyOptions = {},
+): Promise<SkopeoCopyResult> {
   const digestFile = join(await scratchDir(), `digest-${process.pid}-${Date.now()}-${Math.random()}`);
   const args = [
     '--insecure-policy',
@@ -97,15 +102,28 @@ export async function skopeoCopy(src: string, dst: string, options: SkopeoCopyOp
 }
 
 /** `skopeo inspect --raw`: the exact manifest bytes the registry serves. */
-export function skopeoInspectRaw(ref: string, options: SkopeoAccess & SkopeoCommonOptions = {}): Promise<Buffer> {
+export function skopeoInspectRaw(
+  ref: string,
+  options: SkopeoAccess & SkopeoCommonOptions = {},
+): Promise<Buffer> {
   return runSkopeo(
-    ['inspect', '--raw', ...authfileFlags(options), ...accessFlags('', options), ...(options.extraArgs ?? []), ref],
+    [
+      'inspect',
+      '--raw',
+      ...authfileFlags(options),
+      ...accessFlags('', options),
+      ...(options.extraArgs ?? []),
+      ref,
+    ],
     options,
   );
 }
 
 /** `skopeo inspect --config --raw`: the config blob of the (host-platform) image. */
-export function skopeoInspectConfig(ref: string, options: SkopeoAccess & SkopeoCommonOptions = {}): Promise<Buffer> {
+export function skopeoInspectConfig(
+  ref: string,
+  options: SkopeoAccess & SkopeoCommonOptions = {},
+): Promise<Buffer> {
   return runSkopeo(
     [
       'inspect',
@@ -121,7 +139,10 @@ export function skopeoInspectConfig(ref: string, options: SkopeoAccess & SkopeoC
 }
 
 /** `skopeo list-tags`: the tags of a repository (`docker://HOST/REPO`), in the registry's order. */
-export async function skopeoListTags(ref: string, options: SkopeoAccess & SkopeoCommonOptions = {}): Promise<string[]> {
+export async function skopeoListTags(
+  ref: string,
+  options: SkopeoAccess & SkopeoCommonOptions = {},
+): Promise<string[]> {
   const out = await runSkopeo(
     ['list-tags', ...authfileFlags(options), ...accessFlags('', options), ...(options.extraArgs ?? []), ref],
     options,
@@ -130,7 +151,10 @@ export async function skopeoListTags(ref: string, options: SkopeoAccess & Skopeo
 }
 
 /** `skopeo delete`: deletes the manifest a reference points to (resolves tags to digests). */
-export async function skopeoDelete(ref: string, options: SkopeoAccess & SkopeoCommonOptions = {}): Promise<void> {
+export async function skopeoDelete(
+  ref: string,
+  options: SkopeoAccess & SkopeoCommonOptions = {},
+): Promise<void> {
   await runSkopeo(
     ['delete', ...authfileFlags(options), ...accessFlags('', options), ...(options.extraArgs ?? []), ref],
     options,

@@ -153,7 +153,7 @@ function bump(map: Record<string, number>, key: string): void {
 
 function paramsOf(search: URLSearchParams): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const [key, value] of search) (out[key] ??= []).push(value);
+  for (const [key, value] of search) out[key] = [...(out[key] ?? []), value];
   return out;
 }
 
@@ -175,7 +175,12 @@ function readBody(req: IncomingMessage, limit = 64 * 1024): Promise<string> {
   });
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'Content-Type': 'application/json',
@@ -322,7 +327,9 @@ export async function startTokenServer(options: TokenServerOptions = {}): Promis
       const refresh = params.get('refresh_token') ?? '';
       const owner = refreshTokens.get(refresh);
       user = users.find((u) =>
-        owner === undefined ? u.identityToken !== undefined && u.identityToken === refresh : u.username === owner,
+        owner === undefined
+          ? u.identityToken !== undefined && u.identityToken === refresh
+          : u.username === owner,
       );
       if (!user || refresh === '') {
         stats.denied++;
@@ -363,10 +370,13 @@ export async function startTokenServer(options: TokenServerOptions = {}): Promis
       sendJson(res, 404, { errors: [{ code: 'NOT_FOUND', message: 'not found' }] });
     }
   });
+  // A server someone forgot to close must not keep the test process alive.
+  server.on('connection', (socket) => socket.unref());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
+  server.unref();
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
   let closed: Promise<void> | undefined;

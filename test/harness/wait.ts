@@ -3,7 +3,10 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
 /** One GET; resolves with the status code (the body is discarded). Rejects on connection errors. */
-export function httpStatus(url: string, options: { ca?: string | Buffer; timeoutMs?: number } = {}): Promise<number> {
+export function httpStatus(
+  url: string,
+  options: { ca?: string | Buffer; timeoutMs?: number } = {},
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;

@@ -28,7 +28,11 @@ describe('digest', () => {
   });
 
   test('passes bytes through and computes the digest', async () => {
-    const { v, out } = await run([data.subarray(0, 5), data.subarray(5)], { digest: good, size: data.length, what: 'blob' });
+    const { v, out } = await run([data.subarray(0, 5), data.subarray(5)], {
+      digest: good,
+      size: data.length,
+      what: 'blob',
+    });
     assert.deepEqual(out, data);
     assert.equal(v.digest, good);
     assert.equal(v.bytes, data.length);
@@ -50,7 +54,11 @@ describe('digest', () => {
 
   test('verifyBytes', () => {
     verifyBytes(data, { digest: good, size: data.length }, 'config');
-    assert.throws(() => verifyBytes(Buffer.from('x'), { digest: good }, 'config'), { code: 'E_DIGEST_MISMATCH' });
-    assert.throws(() => verifyBytes(data, { digest: good, size: 3 }, 'config'), { code: 'E_INVALID_CONTENT' });
+    assert.throws(() => verifyBytes(Buffer.from('x'), { digest: good }, 'config'), {
+      code: 'E_DIGEST_MISMATCH',
+    });
+    assert.throws(() => verifyBytes(data, { digest: good, size: 3 }, 'config'), {
+      code: 'E_INVALID_CONTENT',
+    });
   });
 });

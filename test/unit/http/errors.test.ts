@@ -5,8 +5,11 @@ import { PlainHttpServerError, parseDiagnostics, transportError } from '../../..
 
 describe('parseDiagnostics', () => {
   test('distribution JSON envelope', () => {
-    const body = '{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"nosuchtag"}}]}';
-    assert.deepEqual(parseDiagnostics(body), [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown', detail: { Tag: 'nosuchtag' } }]);
+    const body =
+      '{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"nosuchtag"}}]}';
+    assert.deepEqual(parseDiagnostics(body), [
+      { code: 'MANIFEST_UNKNOWN', message: 'manifest unknown', detail: { Tag: 'nosuchtag' } },
+    ]);
   });
   test('several errors', () => {
     const d = parseDiagnostics('{"errors":[{"code":"A","message":"a"},{"code":"B"}]}');
@@ -16,7 +19,9 @@ describe('parseDiagnostics', () => {
     );
   });
   test('plain text (Distribution router 404)', () => {
-    assert.deepEqual(parseDiagnostics('404 page not found\n'), [{ code: 'UNKNOWN', message: '404 page not found' }]);
+    assert.deepEqual(parseDiagnostics('404 page not found\n'), [
+      { code: 'UNKNOWN', message: '404 page not found' },
+    ]);
   });
   test('empty body (HEAD)', () => assert.deepEqual(parseDiagnostics(''), []));
   test('JSON without errors[] is treated as text', () => {
@@ -32,8 +37,16 @@ describe('transportError', () => {
     [err('ENOTFOUND'), NetworkError, /cannot resolve reg\.example/],
     [err('UND_ERR_BODY_TIMEOUT'), NetworkError, /idle timeout/],
     [err('ECONNRESET'), NetworkError, /reset/],
-    [err('SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain'), TlsError, /TLS verification/],
-    [err('ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames"), TlsError, /TLS verification/],
+    [
+      err('SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain'),
+      TlsError,
+      /TLS verification/,
+    ],
+    [
+      err('ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames"),
+      TlsError,
+      /TLS verification/,
+    ],
     [err('ERR_SSL_WRONG_VERSION_NUMBER', 'wrong version number'), PlainHttpServerError, /plain HTTP/],
   ];
   for (const [input, cls, message] of cases) {

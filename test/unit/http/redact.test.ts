@@ -12,7 +12,11 @@ describe('redact', () => {
     ['Cookie', 'session=1', REDACTED],
     ['Set-Cookie', 'session=1', REDACTED],
     ['accept', 'application/json', 'application/json'],
-    ['www-authenticate', 'Bearer realm="https://a/token",service="x"', 'Bearer realm="https://a/token",service="x"'],
+    [
+      'www-authenticate',
+      'Bearer realm="https://a/token",service="x"',
+      'Bearer realm="https://a/token",service="x"',
+    ],
   ];
   for (const [name, value, want] of headerCases) {
     test(`header ${name}: ${value}`, () => assert.equal(redactHeaderValue(name, value), want));
@@ -20,7 +24,10 @@ describe('redact', () => {
 
   test('secrets in URLs', () => {
     assert.equal(redactUrl('https://u:p@h/x'), `https://${REDACTED}@h/x`);
-    assert.equal(redactUrl('https://s3/blob?X-Amz-Signature=abc&x=1'), `https://s3/blob?X-Amz-Signature=${REDACTED}&x=1`);
+    assert.equal(
+      redactUrl('https://s3/blob?X-Amz-Signature=abc&x=1'),
+      `https://s3/blob?X-Amz-Signature=${REDACTED}&x=1`,
+    );
     assert.equal(redactUrl('https://h/token?access_token=zzz'), `https://h/token?access_token=${REDACTED}`);
   });
 

@@ -3,9 +3,22 @@ import { describe, test } from 'node:test';
 import { imageSize, MAX_MANIFEST_BYTES, parseManifest } from '../../../src/image/manifest.js';
 import { MediaType } from '../../../src/image/media-types.js';
 
-const d = (n: number, mediaType: string = MediaType.ociLayerGzip) => ({ mediaType, digest: `sha256:${String(n).repeat(64).slice(0, 64)}`, size: 100 * n });
-const image = { schemaVersion: 2, mediaType: MediaType.ociManifest, config: d(1, MediaType.ociConfig), layers: [d(2), d(3)] };
-const index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [{ ...d(4, MediaType.ociManifest), platform: { os: 'linux', architecture: 'amd64' } }] };
+const d = (n: number, mediaType: string = MediaType.ociLayerGzip) => ({
+  mediaType,
+  digest: `sha256:${String(n).repeat(64).slice(0, 64)}`,
+  size: 100 * n,
+});
+const image = {
+  schemaVersion: 2,
+  mediaType: MediaType.ociManifest,
+  config: d(1, MediaType.ociConfig),
+  layers: [d(2), d(3)],
+};
+const index = {
+  schemaVersion: 2,
+  mediaType: MediaType.ociIndex,
+  manifests: [{ ...d(4, MediaType.ociManifest), platform: { os: 'linux', architecture: 'amd64' } }],
+};
 const bytes = (v: unknown) => Buffer.from(JSON.stringify(v));
 
 describe('parseManifest', () => {
@@ -39,14 +52,20 @@ describe('parseManifest', () => {
     ['missing config', bytes({ schemaVersion: 2, mediaType: MediaType.ociManifest, layers: [] })],
     ['layers not an array', bytes({ ...image, layers: {} })],
     ['index without manifests', bytes({ schemaVersion: 2, mediaType: MediaType.ociIndex })],
-    ['platform without os', bytes({ ...index, manifests: [{ ...d(4), platform: { architecture: 'amd64' } }] })],
+    [
+      'platform without os',
+      bytes({ ...index, manifests: [{ ...d(4), platform: { architecture: 'amd64' } }] }),
+    ],
     ['mediaType contradicts header', bytes(image), MediaType.ociIndex],
     ['unsupported media type', bytes({ ...image, mediaType: 'text/plain' })],
     ['oversized', Buffer.alloc(MAX_MANIFEST_BYTES + 1, 32)],
   ];
   for (const [name, input, contentType] of invalid) {
     test(`refuses ${name}`, () => {
-      assert.throws(() => parseManifest(input, contentType), (err: { code?: string }) => err.code === 'E_INVALID_CONTENT');
+      assert.throws(
+        () => parseManifest(input, contentType),
+        (err: { code?: string }) => err.code === 'E_INVALID_CONTENT',
+      );
     });
   }
 });

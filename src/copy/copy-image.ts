@@ -1,0 +1,237 @@
+/**
+ * The transfer algorithm, written once for every pair of stores (architecture.md principle 7).
+ *
+ *   root ─┬─ index: each child (or the chosen platforms' children) copied first, then the index
+ *         └─ image: config and layers in parallel (jobs), then the manifest
+ *
+ * Children before parents, blobs before manifests, manifests by digest before the tag: a
+ * registry refuses a manifest whose blobs are missing (MANIFEST_BLOB_UNKNOWN), and a tag must
+ * never point at something incomplete. A blob the destination already has is skipped after a
+ * HEAD; a child manifest it already has is skipped with all its blobs; on one registry a blob is
+ * mounted from the source repository instead of moved. Each blob is transferred once even when
+ * several platforms share it.
+ */
+import { type Readable, Transform } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import { digestOf } from '../digest/index.js';
+import { NotFoundError } from '../errors.js';
+import type { Descriptor, Platform } from '../image/descriptor.js';
+import { type ImageIndex, type ImageManifest, parseManifest } from '../image/manifest.js';
+import { MediaType } from '../image/media-types.js';
+import { formatPlatform, selectPlatform } from '../image/platform.js';
+import { canMount, type ImageDestination, type ImageSource, type StoredManifest } from '../store/store.js';
+import { createLimiter } from '../util/limit.js';
+import type { CopyListener, CopySummary } from './events.js';
+
+export interface CopyOptions {
+  /** Copy only these platforms of an index: one gives that image alone, several a new index of them. */
+  platforms?: readonly Platform[] | undefined;
+  /** Point this tag at the copied root; without it the root is stored by digest only. */
+  tag?: string | undefined;
+  /** Blobs transferred at once (1 for sequential destinations). */
+  jobs: number;
+  /** Gzip uncompressed layers on the way, where the destination can learn digests while streaming. */
+  compressLayers?: boolean | undefined;
+  onEvent?: CopyListener | undefined;
+}
+
+const UNCOMPRESSED_LAYERS: Record<string, string> = {
+  [MediaType.ociLayer]: MediaType.ociLayerGzip,
+  'application/vnd.docker.image.rootfs.diff.tar': MediaType.dockerLayerGzip,
+};
+
+export async function copyImage(
+  source: ImageSource,
+  destination: ImageDestination,
+  options: CopyOptions,
+): Promise<CopySummary> {
+  const copier = new Copier(source, destination, options);
+  try {
+    const root = await source.root();
+    const descriptor = await copier.copyRoot(root);
+    await destination.commit();
+    return { descriptor, ...copier.counts };
+  } catch (err) {
+    await destination.abort();
+    throw err;
+  }
+}
+
+class Copier {
+  readonly counts = { copied: 0, skipped: 0, mounted: 0, bytes: 0, manifests: 0 };
+  private readonly limit: <R>(task: () => Promise<R>) => Promise<R>;
+  private readonly blobs = new Map<string, Promise<Descriptor>>();
+  private readonly emit: CopyListener;
+
+  constructor(
+    private readonly source: ImageSource,
+    private readonly destination: ImageDestination,
+    private readonly options: CopyOptions,
+  ) {
+    this.limit = createLimiter(destination.sequential ? 1 : Math.max(1, options.jobs));
+    this.emit = options.onEvent ?? (() => {});
+  }
+
+  async copyRoot(root: StoredManifest): Promise<Descriptor> {
+    const parsed = parseManifest(
+      root.bytes,
+      root.descriptor.mediaType,
+      `manifest of ${this.source.description}`,
+    );
+    const platforms = this.options.platforms ?? [];
+    if (parsed.kind === 'image' || platforms.length === 0) {
+      return this.copyManifest(
+        { ...root, descriptor: { ...root.descriptor, mediaType: parsed.mediaType } },
+        this.options.tag,
+      );
+    }
+    const chosen = this.pickChildren(parsed.index, platforms);
+    if (chosen.length === 1) {
+      const child = chosen[0] as Descriptor;
+      return this.copyManifest(
+        { descriptor: child, bytes: await this.source.manifest(child) },
+        this.options.tag,
+      );
+    }
+    // Several platforms: a new index holding just those children (children pushed first).
+    const children = await this.forEach(chosen, async (child) =>
+      this.copyManifest({ descriptor: child, bytes: await this.source.manifest(child) }),
+    );
+    const index: ImageIndex = { ...parsed.index, manifests: children };
+    const bytes = Buffer.from(JSON.stringify(index, null, 2));
+    const descriptor: Descriptor = {
+      mediaType: parsed.mediaType,
+      digest: digestOf(bytes),
+      size: bytes.length,
+    };
+    await this.putManifest({ descriptor, bytes }, this.options.tag);
+    return descriptor;
+  }
+
+  private pickChildren(index: ImageIndex, platforms: readonly Platform[]): Descriptor[] {
+    const chosen: Descriptor[] = [];
+    for (const platform of platforms) {
+      const child = selectPlatform(index.manifests, platform);
+      if (!child)
+        throw new NotFoundError(
+          `${this.source.description} has no image for platform ${formatPlatform(platform)}`,
+        );
+      if (!chosen.some((c) => c.digest === child.digest)) chosen.push(child);
+      this.emit({
+        type: 'platform-picked',
+        descriptor: child,
+        platform: formatPlatform(child.platform ?? platform),
+      });
+    }
+    // Keep the source index's order, so the same request gives the same index (and digest).
+    return index.manifests.filter((d) => chosen.includes(d));
+  }
+
+  /** Copies a manifest's whole tree, then the manifest; returns its descriptor at the destination. */
+  private async copyManifest(manifest: StoredManifest, tag?: string): Promise<Descriptor> {
+    const { descriptor } = manifest;
+    if (tag === undefined && (await this.destination.hasManifest(descriptor))) {
+      this.counts.skipped++;
+      this.emit({ type: 'manifest-done', descriptor, outcome: 'skipped' });
+      return descriptor;
+    }
+    const parsed = parseManifest(manifest.bytes, descriptor.mediaType, `manifest ${descriptor.digest}`);
+    if (parsed.kind === 'index') {
+      await this.forEach(parsed.index.manifests, async (child) =>
+        this.copyManifest({ descriptor: child, bytes: await this.source.manifest(child) }),
+      );
+      await this.putManifest(manifest, tag);
+      return descriptor;
+    }
+    const { config, layers } = parsed.manifest;
+    const copied = await this.forEach([config, ...layers], (blob) => this.copyBlob(blob));
+    const rewritten = copied.some((d, i) => d.digest !== [config, ...layers][i]?.digest);
+    if (!rewritten) {
+      await this.putManifest(manifest, tag);
+      return descriptor;
+    }
+    // Layers were compressed on the way: the manifest names the new blobs (diff_ids in the config stay).
+    const updated: ImageManifest = { ...parsed.manifest, layers: copied.slice(1) };
+    const bytes = Buffer.from(JSON.stringify(updated, null, 3));
+    const next: Descriptor = { ...descriptor, digest: digestOf(bytes), size: bytes.length };
+    await this.putManifest({ descriptor: next, bytes }, tag);
+    return next;
+  }
+
+  private async putManifest(manifest: StoredManifest, tag: string | undefined): Promise<void> {
+    await this.destination.putManifest(manifest, { tag });
+    this.counts.manifests++;
+    this.emit({ type: 'manifest-done', descriptor: manifest.descriptor, outcome: 'pushed' });
+  }
+
+  /** Runs `task` for each item, in parallel unless the destination is sequential; keeps order. */
+  private async forEach<T, R>(items: readonly T[], task: (item: T) => Promise<R>): Promise<R[]> {
+    if (this.destination.sequential) {
+      const results: R[] = [];
+      for (const item of items) results.push(await task(item));
+      return results;
+    }
+    return Promise.all(items.map(task));
+  }
+
+  private copyBlob(descriptor: Descriptor): Promise<Descriptor> {
+    let pending = this.blobs.get(descriptor.digest);
+    if (!pending) {
+      pending = this.limit(() => this.transferBlob(descriptor));
+      this.blobs.set(descriptor.digest, pending);
+    }
+    return pending;
+  }
+
+  private async transferBlob(descriptor: Descriptor): Promise<Descriptor> {
+    const compressTo = UNCOMPRESSED_LAYERS[descriptor.mediaType];
+    const compress =
+      this.options.compressLayers === true &&
+      compressTo !== undefined &&
+      this.destination.putBlobStream !== undefined;
+    if (!compress && (await this.destination.hasBlob(descriptor))) {
+      this.counts.skipped++;
+      this.emit({ type: 'blob-done', descriptor, outcome: 'skipped', bytes: 0 });
+      return descriptor;
+    }
+    if (
+      !compress &&
+      canMount(this.destination) &&
+      (await this.destination.mountBlob(descriptor, this.source))
+    ) {
+      this.counts.mounted++;
+      this.emit({ type: 'blob-done', descriptor, outcome: 'mounted', bytes: 0 });
+      return descriptor;
+    }
+    this.emit({ type: 'blob-start', descriptor });
+    const counted = this.counting(descriptor, await this.source.blob(descriptor));
+    let stored = descriptor;
+    if (compress && this.destination.putBlobStream && compressTo) {
+      const gzip = createGzip({ level: 1 });
+      counted.on('error', (err) => gzip.destroy(err));
+      stored = await this.destination.putBlobStream(counted.pipe(gzip), compressTo);
+    } else {
+      await this.destination.putBlob(descriptor, counted);
+    }
+    this.counts.copied++;
+    this.counts.bytes += descriptor.size;
+    this.emit({ type: 'blob-done', descriptor, outcome: 'copied', bytes: descriptor.size });
+    return stored;
+  }
+
+  /** Passes the stream through unchanged, reporting bytes as they go. */
+  private counting(descriptor: Descriptor, stream: Readable): Readable {
+    if (!this.options.onEvent) return stream;
+    let bytes = 0;
+    const counter = new Transform({
+      highWaterMark: 1024 * 1024,
+      transform: (chunk: Buffer, _enc, done) => {
+        bytes += chunk.length;
+        this.emit({ type: 'blob-progress', descriptor, bytes });
+        done(null, chunk);
+      },
+    });
+    stream.on('error', (err) => counter.destroy(err));
+    return stream.pipe(counter);
+  }
+}

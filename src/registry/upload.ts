@@ -1,0 +1,117 @@
+/**
+ * Blob uploads (distribution-spec "Pushing blobs", end-4a/4b/5/6/11/13):
+ *
+ *   POST /v2/<name>/blobs/uploads/          → 202 + Location (an upload session)
+ *   PATCH <Location>  (the whole stream)     → 202 + Location
+ *   PUT   <Location>&digest=<digest>         → 201
+ *
+ * One streamed PATCH, as skopeo and crane do; Distribution's Location already carries a query
+ * (`_state=`), so the digest is appended with `&` (shared/lab/LAB.md §5). The digest may be
+ * learnt while streaming (a layer gzip'd on the way): the final PUT is sent only after the
+ * stream ended and verified. An upload that fails is cancelled (DELETE on its Location) so the
+ * registry can free it.
+ *
+ * Cross-repository mount: POST ?mount=<digest>&from=<repo> → 201 when mounted; a 202 means the
+ * registry opened a normal upload session instead (the source repository lacks the blob), which
+ * is then cancelled so the caller can upload normally.
+ */
+import type { Readable } from 'node:stream';
+import { VerifyingStream } from '../digest/index.js';
+import { InvalidContentError } from '../errors.js';
+import { header } from '../http/types.js';
+import type { RegistryClient } from './client.js';
+
+export interface UploadTarget {
+  client: RegistryClient;
+  repository: string;
+  /** Scopes for the destination (pull,push on the repository; plus pull on a mount source). */
+  scopes: readonly string[];
+}
+
+async function startUpload(target: UploadTarget, query = ''): Promise<{ status: number; location: URL }> {
+  const { client, repository, scopes } = target;
+  const req = {
+    method: 'POST' as const,
+    path: `/v2/${repository}/blobs/uploads/${query}`,
+    scopes,
+    headers: { 'content-length': '0' },
+  };
+  const res = await client.request(req);
+  await res.body.dump();
+  if (res.status !== 202 && res.status !== 201) {
+    throw await client.error(req.method, res, `starting an upload to ${client.registry}/${repository}`);
+  }
+  const location = header(res.headers, 'location');
+  if (!location)
+    throw new InvalidContentError(`${client.registry} answered an upload without a Location header`);
+  return { status: res.status, location: new URL(location, res.url) };
+}
+
+async function cancelUpload(target: UploadTarget, location: URL): Promise<void> {
+  try {
+    const res = await target.client.request({ method: 'DELETE', path: location, scopes: target.scopes });
+    await res.body.dump();
+  } catch {
+    // Best effort: the registry purges abandoned uploads itself eventually.
+  }
+}
+
+/** Streams `data` as one blob; `expected` digest checked as it flows when known, else computed. */
+export async function uploadBlob(
+  target: UploadTarget,
+  data: Readable,
+  expected: { digest?: string; size?: number },
+): Promise<{ digest: string; size: number }> {
+  const { client, repository, scopes } = target;
+  const what = `blob ${expected.digest ?? '(streamed)'} for ${client.registry}/${repository}`;
+  const session = await startUpload(target);
+  let location = session.location;
+  try {
+    const verify = new VerifyingStream({ digest: expected.digest, size: expected.size, what });
+    data.on('error', (err) => verify.destroy(err));
+    const body = data.pipe(verify);
+    const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
+    if (expected.size !== undefined) headers['content-length'] = String(expected.size);
+    const patch = await client.request({ method: 'PATCH', path: location, scopes, headers, body });
+    await patch.body.dump();
+    // A body stream that failed (digest mismatch, source error) must not be committed, whatever the registry said.
+    if (verify.errored) throw verify.errored;
+    if (patch.status !== 202 && patch.status !== 204) {
+      throw await client.error('PATCH', patch, `uploading ${what}`);
+    }
+    const next = header(patch.headers, 'location');
+    if (next) location = new URL(next, patch.url);
+    const digest = verify.digest;
+    if (!digest) throw new InvalidContentError(`${what}: the upload ended before the data did`);
+    const put = new URL(location);
+    put.searchParams.set('digest', digest);
+    const done = await client.request({
+      method: 'PUT',
+      path: put,
+      scopes,
+      headers: { 'content-length': '0' },
+    });
+    await done.body.dump();
+    if (done.status !== 201 && done.status !== 204) {
+      throw await client.error('PUT', done, `completing ${what}`);
+    }
+    return { digest, size: verify.bytes };
+  } catch (err) {
+    data.destroy();
+    await cancelUpload(target, location);
+    throw err;
+  }
+}
+
+/** Tries a cross-repository mount; true when the registry mounted the blob. */
+export async function mountBlob(
+  target: UploadTarget,
+  digest: string,
+  fromRepository: string,
+): Promise<boolean> {
+  const query = `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(fromRepository)}`;
+  const { status, location } = await startUpload(target, query);
+  if (status === 201) return true;
+  await cancelUpload(target, location);
+  return false;
+}

@@ -1,0 +1,70 @@
+/**
+ * Where an image lives, as the user writes it (the transports skopeo users know):
+ *
+ *   docker://REF or plain REF    a registry         ghcr.io/org/app:1.0
+ *   oci:DIR[:TAG]                an OCI layout directory
+ *   oci-archive:FILE[:TAG]       an OCI layout in a tar file
+ *   docker-archive:FILE[:REF]    a `docker save` tarball (REF is the RepoTags entry)
+ *
+ * The optional suffix is split at the LAST ':' that is not part of the path, so a
+ * docker-archive REF like `app:1.0` is read as `FILE:app:1.0` → ref `app:1.0`.
+ */
+import { UsageError } from '../errors.js';
+import { parseReference, type Reference } from '../ref/index.js';
+
+export type Location =
+  | { kind: 'registry'; ref: Reference }
+  | { kind: 'oci'; path: string; tag?: string | undefined }
+  | { kind: 'oci-archive'; path: string; tag?: string | undefined }
+  | { kind: 'docker-archive'; path: string; ref?: string | undefined };
+
+export type FileFormat = 'oci' | 'oci-archive' | 'docker-archive';
+
+function splitPath(rest: string, transport: string): { path: string; suffix?: string } {
+  if (rest === '')
+    throw new UsageError(
+      `${transport}: needs a path, e.g. ${transport}:./image${transport === 'oci' ? '' : '.tar'}`,
+    );
+  const slash = rest.lastIndexOf('/');
+  const colon = rest.indexOf(':', slash + 1);
+  if (colon === -1) return { path: rest };
+  const path = rest.slice(0, colon);
+  const suffix = rest.slice(colon + 1);
+  if (path === '') throw new UsageError(`${transport}:${rest}: the path is empty`);
+  return suffix === '' ? { path } : { path, suffix };
+}
+
+export function parseLocation(input: string): Location {
+  const m = /^(docker|oci|oci-archive|docker-archive):(.*)$/s.exec(input);
+  if (!m) return { kind: 'registry', ref: parseReference(input) };
+  const [, transport, rest = ''] = m;
+  switch (transport) {
+    case 'docker':
+      return { kind: 'registry', ref: parseReference(rest.replace(/^\/\//, '')) };
+    case 'oci':
+    case 'oci-archive': {
+      const { path, suffix } = splitPath(rest, transport);
+      return { kind: transport, path, tag: suffix };
+    }
+    default: {
+      // docker-archive:FILE:REF — REF may itself hold a ':' (name:tag), so split at the first ':' after the path.
+      const slash = rest.lastIndexOf('/', rest.indexOf(':') === -1 ? rest.length : rest.indexOf(':'));
+      const colon = rest.indexOf(':', slash + 1);
+      const path = colon === -1 ? rest : rest.slice(0, colon);
+      const ref = colon === -1 ? undefined : rest.slice(colon + 1) || undefined;
+      if (path === '') throw new UsageError('docker-archive: needs a path, e.g. docker-archive:./image.tar');
+      return { kind: 'docker-archive', path, ref };
+    }
+  }
+}
+
+export function describeLocation(location: Location): string {
+  switch (location.kind) {
+    case 'registry':
+      return `docker://${location.ref.registry}/${location.ref.repository}${location.ref.tag ? `:${location.ref.tag}` : ''}${location.ref.digest ? `@${location.ref.digest}` : ''}`;
+    case 'docker-archive':
+      return `docker-archive:${location.path}${location.ref ? `:${location.ref}` : ''}`;
+    default:
+      return `${location.kind}:${location.path}${location.tag ? `:${location.tag}` : ''}`;
+  }
+}

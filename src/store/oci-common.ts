@@ -1,0 +1,184 @@
+/**
+ * What the OCI layout directory and the OCI archive share (opencontainers/image-spec
+ * image-layout.md): the `oci-layout` marker, `index.json` (an image index whose entries may carry
+ * the `org.opencontainers.image.ref.name` annotation, the "tag"), blob paths `blobs/<alg>/<hex>`,
+ * choosing the root for `oci:DIR[:TAG]`, merging a new root into an existing index.json, and
+ * OciSource, the ImageSource both backends are, over a small file-access interface.
+ */
+
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream';
+import { parseDigest, VerifyingStream, verifyBytes } from '../digest/index.js';
+import { InvalidContentError, NotFoundError, UsageError } from '../errors.js';
+import type { Descriptor } from '../image/descriptor.js';
+import { checkDescriptor, MAX_MANIFEST_BYTES } from '../image/manifest.js';
+import { MediaType } from '../image/media-types.js';
+import type { ImageSource, StoredManifest } from './store.js';
+
+export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
+export const LAYOUT_FILE = 'oci-layout';
+export const INDEX_FILE = 'index.json';
+export const LAYOUT_FILE_BYTES = Buffer.from('{"imageLayoutVersion":"1.0.0"}');
+/** index.json lists every tag of a layout, so it may outgrow a manifest; still bounded. */
+export const MAX_INDEX_JSON_BYTES = 64 * 1024 * 1024;
+
+/** 'sha256:ab…' → 'blobs/sha256/ab…'. The digest is validated first, so the path cannot escape. */
+export function blobPath(digest: string): string {
+  const { algorithm, encoded } = parseDigest(digest);
+  return `blobs/${algorithm}/${encoded}`;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function parseJson(bytes: Uint8Array, what: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch {
+    throw new InvalidContentError(`${what} is not valid JSON`);
+  }
+}
+
+/** `oci-layout` MUST be a JSON object with `imageLayoutVersion`; only version 1.x exists. */
+export function checkLayoutFile(bytes: Uint8Array, what: string): void {
+  const doc = parseJson(bytes, what);
+  const version = isObject(doc) ? doc['imageLayoutVersion'] : undefined;
+  if (typeof version !== 'string') throw new InvalidContentError(`${what} has no imageLayoutVersion`);
+  if (!/^1\./.test(version))
+    throw new InvalidContentError(`${what}: unsupported imageLayoutVersion '${version.slice(0, 40)}'`);
+}
+
+export interface IndexJson {
+  /** The whole document; fields ferry does not know are kept when it is rewritten. */
+  doc: Record<string, unknown>;
+  manifests: Descriptor[];
+}
+
+export function parseIndexJson(bytes: Uint8Array, what: string): IndexJson {
+  const doc = parseJson(bytes, what);
+  if (!isObject(doc)) throw new InvalidContentError(`${what} is not a JSON object`);
+  if (doc['schemaVersion'] !== 2) throw new InvalidContentError(`${what}: schemaVersion is not 2`);
+  const list = doc['manifests'];
+  if (!Array.isArray(list)) throw new InvalidContentError(`${what} has no "manifests" array`);
+  return { doc, manifests: list.map((d, i) => checkDescriptor(d, `${what} (manifests[${i}])`)) };
+}
+
+const tagOf = (d: Descriptor): string | undefined => d.annotations?.[REF_NAME_ANNOTATION];
+
+/**
+ * The root for `TAG`: the entry whose ref.name is TAG (or, failing that, whose digest is TAG);
+ * without a tag, the only entry. Several entries and no tag is a UsageError listing the tags.
+ */
+export function selectRoot(index: IndexJson, tag: string | undefined, where: string): Descriptor {
+  const { manifests } = index;
+  const tags = manifests.map(tagOf).filter((t): t is string => t !== undefined);
+  if (tag === undefined) {
+    if (manifests.length === 1) return manifests[0] as Descriptor;
+    if (manifests.length === 0) throw new NotFoundError(`${where} holds no images (index.json is empty)`);
+    const untagged = manifests.length - tags.length;
+    throw new UsageError(
+      `${where} holds ${manifests.length} images; name one with ${where}:TAG` +
+        ` (tags: ${tags.length > 0 ? tags.join(', ') : 'none'}${untagged > 0 ? `; ${untagged} untagged, name those by digest` : ''})`,
+    );
+  }
+  let matches = manifests.filter((d) => tagOf(d) === tag);
+  if (matches.length === 0) matches = manifests.filter((d) => d.digest === tag);
+  if (matches.length === 1) return matches[0] as Descriptor;
+  if (matches.length > 1)
+    throw new InvalidContentError(`${where}: index.json has ${matches.length} entries for '${tag}'`);
+  throw new NotFoundError(
+    `tag '${tag}' is not in ${where} (tags: ${tags.length > 0 ? tags.join(', ') : 'none'})`,
+  );
+}
+
+/**
+ * index.json with `root` added: an entry with the same tag is replaced (an untagged root
+ * replaces untagged entries of the same digest); other entries and unknown fields stay, so
+ * several tags can share one layout.
+ */
+export function mergeIndexJson(
+  existing: IndexJson | undefined,
+  root: Descriptor | undefined,
+  tag: string | undefined,
+): Buffer {
+  const doc: Record<string, unknown> = existing?.doc ?? { schemaVersion: 2, mediaType: MediaType.ociIndex };
+  let manifests = existing?.manifests ?? [];
+  if (root !== undefined) {
+    const entry: Descriptor = { mediaType: root.mediaType, digest: root.digest, size: root.size };
+    if (root.artifactType !== undefined) entry.artifactType = root.artifactType;
+    if (tag !== undefined) entry.annotations = { [REF_NAME_ANNOTATION]: tag };
+    manifests = manifests.filter((d) =>
+      tag === undefined ? tagOf(d) !== undefined || d.digest !== root.digest : tagOf(d) !== tag,
+    );
+    manifests.push(entry);
+  }
+  return Buffer.from(JSON.stringify({ ...doc, manifests }));
+}
+
+/** What OciSource needs from a layout: a directory on disk or a tar file. Names are layout-relative. */
+export interface LayoutFiles {
+  /** The whole file, or undefined when it is absent; InvalidContentError when larger than maxBytes. */
+  read(name: string, maxBytes: number): Promise<Buffer | undefined>;
+  /** The file as a stream; NotFoundError when absent. */
+  stream(name: string): Promise<Readable>;
+  close(): Promise<void>;
+}
+
+/** Pipes `source` through a VerifyingStream; the returned stream errors at its end on a mismatch. */
+export function verifiedStream(source: Readable, descriptor: Descriptor, what: string): Readable {
+  const verifier = new VerifyingStream({ digest: descriptor.digest, size: descriptor.size, what });
+  // Errors travel by destroy: a failing source destroys the verifier, and a consumer that
+  // stops early destroys the source (closing its file).
+  pipeline(source, verifier, () => {});
+  return verifier;
+}
+
+/** An OCI image layout (directory or tar) as an ImageSource. */
+export class OciSource implements ImageSource {
+  private index: Promise<IndexJson> | undefined;
+
+  constructor(
+    readonly description: string,
+    private readonly files: LayoutFiles,
+    private readonly tag: string | undefined,
+  ) {}
+
+  /** Reads and checks `oci-layout` and `index.json` (once). */
+  loadIndex(): Promise<IndexJson> {
+    this.index ??= (async () => {
+      const layout = await this.files.read(LAYOUT_FILE, 64 * 1024);
+      if (layout === undefined)
+        throw new InvalidContentError(`${this.description} is not an OCI layout: no ${LAYOUT_FILE} file`);
+      checkLayoutFile(layout, `${LAYOUT_FILE} of ${this.description}`);
+      const bytes = await this.files.read(INDEX_FILE, MAX_INDEX_JSON_BYTES);
+      if (bytes === undefined)
+        throw new InvalidContentError(`${this.description} is not an OCI layout: no ${INDEX_FILE}`);
+      return parseIndexJson(bytes, `${INDEX_FILE} of ${this.description}`);
+    })();
+    return this.index;
+  }
+
+  async root(): Promise<StoredManifest> {
+    const descriptor = selectRoot(await this.loadIndex(), this.tag, this.description);
+    return { descriptor, bytes: await this.manifest(descriptor) };
+  }
+
+  async manifest(descriptor: Descriptor): Promise<Buffer> {
+    const what = `manifest ${descriptor.digest} in ${this.description}`;
+    if (descriptor.size > MAX_MANIFEST_BYTES)
+      throw new InvalidContentError(`${what} is larger than ${MAX_MANIFEST_BYTES} bytes`);
+    const bytes = await this.files.read(blobPath(descriptor.digest), MAX_MANIFEST_BYTES);
+    if (bytes === undefined) throw new NotFoundError(`${what} not found`);
+    verifyBytes(bytes, descriptor, what);
+    return bytes;
+  }
+
+  async blob(descriptor: Descriptor): Promise<Readable> {
+    const source = await this.files.stream(blobPath(descriptor.digest));
+    return verifiedStream(source, descriptor, `blob ${descriptor.digest} in ${this.description}`);
+  }
+
+  close(): Promise<void> {
+    return this.files.close();
+  }
+}

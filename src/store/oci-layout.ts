@@ -1,0 +1,287 @@
+/**
+ * An OCI image layout directory, `oci:DIR[:TAG]` (opencontainers/image-spec image-layout.md).
+ *
+ *   openOciLayoutSource(dir, tag?)       → ImageSource; root = the index.json entry tagged TAG
+ *                                          (ref.name annotation), or the only entry
+ *   openOciLayoutDestination(dir, tag?)  → ImageDestination (parallel; has putBlobStream)
+ *
+ * Writing: each blob streams into `blobs/<alg>/<hex>.tmp-<random>` through a VerifyingStream
+ * and is renamed to its final name only once its digest matched, so a crash leaves nothing but
+ * `*.tmp-*` files under a wrong name. `commit()` writes `oci-layout` (when missing) and
+ * `index.json` (temp + rename), merging with an existing index.json: the entry for the same tag
+ * is replaced, other tags stay (several tags share one layout, as with skopeo). `abort()`
+ * removes the temp files, the blobs this copy added, and the directory when this copy made it.
+ *
+ * The root is the manifest put with `options.tag`; when the copy gives none, the last manifest
+ * put (the copy writes children before parents). index.json names it with `options.tag`, else
+ * the TAG the destination was opened with; without either the entry is untagged.
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { type FileHandle, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parseDigest, VerifyingStream, verifyBytes } from '../digest/index.js';
+import { FerryError, InvalidContentError, LocalError, NotFoundError } from '../errors.js';
+import type { Descriptor } from '../image/descriptor.js';
+import { describeLocation } from './location.js';
+import {
+  blobPath,
+  checkLayoutFile,
+  INDEX_FILE,
+  type IndexJson,
+  LAYOUT_FILE,
+  LAYOUT_FILE_BYTES,
+  type LayoutFiles,
+  MAX_INDEX_JSON_BYTES,
+  mergeIndexJson,
+  OciSource,
+  parseIndexJson,
+} from './oci-common.js';
+import type { ImageDestination, ImageSource, PutManifestOptions, StoredManifest } from './store.js';
+
+const errno = (err: unknown): string | undefined => (err as NodeJS.ErrnoException | undefined)?.code;
+
+/** fs failures become LocalError; ferry's own errors (a digest mismatch from the stream) pass. */
+function localError(err: unknown, action: string): unknown {
+  if (err instanceof FerryError || typeof (err as NodeJS.ErrnoException | undefined)?.syscall !== 'string')
+    return err;
+  return new LocalError(`cannot ${action}: ${(err as Error).message}`, { cause: err });
+}
+
+/** LayoutFiles over a directory. */
+class DirectoryFiles implements LayoutFiles {
+  constructor(
+    private readonly dir: string,
+    private readonly description: string,
+  ) {}
+
+  async read(name: string, maxBytes: number): Promise<Buffer | undefined> {
+    const path = join(this.dir, name);
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (err) {
+      if (errno(err) === 'ENOENT') return undefined;
+      throw localError(err, `read ${path}`);
+    }
+    try {
+      const { size } = await handle.stat();
+      if (size > maxBytes)
+        throw new InvalidContentError(`${path} is ${size} bytes, more than the ${maxBytes} allowed`);
+      return await handle.readFile();
+    } catch (err) {
+      throw localError(err, `read ${path}`);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async stream(name: string): Promise<Readable> {
+    const path = join(this.dir, name);
+    try {
+      const handle = await open(path, 'r');
+      return handle.createReadStream({ highWaterMark: 1024 * 1024 });
+    } catch (err) {
+      if (errno(err) === 'ENOENT') throw new NotFoundError(`${name} not found in ${this.description}`);
+      throw localError(err, `read ${path}`);
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+export async function openOciLayoutSource(dir: string, tag?: string): Promise<ImageSource> {
+  const description = describeLocation({ kind: 'oci', path: dir, tag });
+  try {
+    if (!(await stat(dir)).isDirectory()) throw new LocalError(`${description}: ${dir} is not a directory`);
+  } catch (err) {
+    if (errno(err) === 'ENOENT') throw new LocalError(`${description}: no such directory ${dir}`);
+    throw localError(err, `read ${dir}`);
+  }
+  const source = new OciSource(description, new DirectoryFiles(dir, description), tag);
+  await source.loadIndex();
+  return source;
+}
+
+export async function openOciLayoutDestination(dir: string, tag?: string): Promise<ImageDestination> {
+  const destination = new OciLayoutDestination(dir, tag);
+  await destination.prepare();
+  return destination;
+}
+
+export class OciLayoutDestination implements ImageDestination {
+  readonly description: string;
+  readonly sequential = false;
+  private readonly token = randomBytes(6).toString('hex');
+  private ready: Promise<void> | undefined;
+  /** The top directory `mkdir -p` made for this copy; abort() removes it. */
+  private created: string | undefined;
+  private readonly temps = new Set<string>();
+  /** Blobs this copy added (not there before); abort() removes them. */
+  private readonly added = new Set<string>();
+  private tagged: { descriptor: Descriptor; tag: string } | undefined;
+  private last: Descriptor | undefined;
+  private state: 'open' | 'committed' | 'aborted' = 'open';
+  private sequence = 0;
+
+  constructor(
+    readonly dir: string,
+    readonly tag: string | undefined,
+  ) {
+    this.description = describeLocation({ kind: 'oci', path: dir, tag });
+  }
+
+  /** Checks (or creates) the directory once; refuses a non-empty directory that is not a layout. */
+  prepare(): Promise<void> {
+    this.ready ??= this.init();
+    return this.ready;
+  }
+
+  private async init(): Promise<void> {
+    let entries: string[] | undefined;
+    try {
+      entries = await readdir(this.dir);
+    } catch (err) {
+      if (errno(err) === 'ENOTDIR')
+        throw new LocalError(`${this.description}: ${this.dir} is not a directory`);
+      if (errno(err) !== 'ENOENT') throw localError(err, `read ${this.dir}`);
+    }
+    if (entries !== undefined && entries.length > 0) {
+      if (!entries.includes(LAYOUT_FILE)) {
+        throw new LocalError(
+          `${this.description}: ${this.dir} is not empty and not an OCI layout (no ${LAYOUT_FILE}); refusing to write into it`,
+        );
+      }
+      const layout = await new DirectoryFiles(this.dir, this.description).read(LAYOUT_FILE, 64 * 1024);
+      checkLayoutFile(layout ?? Buffer.alloc(0), `${LAYOUT_FILE} of ${this.description}`);
+      await this.readIndex(); // a broken index.json fails now, not after the copy
+    }
+    try {
+      this.created = await mkdir(this.dir, { recursive: true });
+      await mkdir(join(this.dir, 'blobs'), { recursive: true });
+    } catch (err) {
+      throw localError(err, `create ${this.dir}`);
+    }
+  }
+
+  private async readIndex(): Promise<IndexJson | undefined> {
+    const bytes = await new DirectoryFiles(this.dir, this.description).read(INDEX_FILE, MAX_INDEX_JSON_BYTES);
+    return bytes === undefined ? undefined : parseIndexJson(bytes, `${INDEX_FILE} of ${this.description}`);
+  }
+
+  private async ensureOpen(): Promise<void> {
+    await this.prepare();
+    if (this.state !== 'open')
+      throw new LocalError(`${this.description}: the copy was already ${this.state}`);
+  }
+
+  async hasBlob(descriptor: Descriptor): Promise<boolean> {
+    await this.prepare();
+    try {
+      const info = await stat(join(this.dir, blobPath(descriptor.digest)));
+      return info.isFile() && info.size === descriptor.size;
+    } catch (err) {
+      if (errno(err) === 'ENOENT') return false;
+      throw localError(err, `read ${this.dir}`);
+    }
+  }
+
+  hasManifest(descriptor: Descriptor): Promise<boolean> {
+    return this.hasBlob(descriptor);
+  }
+
+  async putBlob(descriptor: Descriptor, data: Readable): Promise<void> {
+    await this.store(data, descriptor, `blob ${descriptor.digest} for ${this.description}`);
+  }
+
+  async putBlobStream(data: Readable, mediaType: string): Promise<Descriptor> {
+    const { digest, size } = await this.store(data, undefined, `blob for ${this.description}`);
+    return { mediaType, digest, size };
+  }
+
+  async putManifest(manifest: StoredManifest, options: PutManifestOptions = {}): Promise<void> {
+    const { descriptor, bytes } = manifest;
+    verifyBytes(bytes, descriptor, `manifest ${descriptor.digest} for ${this.description}`);
+    await this.store(
+      Readable.from([bytes]),
+      descriptor,
+      `manifest ${descriptor.digest} for ${this.description}`,
+    );
+    if (options.tag !== undefined) this.tagged = { descriptor, tag: options.tag };
+    this.last = descriptor;
+  }
+
+  /** Streams into a temp file beside the final name, verifying; renames once the digest matched. */
+  private async store(
+    data: Readable,
+    expected: Descriptor | undefined,
+    what: string,
+  ): Promise<{ digest: string; size: number }> {
+    await this.ensureOpen();
+    const algorithm = expected ? parseDigest(expected.digest).algorithm : 'sha256';
+    const folder = join(this.dir, 'blobs', algorithm);
+    const hint = expected ? parseDigest(expected.digest).encoded : 'upload';
+    const temp = join(folder, `${hint}.tmp-${this.token}-${this.sequence++}`);
+    this.temps.add(temp);
+    try {
+      await mkdir(folder, { recursive: true });
+      const verifier = new VerifyingStream({ digest: expected?.digest, size: expected?.size, what });
+      await pipeline(data, verifier, createWriteStream(temp, { flags: 'wx' }));
+      const digest = verifier.digest as string;
+      const final = join(this.dir, blobPath(digest));
+      const existed = await stat(final).then(
+        () => true,
+        () => false,
+      );
+      if (this.state !== 'open')
+        throw new LocalError(`${this.description}: the copy was ${this.state} while ${what} was written`);
+      await rename(temp, final);
+      this.temps.delete(temp);
+      if (!existed) this.added.add(final);
+      return { digest, size: verifier.bytes };
+    } catch (err) {
+      data.destroy();
+      await rm(temp, { force: true });
+      this.temps.delete(temp);
+      throw localError(err, `write ${what}`);
+    }
+  }
+
+  async commit(): Promise<void> {
+    await this.ensureOpen();
+    const root = this.tagged?.descriptor ?? this.last;
+    const tag = this.tagged?.tag ?? this.tag;
+    try {
+      await mkdir(join(this.dir, 'blobs'), { recursive: true });
+      const layoutExists = await stat(join(this.dir, LAYOUT_FILE)).then(
+        () => true,
+        () => false,
+      );
+      if (!layoutExists) await this.writeAtomically(LAYOUT_FILE, LAYOUT_FILE_BYTES);
+      // Re-read index.json now: another copy may have added a tag since this one started.
+      await this.writeAtomically(INDEX_FILE, mergeIndexJson(await this.readIndex(), root, tag));
+    } catch (err) {
+      throw localError(err, `write ${INDEX_FILE} of ${this.description}`);
+    }
+    this.state = 'committed';
+  }
+
+  private async writeAtomically(name: string, bytes: Buffer): Promise<void> {
+    const temp = join(this.dir, `${name}.tmp-${this.token}-${this.sequence++}`);
+    this.temps.add(temp);
+    await writeFile(temp, bytes, { flag: 'wx' });
+    await rename(temp, join(this.dir, name));
+    this.temps.delete(temp);
+  }
+
+  async abort(): Promise<void> {
+    if (this.state === 'committed') return;
+    this.state = 'aborted';
+    await Promise.all([...this.temps, ...this.added].map((file) => rm(file, { force: true })));
+    this.temps.clear();
+    this.added.clear();
+    if (this.created !== undefined) await rm(this.created, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,136 @@
+// `ferry catalog` against the real registry in every auth mode: it lists the repositories seeded
+// with skopeo, pages through them with --limit/--last (Distribution 2.8 honours n on the catalog
+// and answers with a Link header), and a refusal reads as a refusal, with the auth exit code.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  errorLine,
+  MODES,
+  REPOSITORIES,
+  requestsDuring,
+  type SeededRegistry,
+  startSeededRegistries,
+  stopAll,
+} from '../harness/fixtures.js';
+import { baseEnv, ferry } from '../harness/run-ferry.js';
+
+type Mode = (typeof MODES)[number];
+
+const run = (s: SeededRegistry, args: string[]) => ferry([...s.args, ...args], s.run);
+
+const refusal = (host: string, status: number) =>
+  `ferry: ${host} refused to list its repositories (HTTP ${status}) ` +
+  '(hint: the catalog needs registry:catalog:* access; log in as a user who has it)';
+
+describe('ferry catalog', () => {
+  let seeded: Record<Mode, SeededRegistry>;
+  before(async () => {
+    seeded = await startSeededRegistries(MODES);
+  });
+  after(() => stopAll(seeded));
+
+  for (const mode of MODES) {
+    describe(`${mode} registry`, () => {
+      test('lists the seeded repositories, one a line', async () => {
+        const s = seeded[mode];
+        const result = await run(s, ['catalog', s.registry.host]);
+        assert.equal(result.stderr, '');
+        assert.equal(result.code, 0);
+        assert.equal(result.stdout, `${REPOSITORIES.join('\n')}\n`);
+      });
+
+      test('--json: the list of repositories', async () => {
+        const s = seeded[mode];
+        const result = await run(s, ['catalog', '--json', s.registry.host]);
+        assert.equal(result.code, 0, result.stderr);
+        assert.deepEqual(JSON.parse(result.stdout), [...REPOSITORIES]);
+      });
+
+      test('--limit 1 then --last pages through, with a hint while more follow', async () => {
+        const s = seeded[mode];
+        const host = s.registry.host;
+        const { value: pages, requests } = await requestsDuring(s.registry, async () => [
+          await run(s, ['catalog', '--limit', '1', host]),
+          await run(s, ['catalog', '--limit', '1', '--last', 'lab/multi', host]),
+          await run(s, ['catalog', '--limit', '1', '--last', 'lab/single', host]),
+        ]);
+        assert.deepEqual(
+          pages.map((r) => [r.code, r.stdout, r.stderr]),
+          [
+            [0, 'lab/multi\n', 'more repositories follow: --last lab/multi\n'],
+            [0, 'lab/single\n', 'more repositories follow: --last lab/single\n'],
+            [0, 'lab/tags\n', ''],
+          ],
+        );
+        // The registry did the paging: ferry asked for one entry at a time, and got 200s.
+        const catalog = requests.filter((r) => r.path === '/v2/_catalog' && r.status === 200);
+        assert.deepEqual(
+          catalog.map((r) => Object.fromEntries(new URL(r.uri, 'http://x').searchParams)),
+          [{ n: '1' }, { n: '1', last: 'lab/multi' }, { n: '1', last: 'lab/single' }],
+        );
+      });
+
+      test('--limit 2 --last lab/multi: the rest, and no hint', async () => {
+        const s = seeded[mode];
+        const result = await run(s, ['catalog', '--limit', '2', '--last', 'lab/multi', s.registry.host]);
+        assert.equal(result.code, 0);
+        assert.equal(result.stdout, 'lab/single\nlab/tags\n');
+        assert.equal(result.stderr, '');
+      });
+
+      test('--json --limit 1: {repositories, next}', async () => {
+        const s = seeded[mode];
+        const host = s.registry.host;
+        const [first, last] = await Promise.all([
+          run(s, ['catalog', '--json', '--limit', '1', host]),
+          run(s, ['catalog', '--json', '--limit', '1', '--last', 'lab/single', host]),
+        ]);
+        assert.equal(first.code, 0, first.stderr);
+        assert.deepEqual(JSON.parse(first.stdout), { repositories: ['lab/multi'], next: 'lab/multi' });
+        assert.equal(last.code, 0, last.stderr);
+        assert.deepEqual(JSON.parse(last.stdout), { repositories: ['lab/tags'], next: null });
+      });
+    });
+  }
+
+  test('token registry: the pull-only reader gets a plain refusal and exit 3 (auth)', async () => {
+    const s = seeded.token;
+    const reader = s.as('reader');
+    const result = await ferry([...reader.args, 'catalog', s.registry.host], reader.run);
+    assert.equal(result.code, 3);
+    assert.equal(errorLine(result), refusal(s.registry.host, 401));
+    // The reader did ask for the catalog scope; the token server granted nothing for it.
+    assert.ok((s.registry.tokenServer?.stats().byScope['registry:catalog:*'] ?? 0) > 0);
+  });
+
+  test('token and basic registries without credentials: "authentication required" and exit 3', async () => {
+    for (const mode of ['token', 'basic'] as const) {
+      const host = seeded[mode].registry.host;
+      const result = await ferry(['catalog', host], { env: baseEnv() });
+      assert.equal(result.code, 3, mode);
+      const line = errorLine(result);
+      assert.ok(line.startsWith(`ferry: catalog of ${host}: authentication required`), line);
+      assert.match(line, /-u USER --password-stdin/);
+    }
+  });
+
+  test('basic registry: htpasswd has no per-user rights, so the reader may list', async () => {
+    const s = seeded.basic;
+    const reader = s.as('reader');
+    const result = await ferry([...reader.args, 'catalog', s.registry.host], reader.run);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, `${REPOSITORIES.join('\n')}\n`);
+  });
+
+  test('basic registry, wrong password: exit 3', async () => {
+    const s = seeded.basic;
+    const wrong = s.as('alice', 'not-the-password');
+    const result = await ferry([...wrong.args, 'catalog', s.registry.host], wrong.run);
+    assert.equal(result.code, 3);
+    // Not "refused to list": the password is wrong, and the line says so.
+    assert.match(
+      errorLine(result),
+      new RegExp(`^ferry: catalog of ${s.registry.host}: .*wrong username or password`),
+    );
+  });
+});

@@ -1,0 +1,152 @@
+// `ferry digest` against the real registry in every auth mode: the digest is the sha256 of the
+// bytes skopeo reads (and, for what was pushed as OCI, the generator's digest); `--platform`
+// gives the child's digest as the index lists it.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  errorLine,
+  MODES,
+  MULTI,
+  requestsDuring,
+  type SeededRegistry,
+  SINGLE,
+  startSeededRegistries,
+  stopAll,
+} from '../harness/fixtures.js';
+import { sha256 } from '../harness/images.js';
+import { ferry } from '../harness/run-ferry.js';
+import { dockerRef, registryAccess, skopeoInspectRaw } from '../harness/skopeo.js';
+
+type Mode = (typeof MODES)[number];
+
+interface IndexEntry {
+  digest: string;
+  platform?: { os: string; architecture: string; variant?: string };
+}
+
+const raw = (s: SeededRegistry, ref: string): Promise<Buffer> =>
+  skopeoInspectRaw(dockerRef(s.registry, ref), registryAccess(s.registry));
+
+const run = (s: SeededRegistry, args: string[]) => ferry([...s.args, ...args], s.run);
+
+/** The digest the index lists for `architecture` (and `variant`, when given). */
+function childDigest(indexBytes: Buffer, architecture: string, variant?: string): string {
+  const index = JSON.parse(indexBytes.toString('utf8')) as { manifests: IndexEntry[] };
+  const found = index.manifests.filter(
+    (m) =>
+      m.platform?.os === 'linux' &&
+      m.platform.architecture === architecture &&
+      (variant === undefined || m.platform.variant === variant),
+  );
+  assert.equal(found.length, 1, `one linux/${architecture} entry`);
+  return found[0]!.digest;
+}
+
+describe('ferry digest', () => {
+  let seeded: Record<Mode, SeededRegistry>;
+  before(async () => {
+    seeded = await startSeededRegistries(MODES);
+  });
+  after(() => stopAll(seeded));
+
+  for (const mode of MODES) {
+    describe(`${mode} registry`, () => {
+      test('single image: sha256 of the bytes skopeo reads, which is the pushed digest', async () => {
+        const s = seeded[mode];
+        const [result, bytes] = await Promise.all([
+          run(s, ['digest', `${s.registry.host}/${SINGLE}:v1`]),
+          raw(s, `${SINGLE}:v1`),
+        ]);
+        assert.equal(result.stderr, '');
+        assert.equal(result.code, 0);
+        assert.equal(result.stdout, `${sha256(bytes)}\n`);
+        assert.equal(result.stdout, `${s.images.single.digest}\n`);
+      });
+
+      test('OCI index and Docker list: sha256 of the bytes skopeo reads', async () => {
+        const s = seeded[mode];
+        const host = s.registry.host;
+        const [oci, docker, ociBytes, dockerBytes] = await Promise.all([
+          run(s, ['digest', `${host}/${MULTI}:v1`]),
+          run(s, ['digest', `${host}/${MULTI}:v1-docker`]),
+          raw(s, `${MULTI}:v1`),
+          raw(s, `${MULTI}:v1-docker`),
+        ]);
+        assert.equal(oci.code, 0, oci.stderr);
+        assert.equal(oci.stdout, `${sha256(ociBytes)}\n`);
+        assert.equal(oci.stdout, `${s.images.multi.digest}\n`);
+        assert.equal(docker.code, 0, docker.stderr);
+        assert.equal(docker.stdout, `${sha256(dockerBytes)}\n`);
+        assert.equal(docker.stdout, `${s.multiDockerDigest}\n`);
+        assert.notEqual(docker.stdout, oci.stdout);
+      });
+
+      test('--platform gives the child digest the OCI index lists', async () => {
+        const s = seeded[mode];
+        const ref = `${s.registry.host}/${MULTI}:v1`;
+        const index = await raw(s, `${MULTI}:v1`);
+        const [arm64, arm, amd64] = await Promise.all([
+          run(s, ['digest', '--platform', 'linux/arm64', ref]),
+          run(s, ['digest', '--platform', 'linux/arm/v7', ref]),
+          run(s, ['digest', '--platform', 'linux/amd64', ref]),
+        ]);
+        assert.equal(arm64.code, 0, arm64.stderr);
+        assert.equal(arm64.stdout, `${childDigest(index, 'arm64', 'v8')}\n`);
+        assert.equal(arm64.stdout, `${s.images.multi.platforms[1]?.manifestDigest}\n`);
+        assert.equal(arm.stdout, `${childDigest(index, 'arm', 'v7')}\n`);
+        assert.equal(arm.stdout, `${s.images.multi.platforms[2]?.manifestDigest}\n`);
+        assert.equal(amd64.stdout, `${childDigest(index, 'amd64')}\n`);
+        assert.equal(amd64.stdout, `${s.images.multi.platforms[0]?.manifestDigest}\n`);
+      });
+
+      test('--platform gives the child digest the Docker list lists', async () => {
+        const s = seeded[mode];
+        const ref = `${s.registry.host}/${MULTI}:v1-docker`;
+        const [list, arm64, arm] = await Promise.all([
+          raw(s, `${MULTI}:v1-docker`),
+          run(s, ['digest', '--platform', 'linux/arm64', ref]),
+          // No variant: arm means arm/v7.
+          run(s, ['digest', '--platform', 'linux/arm', ref]),
+        ]);
+        assert.equal(arm64.code, 0, arm64.stderr);
+        assert.equal(arm64.stdout, `${childDigest(list, 'arm64', 'v8')}\n`);
+        assert.equal(arm.code, 0, arm.stderr);
+        assert.equal(arm.stdout, `${childDigest(list, 'arm', 'v7')}\n`);
+        // skopeo rewrote the children: none keeps its OCI digest.
+        assert.ok(!s.images.multi.platforms.some((p) => `${p.manifestDigest}\n` === arm64.stdout));
+      });
+
+      test('without --platform the digest comes from a HEAD: no manifest is downloaded', async () => {
+        const s = seeded[mode];
+        const { value: result, requests } = await requestsDuring(s.registry, () =>
+          run(s, ['digest', `${s.registry.host}/${MULTI}:v1`]),
+        );
+        assert.equal(result.stdout, `${s.images.multi.digest}\n`);
+        const manifestRequests = requests.filter((r) => r.path.includes('/manifests/'));
+        assert.ok(manifestRequests.length > 0, 'the registry saw the manifest request');
+        assert.deepEqual(
+          manifestRequests.map((r) => `${r.method} ${r.path}`),
+          manifestRequests.map(() => `HEAD /v2/${MULTI}/manifests/v1`),
+        );
+      });
+
+      test('--platform not in the index: exit 1 and one line listing the available platforms', async () => {
+        const s = seeded[mode];
+        const ref = `${s.registry.host}/${MULTI}:v1`;
+        const result = await run(s, ['digest', '--platform', 'windows/amd64', ref]);
+        assert.equal(result.code, 1);
+        assert.equal(
+          errorLine(result),
+          `ferry: ${ref} has no image for platform windows/amd64 (available: linux/amd64, linux/arm64/v8, linux/arm/v7)`,
+        );
+      });
+
+      test('an absent tag: exit 1 and one line', async () => {
+        const s = seeded[mode];
+        const result = await run(s, ['digest', `${s.registry.host}/${SINGLE}:nope`]);
+        assert.equal(result.code, 1);
+        assert.equal(errorLine(result), `ferry: manifest ${s.registry.host}/${SINGLE}:nope not found`);
+      });
+    });
+  }
+});

@@ -1,0 +1,208 @@
+// The standard repositories the read-command tests work on, pushed with skopeo so that ferry
+// reads bytes ferry did not write:
+//
+//   lab/single:v1          one-platform OCI image manifest
+//   lab/multi:v1           OCI index: linux/amd64, linux/arm64/v8, linux/arm/v7
+//   lab/multi:v1-docker    the same index converted by skopeo to a Docker manifest list (v2s2)
+//   lab/tags:<TAGS>        one small image under tags whose lexical and version orders differ
+//
+//   const seeded = await startSeededRegistries(['anonymous', 'basic', 'token', 'tls']);
+//   await ferry([...seeded.basic.args, 'ls', `${seeded.basic.registry.host}/lab/tags`], seeded.basic.run);
+//
+// Seeding costs a handful of skopeo calls per registry (independent pushes run concurrently);
+// the images are generated once per process and shared by every registry.
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { generateImage, type ImageSummary } from './images.js';
+import { type Registry, type RegistryMode, startRegistry } from './registry.js';
+import type { RegistryRequest } from './registry-log.js';
+import { baseEnv, type FerryResult, type RunOptions } from './run-ferry.js';
+import { dockerRef, pushImage, registryAccess, skopeoCopy } from './skopeo.js';
+import { makeTempDir } from './tmp.js';
+import { httpStatus } from './wait.js';
+
+/** Every registry mode, in the order the command tests run them. */
+export const MODES = ['anonymous', 'basic', 'token', 'tls'] as const satisfies readonly RegistryMode[];
+
+export const SINGLE = 'lab/single';
+export const MULTI = 'lab/multi';
+export const TAGS_REPO = 'lab/tags';
+/** The platforms of lab/multi, as written in the index (and in each config). */
+export const MULTI_PLATFORMS = ['linux/amd64', 'linux/arm64/v8', 'linux/arm/v7'] as const;
+/** The tags of lab/tags, in lexical order (how `--limit`/`--last` page them; the registry lists them in no set order). */
+export const TAGS = ['1.10', '1.2', '1.9', '10', '2.0-rc1', 'latest'] as const;
+/** The same tags in the order people read versions (what `ferry ls` prints). */
+export const TAGS_VERSION_ORDER = ['1.2', '1.9', '1.10', '2.0-rc1', '10', 'latest'] as const;
+/** Every repository seeded, in catalog (lexical) order. */
+export const REPOSITORIES = [MULTI, SINGLE, TAGS_REPO] as const;
+
+export interface SeedImages {
+  /** lab/single:v1 (OCI manifest). */
+  single: ImageSummary;
+  /** lab/multi:v1 (OCI index). */
+  multi: ImageSummary;
+  /** The image behind every lab/tags tag (OCI manifest). */
+  tagged: ImageSummary;
+}
+
+export interface Seeded {
+  images: SeedImages;
+  /** Digest of lab/multi:v1-docker (skopeo rewrote the manifests, so it differs from multi.digest). */
+  multiDockerDigest: string;
+}
+
+let imagesOnce: Promise<SeedImages> | undefined;
+
+/** The seed images, generated once per process (deterministic: same bytes every run). */
+export function seedImages(): Promise<SeedImages> {
+  imagesOnce ??= (async () => {
+    const [single, multi, tagged] = await Promise.all([
+      generateImage({ tag: 'v1', seed: 'lab-single', layers: [512, 256] }),
+      generateImage({ tag: 'v1', seed: 'lab-multi', layers: [256], platforms: [...MULTI_PLATFORMS] }),
+      generateImage({ tag: 'base', seed: 'lab-tags', layers: [128] }),
+    ]);
+    return { single, multi, tagged };
+  })();
+  return imagesOnce;
+}
+
+/** Pushes the standard set (see the file comment) into `registry` with skopeo, as its '*' user. */
+export async function seedRegistry(registry: Registry): Promise<Seeded> {
+  const images = await seedImages();
+  const [firstTag, ...otherTags] = TAGS;
+  const access = registryAccess(registry);
+  // Repositories are pushed concurrently, but one repository's pushes one after another: two
+  // skopeo processes uploading the same blob into one repository at once can make the registry
+  // answer "manifest blob unknown".
+  const [, docker] = await Promise.all([
+    pushImage(registry, `${SINGLE}:v1`, images.single),
+    (async () => {
+      await pushImage(registry, `${MULTI}:v1`, images.multi);
+      return pushImage(registry, `${MULTI}:v1-docker`, images.multi, { docker: true });
+    })(),
+    (async () => {
+      await pushImage(registry, `${TAGS_REPO}:${firstTag}`, images.tagged);
+      // The blobs are there now: each further tag is a manifest PUT, copied registry to registry.
+      const source = dockerRef(registry, `${TAGS_REPO}:${firstTag}`);
+      await Promise.all(
+        otherTags.map((tag) =>
+          skopeoCopy(source, dockerRef(registry, `${TAGS_REPO}:${tag}`), {
+            src: access,
+            dest: access,
+            preserveDigests: true,
+          }),
+        ),
+      );
+    })(),
+  ]);
+  return { images, multiDockerDigest: docker.digest };
+}
+
+/** One seeded registry and how to point ferry at it. */
+export interface SeededRegistry extends Seeded {
+  mode: RegistryMode;
+  registry: Registry;
+  /** Global flags ferry needs for this registry: credentials (basic, token) and --ca-file (tls). */
+  args: string[];
+  /** ferry() run options that go with `args` (the password on stdin, a clean env). */
+  run: RunOptions;
+  /** `args`/`run` for another user, or for a wrong password (`password` given). */
+  as(user: string, password?: string): { args: string[]; run: RunOptions };
+}
+
+/** ferry flags and run options for `registry`, as `user` (default the '*' user; null = anonymous). */
+export function ferryAccess(
+  registry: Registry,
+  user?: string | null,
+  password?: string,
+): { args: string[]; run: RunOptions } {
+  const args: string[] = [];
+  const run: RunOptions = { env: baseEnv() };
+  if (registry.tls && registry.caFile !== undefined) args.push('--ca-file', registry.caFile);
+  if (registry.auth !== 'none' && user !== null) {
+    const u = registry.user(user);
+    args.push('-u', u.username, '--password-stdin');
+    run.stdin = `${password ?? u.password}\n`;
+  }
+  return { args, run };
+}
+
+/** Starts one registry per mode (concurrently) and seeds each; stop them with stopAll(). */
+export async function startSeededRegistries<M extends RegistryMode>(
+  modes: readonly M[],
+): Promise<Record<M, SeededRegistry>> {
+  const started = await Promise.allSettled(modes.map((mode) => startRegistry(mode)));
+  const registries = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  try {
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    const seeded = await Promise.all(registries.map((r) => seedRegistry(r)));
+    const out = {} as Record<M, SeededRegistry>;
+    modes.forEach((mode, i) => {
+      const registry = registries[i]!;
+      out[mode] = {
+        ...seeded[i]!,
+        mode,
+        registry,
+        ...ferryAccess(registry),
+        as: (user, password) => ferryAccess(registry, user, password),
+      };
+    });
+    return out;
+  } catch (error) {
+    await Promise.all(registries.map((r) => r.stop()));
+    throw error;
+  }
+}
+
+/** Stops every registry of a startSeededRegistries result (safe to call with undefined). */
+export async function stopAll(
+  seeded: Partial<Record<RegistryMode, SeededRegistry>> | undefined,
+): Promise<void> {
+  await Promise.all(Object.values(seeded ?? {}).map((s) => s?.registry.stop()));
+}
+
+/** A DOCKER_CONFIG dir whose config.json holds `auths` for `registry` (user:password). */
+export async function dockerConfigFor(registry: Registry, user?: string, password?: string): Promise<string> {
+  const dir = await makeTempDir('docker-config');
+  const u = registry.user(user);
+  const auth = Buffer.from(`${u.username}:${password ?? u.password}`).toString('base64');
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ auths: { [registry.host]: { auth } } }));
+  return dir;
+}
+
+/**
+ * Asserts that a failed run printed exactly one line on stderr, starting with "ferry: ", and
+ * nothing on stdout; returns the line without its newline.
+ */
+export function errorLine(result: FerryResult): string {
+  assert.match(
+    result.stderr,
+    /^ferry: [^\n]*\n$/,
+    `one "ferry: " line on stderr, got ${JSON.stringify(result.stderr)}`,
+  );
+  assert.equal(result.stdout, '', 'nothing on stdout after an error');
+  return result.stderr.slice(0, -1);
+}
+
+let markers = 0;
+
+/**
+ * Runs `work` and returns the requests the registry logged meanwhile. The registry logs each
+ * request just after answering it, so a marker request is sent afterwards and waited for: every
+ * request `work` made is logged before the marker's line.
+ */
+export async function requestsDuring<T>(
+  registry: Registry,
+  work: () => Promise<T>,
+): Promise<{ value: T; requests: RegistryRequest[] }> {
+  const start = registry.requests().length;
+  const value = await work();
+  const marker = `/v2/ferry-test-marker-${process.pid}-${++markers}/tags/list`;
+  await httpStatus(`${registry.url}${marker}`, registry.caPem === undefined ? {} : { ca: registry.caPem });
+  await registry.waitForLog(`"GET ${marker} `);
+  const logged = registry.requests();
+  const end = logged.findIndex((r, i) => i >= start && r.path === marker);
+  return { value, requests: logged.slice(start, end) };
+}

@@ -1,0 +1,76 @@
+// Shared by the store tests: a tiny copy loop (index → manifests → blobs, children before
+// parents; the real engine lives in src/copy/) and helpers to compare layouts.
+import { createHash } from 'node:crypto';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Descriptor } from '../../../src/image/descriptor.js';
+import { parseManifest } from '../../../src/image/manifest.js';
+import type { ImageDestination, ImageSource } from '../../../src/store/store.js';
+
+export const REF_NAME = 'org.opencontainers.image.ref.name';
+
+/** Copies the source's root (every platform) to the destination; aborts it on failure. */
+export async function copyImage(
+  source: ImageSource,
+  destination: ImageDestination,
+  tag?: string,
+): Promise<Descriptor> {
+  const visit = async (descriptor: Descriptor, bytes: Buffer, rootTag?: string): Promise<void> => {
+    const parsed = parseManifest(bytes, descriptor.mediaType);
+    if (parsed.kind === 'index') {
+      for (const child of parsed.index.manifests) await visit(child, await source.manifest(child));
+    } else {
+      for (const blob of [parsed.manifest.config, ...parsed.manifest.layers]) {
+        if (!(await destination.hasBlob(blob))) await destination.putBlob(blob, await source.blob(blob));
+      }
+    }
+    await destination.putManifest({ descriptor, bytes }, rootTag === undefined ? {} : { tag: rootTag });
+  };
+  try {
+    const root = await source.root();
+    await visit(root.descriptor, root.bytes, tag);
+    await destination.commit();
+    return root.descriptor;
+  } catch (err) {
+    await destination.abort();
+    throw err;
+  } finally {
+    await source.close();
+  }
+}
+
+/** Every file under `dir` (relative paths), sorted. */
+export async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath ?? e.path, e.name).slice(dir.length + 1))
+    .sort();
+}
+
+/** Checks every blob file of a layout hashes to its name; returns the digests. */
+export async function layoutBlobs(dir: string): Promise<string[]> {
+  const names = (await listFiles(dir)).filter((f) => f.startsWith('blobs/'));
+  for (const name of names) {
+    const hex = createHash('sha256')
+      .update(await readFile(join(dir, name)))
+      .digest('hex');
+    if (`blobs/sha256/${hex}` !== name) throw new Error(`${dir}/${name} does not match its digest`);
+  }
+  return names.map((n) => `sha256:${n.slice('blobs/sha256/'.length)}`);
+}
+
+export async function readIndexJson(
+  dir: string,
+): Promise<{ manifests: Descriptor[] } & Record<string, unknown>> {
+  return JSON.parse(await readFile(join(dir, 'index.json'), 'utf8'));
+}
+
+/** Flips one byte in the middle of a blob file (same size, other digest). */
+export async function corruptBlob(dir: string, digest: string): Promise<void> {
+  const file = join(dir, 'blobs', 'sha256', digest.slice('sha256:'.length));
+  const bytes = await readFile(file);
+  const i = Math.floor(bytes.length / 2);
+  bytes[i] = (bytes[i] as number) ^ 0xff;
+  await writeFile(file, bytes);
+}
