@@ -54,14 +54,14 @@ __ferry_command_name() {
 __ferry_value_flags() {
   case $1 in
     catalog) REPLY=' --limit --last --plain-http --insecure --ca-file -u --username ' ;;
-    copy) REPLY=' --platform -j --jobs --plain-http --insecure --ca-file -u --username ' ;;
+    copy) REPLY=' --platform -j --jobs --chunk-size --plain-http --insecure --ca-file -u --username ' ;;
     delete) REPLY=' --plain-http --insecure --ca-file -u --username ' ;;
     digest) REPLY=' --platform --plain-http --insecure --ca-file -u --username ' ;;
     exists) REPLY=' --plain-http --insecure --ca-file -u --username ' ;;
     ls) REPLY=' --limit --last --plain-http --insecure --ca-file -u --username ' ;;
     manifest) REPLY=' --platform --plain-http --insecure --ca-file -u --username ' ;;
     pull) REPLY=' --format --platform -j --jobs --plain-http --insecure --ca-file -u --username ' ;;
-    push) REPLY=' --platform -j --jobs --plain-http --insecure --ca-file -u --username ' ;;
+    push) REPLY=' --platform -j --jobs --chunk-size --plain-http --insecure --ca-file -u --username ' ;;
     *) REPLY=' --plain-http --insecure --ca-file -u --username ' ;;
   esac
 }
@@ -71,14 +71,14 @@ __ferry_flags() {
   case $1 in
     '') REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin -h --help -V --version' ;;
     catalog) REPLY='--limit --last --json --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin -h --help' ;;
-    copy) REPLY='--platform -j --jobs -a --all-tags -n --no-clobber --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin -h --help' ;;
+    copy) REPLY='--platform -j --jobs --chunk-size -a --all-tags -n --no-clobber --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin -h --help' ;;
     delete) REPLY='--dry-run --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin -h --help' ;;
     digest) REPLY='--platform --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin -h --help' ;;
     exists) REPLY='-q --quiet --json --debug --no-color --plain-http --insecure --ca-file -u --username --password-stdin -h --help' ;;
     ls) REPLY='-l --long --limit --last --json --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin -h --help' ;;
     manifest) REPLY='--platform --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin -h --help' ;;
     pull) REPLY='--format --platform -j --jobs --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin -h --help' ;;
-    push) REPLY='--platform -j --jobs --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin -h --help' ;;
+    push) REPLY='--platform -j --jobs --chunk-size --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin -h --help' ;;
     *) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin -h --help' ;;
   esac
 }

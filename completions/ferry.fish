@@ -18,7 +18,7 @@ function __ferry_takes_value --argument-names command word
         case catalog
             contains -- $word --limit --last --plain-http --insecure --ca-file -u --username
         case copy
-            contains -- $word --platform -j --jobs --plain-http --insecure --ca-file -u --username
+            contains -- $word --platform -j --jobs --chunk-size --plain-http --insecure --ca-file -u --username
         case delete
             contains -- $word --plain-http --insecure --ca-file -u --username
         case digest
@@ -32,7 +32,7 @@ function __ferry_takes_value --argument-names command word
         case pull
             contains -- $word --format --platform -j --jobs --plain-http --insecure --ca-file -u --username
         case push
-            contains -- $word --platform -j --jobs --plain-http --insecure --ca-file -u --username
+            contains -- $word --platform -j --jobs --chunk-size --plain-http --insecure --ca-file -u --username
         case '*'
             contains -- $word --plain-http --insecure --ca-file -u --username
     end
@@ -188,6 +188,7 @@ complete -c ferry -n '__ferry_using_command catalog' -l json -d 'print JSON'
 # copy
 complete -c ferry -n '__ferry_using_command copy' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'copy only this platform of an index (repeatable: several make a new index of them)'
 complete -c ferry -n '__ferry_using_command copy' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'blobs transferred in parallel (default 6)'
+complete -c ferry -n '__ferry_using_command copy' -l chunk-size -x -a '(__ferry_value --chunk-size)' -d 'upload blobs in PATCHes of this size (e.g. 16MiB) for registries or proxies that cap request bodies'
 complete -c ferry -n '__ferry_using_command copy' -s a -l all-tags -d 'copy every tag of the source repository'
 complete -c ferry -n '__ferry_using_command copy' -s n -l no-clobber -d 'leave tags that already exist at the destination alone'
 # delete
@@ -211,6 +212,7 @@ complete -c ferry -n '__ferry_using_command pull' -s j -l jobs -x -a '(__ferry_v
 # push
 complete -c ferry -n '__ferry_using_command push' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'copy only this platform of an index (repeatable: several make a new index of them)'
 complete -c ferry -n '__ferry_using_command push' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'blobs transferred in parallel (default 6)'
+complete -c ferry -n '__ferry_using_command push' -l chunk-size -x -a '(__ferry_value --chunk-size)' -d 'upload blobs in PATCHes of this size (e.g. 16MiB) for registries or proxies that cap request bodies'
 
 # Arguments
 complete -c ferry -n 'not __ferry_needs_command' -a '(__ferry_args)'

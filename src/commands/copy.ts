@@ -5,7 +5,7 @@ import { headManifest } from '../registry/manifests.js';
 import { listTags } from '../registry/tags.js';
 import { parseLocation } from '../store/location.js';
 import type { CommandSpec } from './spec.js';
-import { jobsOption, platformsOption, runTransfer } from './transfer-options.js';
+import { chunkSizeOption, jobsOption, platformsOption, runTransfer } from './transfer-options.js';
 
 export const copy: CommandSpec = {
   name: 'copy',
@@ -15,6 +15,7 @@ export const copy: CommandSpec = {
   options: [
     platformsOption,
     jobsOption,
+    chunkSizeOption,
     { flags: '-a, --all-tags', description: 'copy every tag of the source repository' },
     { flags: '-n, --no-clobber', description: 'leave tags that already exist at the destination alone' },
   ],

@@ -1,13 +1,13 @@
 import { parseReference } from '../ref/index.js';
 import { detectLocation } from '../store/detect.js';
 import type { CommandSpec } from './spec.js';
-import { jobsOption, platformsOption, runTransfer } from './transfer-options.js';
+import { chunkSizeOption, jobsOption, platformsOption, runTransfer } from './transfer-options.js';
 
 export const push: CommandSpec = {
   name: 'push',
   summary: 'Upload an image from a docker-archive, an OCI tarball or an OCI layout directory',
   args: ['<source>', '<image>'],
-  options: [platformsOption, jobsOption],
+  options: [platformsOption, jobsOption, chunkSizeOption],
   examples: [
     'ferry push image.tar registry.example.com/app:1.0',
     'ferry push ./oci-layout:v1 localhost:5000/app:v1',

@@ -2,6 +2,7 @@
 import type { Context } from '../context.js';
 import type { CopySummary } from '../copy/events.js';
 import { transferImage } from '../copy/transfer.js';
+import { UsageError } from '../errors.js';
 import type { Platform } from '../image/descriptor.js';
 import { parsePlatform } from '../image/platform.js';
 import type { Location } from '../store/location.js';
@@ -25,6 +26,38 @@ export const jobsOption: OptionSpec = {
   parse: positiveInt('--jobs', 64),
 };
 
+const UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1000,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1000 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1000 ** 3,
+  gib: 1024 ** 3,
+};
+
+/** '5MiB', '16M', '1048576' → bytes. */
+export function parseSize(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim());
+  const unit = m ? UNITS[(m[2] ?? '').toLowerCase()] : undefined;
+  const bytes = m && unit !== undefined ? Math.floor(Number(m[1]) * unit) : Number.NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < 1) {
+    throw new UsageError(`--chunk-size must be a size such as 5MiB, 16M or 1048576, not '${value}'`);
+  }
+  return bytes;
+}
+
+export const chunkSizeOption: OptionSpec = {
+  flags: '--chunk-size <size>',
+  description:
+    'upload blobs in PATCHes of this size (e.g. 16MiB) for registries or proxies that cap request bodies',
+  parse: (value) => parseSize(value),
+};
+
 export async function runTransfer(
   ctx: Context,
   source: Location,
@@ -41,6 +74,7 @@ export async function runTransfer(
       jobs: (options['jobs'] as number | undefined) ?? DEFAULT_JOBS,
       onEvent: progress.onEvent,
       stdout: ctx.stdout,
+      chunkSize: options['chunkSize'] as number | undefined,
     });
     return summary;
   } finally {

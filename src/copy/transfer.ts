@@ -20,6 +20,8 @@ export interface TransferOptions {
   onEvent?: CopyListener | undefined;
   /** Where `-` as a file destination writes (pull to stdout). */
   stdout?: NodeJS.WritableStream | undefined;
+  /** Registry uploads in PATCHes of this many bytes (--chunk-size). */
+  chunkSize?: number | undefined;
 }
 
 /** The tag a destination gets: its own, else the source's, else 'latest'. */
@@ -66,6 +68,7 @@ export async function transferImage(
     const dst = await openDestination(destination, options.client, {
       repoTags: repoTags(source, destination),
       stdout: options.stdout,
+      chunkSize: options.chunkSize,
     });
     return await copyImage(src, dst, {
       platforms,

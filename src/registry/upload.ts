@@ -26,9 +26,18 @@ export interface UploadTarget {
   repository: string;
   /** Scopes for the destination (pull,push on the repository; plus pull on a mount source). */
   scopes: readonly string[];
+  /**
+   * Send the blob in PATCHes of this many bytes (with Content-Range) instead of one streamed
+   * PATCH, for registries and proxies that cap request bodies. Raised to the registry's
+   * OCI-Chunk-Min-Length when it asks for more.
+   */
+  chunkSize?: number | undefined;
 }
 
-async function startUpload(target: UploadTarget, query = ''): Promise<{ status: number; location: URL }> {
+async function startUpload(
+  target: UploadTarget,
+  query = '',
+): Promise<{ status: number; location: URL; minChunk: number }> {
   const { client, repository, scopes } = target;
   const req = {
     method: 'POST' as const,
@@ -44,7 +53,12 @@ async function startUpload(target: UploadTarget, query = ''): Promise<{ status: 
   const location = header(res.headers, 'location');
   if (!location)
     throw new InvalidContentError(`${client.registry} answered an upload without a Location header`);
-  return { status: res.status, location: new URL(location, res.url) };
+  const minChunk = Number(header(res.headers, 'oci-chunk-min-length') ?? 0);
+  return {
+    status: res.status,
+    location: new URL(location, res.url),
+    minChunk: Number.isSafeInteger(minChunk) ? minChunk : 0,
+  };
 }
 
 async function cancelUpload(target: UploadTarget, location: URL): Promise<void> {
@@ -70,17 +84,11 @@ export async function uploadBlob(
     const verify = new VerifyingStream({ digest: expected.digest, size: expected.size, what });
     data.on('error', (err) => verify.destroy(err));
     const body = data.pipe(verify);
-    const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
-    if (expected.size !== undefined) headers['content-length'] = String(expected.size);
-    const patch = await client.request({ method: 'PATCH', path: location, scopes, headers, body });
-    await patch.body.dump();
+    location = target.chunkSize
+      ? await patchChunks(target, location, body, Math.max(target.chunkSize, session.minChunk), what)
+      : await patchWhole(target, location, body, expected.size, what);
     // A body stream that failed (digest mismatch, source error) must not be committed, whatever the registry said.
     if (verify.errored) throw verify.errored;
-    if (patch.status !== 202 && patch.status !== 204) {
-      throw await client.error('PATCH', patch, `uploading ${what}`);
-    }
-    const next = header(patch.headers, 'location');
-    if (next) location = new URL(next, patch.url);
     const digest = verify.digest;
     if (!digest) throw new InvalidContentError(`${what}: the upload ended before the data did`);
     const put = new URL(location);
@@ -101,6 +109,84 @@ export async function uploadBlob(
     await cancelUpload(target, location);
     throw err;
   }
+}
+
+/** One streamed PATCH with the whole blob (what skopeo and crane send). Returns the next Location. */
+async function patchWhole(
+  target: UploadTarget,
+  location: URL,
+  body: Readable,
+  size: number | undefined,
+  what: string,
+): Promise<URL> {
+  const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
+  if (size !== undefined) headers['content-length'] = String(size);
+  const res = await target.client.request({
+    method: 'PATCH',
+    path: location,
+    scopes: target.scopes,
+    headers,
+    body,
+  });
+  await res.body.dump();
+  if (body.errored) throw body.errored;
+  if (res.status !== 202 && res.status !== 204)
+    throw await target.client.error('PATCH', res, `uploading ${what}`);
+  const next = header(res.headers, 'location');
+  return next ? new URL(next, res.url) : location;
+}
+
+/**
+ * PATCHes of `chunkSize` bytes with Content-Range (distribution-spec "Pushing a blob in chunks").
+ * Each chunk is held in memory while it is sent, so memory is bounded by the chunk size.
+ */
+async function patchChunks(
+  target: UploadTarget,
+  location: URL,
+  body: Readable,
+  chunkSize: number,
+  what: string,
+): Promise<URL> {
+  let offset = 0;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const send = async (chunk: Buffer): Promise<void> => {
+    const headers = {
+      'content-type': 'application/octet-stream',
+      'content-length': String(chunk.length),
+      'content-range': `${offset}-${offset + chunk.length - 1}`,
+    };
+    const res = await target.client.request({
+      method: 'PATCH',
+      path: location,
+      scopes: target.scopes,
+      headers,
+      body: chunk,
+    });
+    await res.body.dump();
+    if (res.status !== 202 && res.status !== 204)
+      throw await target.client.error('PATCH', res, `uploading ${what} (bytes ${headers['content-range']})`);
+    const next = header(res.headers, 'location');
+    if (next) location = new URL(next, res.url);
+    offset += chunk.length;
+  };
+  for await (const piece of body as AsyncIterable<Buffer>) {
+    let rest = piece;
+    while (pendingBytes + rest.length >= chunkSize) {
+      const take = chunkSize - pendingBytes;
+      pending.push(rest.subarray(0, take));
+      rest = rest.subarray(take);
+      await send(Buffer.concat(pending));
+      pending = [];
+      pendingBytes = 0;
+    }
+    if (rest.length > 0) {
+      pending.push(rest);
+      pendingBytes += rest.length;
+    }
+  }
+  if (pendingBytes > 0) await send(Buffer.concat(pending));
+  return location;
 }
 
 /** Tries a cross-repository mount; true when the registry mounted the blob. */

@@ -28,6 +28,8 @@ export interface DestinationOptions {
   repoTags: string[];
   /** Where a file destination named '-' writes. */
   stdout?: NodeJS.WritableStream | undefined;
+  /** Registry uploads in PATCHes of this many bytes instead of one stream. */
+  chunkSize?: number | undefined;
 }
 
 export async function openDestination(
@@ -39,7 +41,7 @@ export async function openDestination(
     path === '-' && options.stdout ? (options.stdout as Writable) : path;
   switch (location.kind) {
     case 'registry':
-      return new RegistryDestination(client(location.ref.registry), location.ref);
+      return new RegistryDestination(client(location.ref.registry), location.ref, options.chunkSize);
     case 'oci':
       return openOciLayoutDestination(location.path, location.tag);
     case 'oci-archive':

@@ -60,12 +60,14 @@ export class RegistryDestination implements ImageDestination, BlobMounter {
   constructor(
     readonly client: RegistryClient,
     readonly ref: Reference,
+    chunkSize?: number,
   ) {
     this.description = `docker://${formatReference(ref)}`;
     this.target = {
       client,
       repository: ref.repository,
       scopes: [repositoryScope(ref.repository, ['pull', 'push'])],
+      chunkSize,
     };
   }
 

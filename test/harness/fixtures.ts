@@ -84,16 +84,16 @@ export async function seedRegistry(registry: Registry): Promise<Seeded> {
     (async () => {
       await pushImage(registry, `${TAGS_REPO}:${firstTag}`, images.tagged);
       // The blobs are there now: each further tag is a manifest PUT, copied registry to registry.
+      // One at a time: registry 2.8's filesystem storage can answer 500 to a manifest read while
+      // another request writes a tag link in the same repository.
       const source = dockerRef(registry, `${TAGS_REPO}:${firstTag}`);
-      await Promise.all(
-        otherTags.map((tag) =>
-          skopeoCopy(source, dockerRef(registry, `${TAGS_REPO}:${tag}`), {
-            src: access,
-            dest: access,
-            preserveDigests: true,
-          }),
-        ),
-      );
+      for (const tag of otherTags) {
+        await skopeoCopy(source, dockerRef(registry, `${TAGS_REPO}:${tag}`), {
+          src: access,
+          dest: access,
+          preserveDigests: true,
+        });
+      }
     })(),
   ]);
   return { images, multiDockerDigest: docker.digest };

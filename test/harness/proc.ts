@@ -2,6 +2,7 @@
 // killed (SIGKILL) when the test process exits or is interrupted, so registries never outlive the
 // tests. runCommand is a promise-returning execFile whose errors carry the command's stderr.
 import { type ChildProcess, execFile, type SpawnOptions, spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 
 const live = new Set<ChildProcess>();
 let hooked = false;
@@ -32,10 +33,37 @@ function hookExit(): void {
   }
 }
 
-/** spawn(), plus: the child is killed when this process exits. */
+let setprivPath: string | null | undefined;
+
+/** util-linux setpriv (Essential on Debian), used for --pdeathsig; null if absent. */
+function findSetpriv(): string | null {
+  if (setprivPath === undefined) {
+    setprivPath = null;
+    for (const candidate of ['/usr/bin/setpriv', '/bin/setpriv']) {
+      try {
+        accessSync(candidate, constants.X_OK);
+        setprivPath = candidate;
+        break;
+      } catch {
+        // try the next one
+      }
+    }
+  }
+  return setprivPath;
+}
+
+/**
+ * spawn(), plus: the child is killed when this process exits or is interrupted. Where util-linux
+ * `setpriv` exists, the command is exec'd through `setpriv --pdeathsig KILL`, so the kernel kills
+ * it even if this process dies without running exit handlers (SIGKILL, crash). The pid is the
+ * command's own (setpriv execs it).
+ */
 export function spawnTracked(command: string, args: readonly string[], options: SpawnOptions): ChildProcess {
   hookExit();
-  const child = spawn(command, args, options);
+  const setpriv = findSetpriv();
+  const child = setpriv
+    ? spawn(setpriv, ['--pdeathsig', 'KILL', '--', command, ...args], options)
+    : spawn(command, args, options);
   live.add(child);
   child.once('exit', () => live.delete(child));
   return child;

@@ -44,7 +44,7 @@ export interface RegistryOptions {
   anonymousActions?: string[];
   /** Token mode: token lifetime in seconds. Default 300. The registry allows 60 s of leeway. */
   tokenTtlSeconds?: number;
-  /** Token mode: use this token server (not closed by stop()) instead of starting one. */
+  /** Token mode: use this token server (not closed by stop(); its users win) instead of starting one. */
   tokenServer?: TokenServer;
   /** Basic mode: the realm in `WWW-Authenticate: Basic realm="..."`. Default 'ferry-basic'. */
   basicRealm?: string;
@@ -136,7 +136,7 @@ export async function startRegistry(modeOrOptions: RegistryMode | RegistryOption
   const auth = options.auth ?? 'none';
   const tls = options.tls ?? false;
   const deleteEnabled = options.deleteEnabled ?? true;
-  const users = copyUsers(options.users ?? DEFAULT_USERS);
+  const users = options.tokenServer?.users ?? copyUsers(options.users ?? DEFAULT_USERS);
   const dir = await makeTempDir('registry');
   const storageDir = options.storageDir ?? join(dir, 'storage');
   const configFile = join(dir, 'config.yml');
@@ -216,13 +216,13 @@ export async function startRegistry(modeOrOptions: RegistryMode | RegistryOption
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = proc;
-    const onData = (chunk: Buffer): void => {
-      const text = chunk.toString('utf8');
+    const onData = (text: string): void => {
       log += text;
       logStream?.write(text);
     };
-    proc.stdout?.on('data', onData);
-    proc.stderr?.on('data', onData);
+    // setEncoding: multi-byte characters (the log has "µs") may straddle chunks.
+    proc.stdout?.setEncoding('utf8').on('data', onData);
+    proc.stderr?.setEncoding('utf8').on('data', onData);
     // A registry someone forgot to stop must not keep the test process alive: unref the child
     // and its pipes; proc.ts kills it when the process exits.
     proc.unref();

@@ -85,6 +85,8 @@ export interface TokenServer {
   keyId: string;
   /** Certificate file for the registry's auth.token.rootcertbundle. */
   certFile: string;
+  /** The users it accepts (mutating an entry's password/actions takes effect at once). */
+  users: HarnessUser[];
   readonly ttlSeconds: number;
   setTtl(seconds: number): void;
   setAnonymousActions(actions: string[]): void;
@@ -389,6 +391,7 @@ export async function startTokenServer(options: TokenServerOptions = {}): Promis
     service,
     keyId: libtrustKeyId(signing.keyPem),
     certFile: signing.certFile,
+    users,
     get ttlSeconds() {
       return ttl;
     },

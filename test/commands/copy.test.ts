@@ -1,0 +1,219 @@
+// `ferry copy` against real registries, with skopeo as the referee: digests kept for whole
+// indexes and Docker lists, platform selection (one child / a new index), auth on both sides,
+// skipping what is already there, cross-repository mount, --all-tags and --no-clobber.
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { after, before, describe, test } from 'node:test';
+import { dockerConfigFor, requestsDuring } from '../harness/fixtures.js';
+import { generateImage, type ImageSummary, sha256 } from '../harness/images.js';
+import { type Registry, startRegistry } from '../harness/registry.js';
+import { baseEnv, ferry } from '../harness/run-ferry.js';
+import { dockerRef, pushImage, registryAccess, skopeoInspectRaw, skopeoListTags } from '../harness/skopeo.js';
+
+const PLATFORMS = ['linux/amd64', 'linux/arm64', 'linux/arm/v7'];
+
+interface IndexJson {
+  mediaType?: string;
+  manifests: {
+    digest: string;
+    mediaType: string;
+    platform?: { os: string; architecture: string; variant?: string };
+  }[];
+}
+
+async function rawDigest(registry: Registry, ref: string): Promise<string> {
+  return sha256(await skopeoInspectRaw(dockerRef(registry, ref), registryAccess(registry)));
+}
+
+async function rawJson<T>(registry: Registry, ref: string): Promise<T> {
+  return JSON.parse(
+    (await skopeoInspectRaw(dockerRef(registry, ref), registryAccess(registry))).toString('utf8'),
+  ) as T;
+}
+
+describe('ferry copy', () => {
+  let src: Registry; // anonymous
+  let dst: Registry; // anonymous
+  let basic: Registry;
+  let token: Registry;
+  let multi: ImageSummary;
+  let single: ImageSummary;
+  let other: ImageSummary;
+  let dockerDigest: string;
+
+  before(async () => {
+    [src, dst, basic, token] = await Promise.all([
+      startRegistry('anonymous'),
+      startRegistry('anonymous'),
+      startRegistry('basic'),
+      startRegistry('token'),
+    ]);
+    [multi, single, other] = await Promise.all([
+      generateImage({ tag: 'v1', seed: 'copy-multi', layers: [300, 200], platforms: PLATFORMS }),
+      generateImage({ tag: 'v1', seed: 'copy-single', layers: [700, 400] }),
+      generateImage({ tag: 'v1', seed: 'copy-other', layers: [500] }),
+    ]);
+    await pushImage(src, 'lab/multi:v1', multi);
+    dockerDigest = (await pushImage(src, 'lab/multi:docker', multi, { docker: true })).digest;
+    await pushImage(src, 'lab/single:v1', single);
+    await Promise.all(['t1', 't2', 't3'].map((t) => pushImage(src, `lab/tags:${t}`, single)));
+  });
+  after(() => Promise.all([src, dst, basic, token].map((r) => r?.stop())));
+
+  const childDigest = (platform: string): string => {
+    const found = multi.platforms.find((p) => p.platform === platform);
+    assert.ok(found, platform);
+    return found.manifestDigest;
+  };
+
+  test('whole OCI index: the destination digest equals the source', async () => {
+    const r = await ferry(['copy', `${src.host}/lab/multi:v1`, `${dst.host}/copy/multi:v1`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.equal(await rawDigest(dst, 'copy/multi:v1'), multi.digest);
+    for (const p of multi.platforms)
+      assert.equal(await rawDigest(dst, `copy/multi@${p.manifestDigest}`), p.manifestDigest);
+  });
+
+  test('whole Docker manifest list (pushed by skopeo): digest kept', async () => {
+    const r = await ferry(['copy', `${src.host}/lab/multi:docker`, `${dst.host}/copy/docker:v1`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await rawDigest(dst, 'copy/docker:v1'), dockerDigest);
+    const list = await rawJson<IndexJson>(dst, 'copy/docker:v1');
+    assert.equal(list.mediaType, 'application/vnd.docker.distribution.manifest.list.v2+json');
+  });
+
+  test('--platform linux/arm64: the destination is exactly that child manifest', async () => {
+    const r = await ferry([
+      'copy',
+      '--platform',
+      'linux/arm64',
+      `${src.host}/lab/multi:v1`,
+      `${dst.host}/copy/arm64:v1`,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await rawDigest(dst, 'copy/arm64:v1'), childDigest('linux/arm64'));
+    const manifest = await rawJson<{ mediaType: string }>(dst, 'copy/arm64:v1');
+    assert.equal(manifest.mediaType, 'application/vnd.oci.image.manifest.v1+json');
+  });
+
+  test('two platforms: a new index with exactly those children', async () => {
+    const r = await ferry([
+      'copy',
+      '--platform',
+      'linux/amd64',
+      '--platform',
+      'linux/arm/v7',
+      `${src.host}/lab/multi:v1`,
+      `${dst.host}/copy/two:v1`,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const index = await rawJson<IndexJson>(dst, 'copy/two:v1');
+    assert.equal(index.manifests.length, 2);
+    assert.deepEqual(
+      index.manifests.map((m) => m.digest).sort(),
+      [childDigest('linux/amd64'), childDigest('linux/arm/v7')].sort(),
+    );
+    assert.deepEqual(index.manifests.map((m) => m.platform?.architecture).sort(), ['amd64', 'arm']);
+    assert.notEqual(await rawDigest(dst, 'copy/two:v1'), multi.digest);
+    // Every child is readable by digest (the registry accepted the index because they were pushed first).
+    for (const m of index.manifests) assert.equal(await rawDigest(dst, `copy/two@${m.digest}`), m.digest);
+  });
+
+  test('anonymous → basic registry with config.json auths', async () => {
+    const config = await dockerConfigFor(basic);
+    const r = await ferry(['copy', `${src.host}/lab/multi:v1`, `${basic.host}/copy/multi:v1`], {
+      env: baseEnv({ DOCKER_CONFIG: config }),
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await rawDigest(basic, 'copy/multi:v1'), multi.digest);
+  });
+
+  test('basic → token registry, each with its own config.json credentials', async () => {
+    await pushImage(basic, 'lab/single:v1', single);
+    const b = await dockerConfigFor(basic);
+    const t = await dockerConfigFor(token);
+    // One config.json with both hosts.
+    const merged = JSON.parse(await readFile(`${b}/config.json`, 'utf8')) as {
+      auths: Record<string, unknown>;
+    };
+    Object.assign(
+      merged.auths,
+      (JSON.parse(await readFile(`${t}/config.json`, 'utf8')) as typeof merged).auths,
+    );
+    await writeFile(`${b}/config.json`, JSON.stringify(merged));
+    const r = await ferry(['copy', `${basic.host}/lab/single:v1`, `${token.host}/copy/single:v1`], {
+      env: baseEnv({ DOCKER_CONFIG: b }),
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await rawDigest(token, 'copy/single:v1'), single.digest);
+  });
+
+  test('copy into a token registry with -u/--password-stdin', async () => {
+    const r = await ferry(
+      ['-u', 'alice', '--password-stdin', 'copy', `${src.host}/lab/multi:v1`, `${token.host}/copy/multi:v1`],
+      { stdin: 's3cret\n' },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await rawDigest(token, 'copy/multi:v1'), multi.digest);
+  });
+
+  test('re-copy of an image already there uploads no blob', async () => {
+    const args = ['copy', `${src.host}/lab/single:v1`, `${dst.host}/copy/again:v1`];
+    const first = await ferry(args);
+    assert.equal(first.code, 0, first.stderr);
+    const { value: second, requests } = await requestsDuring(dst, () => ferry(args));
+    assert.equal(second.code, 0, second.stderr);
+    const uploads = requests.filter(
+      (q) => q.path.includes('/blobs/') && q.method !== 'HEAD' && q.method !== 'GET',
+    );
+    assert.deepEqual(uploads, [], 'no blob upload on the second run');
+    assert.ok(
+      requests.every(
+        (q) =>
+          q.method === 'HEAD' || q.method === 'GET' || (q.method === 'PUT' && q.path.includes('/manifests/')),
+      ),
+      JSON.stringify(requests.map((q) => `${q.method} ${q.uri}`)),
+    );
+    assert.match(second.stderr, /0 blobs copied/);
+    assert.equal(await rawDigest(dst, 'copy/again:v1'), single.digest);
+  });
+
+  test('copy to another repository on the same registry mounts the blobs', async () => {
+    const { value: r, requests } = await requestsDuring(src, () =>
+      ferry(['copy', `${src.host}/lab/single:v1`, `${src.host}/mounted/single:v1`]),
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const mounts = requests.filter((q) => q.method === 'POST' && q.uri.includes('mount='));
+    assert.equal(mounts.length, 3, 'config and two layers mounted');
+    for (const m of mounts) assert.equal(m.status, 201, m.uri);
+    assert.deepEqual(
+      requests.filter((q) => q.method === 'PATCH'),
+      [],
+      'no blob data sent',
+    );
+    assert.equal(await rawDigest(src, 'mounted/single:v1'), single.digest);
+  });
+
+  test('-a copies every tag of the repository', async () => {
+    const r = await ferry(['copy', '-a', `${src.host}/lab/tags`, `${dst.host}/copy/tags`]);
+    assert.equal(r.code, 0, r.stderr);
+    const tags = await skopeoListTags(dockerRef(dst, 'copy/tags'), registryAccess(dst));
+    assert.deepEqual(tags.sort(), ['t1', 't2', 't3']);
+    for (const t of tags) assert.equal(await rawDigest(dst, `copy/tags:${t}`), single.digest);
+  });
+
+  test('-n leaves an existing tag alone', async () => {
+    await pushImage(dst, 'copy/keep:v1', other);
+    const before = await rawDigest(dst, 'copy/keep:v1');
+    assert.equal(before, other.digest);
+    const r = await ferry(['copy', '-n', `${src.host}/lab/single:v1`, `${dst.host}/copy/keep:v1`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /left alone/);
+    assert.equal(await rawDigest(dst, 'copy/keep:v1'), other.digest);
+    // and a tag that does not exist yet is copied
+    const fresh = await ferry(['copy', '-n', `${src.host}/lab/single:v1`, `${dst.host}/copy/keep:v2`]);
+    assert.equal(fresh.code, 0, fresh.stderr);
+    assert.equal(await rawDigest(dst, 'copy/keep:v2'), single.digest);
+  });
+});
