@@ -88,15 +88,10 @@ class Copier {
     const chosen = this.pickChildren(parsed.index, platforms);
     if (chosen.length === 1) {
       const child = chosen[0] as Descriptor;
-      return this.copyManifest(
-        { descriptor: child, bytes: await this.source.manifest(child) },
-        this.options.tag,
-      );
+      return this.copyChild(child, this.options.tag);
     }
     // Several platforms: a new index holding just those children (children pushed first).
-    const children = await this.forEach(chosen, async (child) =>
-      this.copyManifest({ descriptor: child, bytes: await this.source.manifest(child) }),
-    );
+    const children = await this.forEach(chosen, (child) => this.copyChild(child));
     const index: ImageIndex = { ...parsed.index, manifests: children };
     const bytes = Buffer.from(JSON.stringify(index, null, 2));
     const descriptor: Descriptor = {
@@ -127,6 +122,11 @@ class Copier {
     return index.manifests.filter((d) => chosen.includes(d));
   }
 
+  /** Fetches an index's child from the source and copies it like any manifest. */
+  private async copyChild(child: Descriptor, tag?: string): Promise<Descriptor> {
+    return this.copyManifest({ descriptor: child, bytes: await this.source.manifest(child) }, tag);
+  }
+
   /** Copies a manifest's whole tree, then the manifest; returns its descriptor at the destination. */
   private async copyManifest(manifest: StoredManifest, tag?: string): Promise<Descriptor> {
     const { descriptor } = manifest;
@@ -137,15 +137,13 @@ class Copier {
     }
     const parsed = parseManifest(manifest.bytes, descriptor.mediaType, `manifest ${descriptor.digest}`);
     if (parsed.kind === 'index') {
-      await this.forEach(parsed.index.manifests, async (child) =>
-        this.copyManifest({ descriptor: child, bytes: await this.source.manifest(child) }),
-      );
+      await this.forEach(parsed.index.manifests, (child) => this.copyChild(child));
       await this.putManifest(manifest, tag);
       return descriptor;
     }
-    const { config, layers } = parsed.manifest;
-    const copied = await this.forEach([config, ...layers], (blob) => this.copyBlob(blob));
-    const rewritten = copied.some((d, i) => d.digest !== [config, ...layers][i]?.digest);
+    const blobs = [parsed.manifest.config, ...parsed.manifest.layers];
+    const copied = await this.forEach(blobs, (blob) => this.copyBlob(blob));
+    const rewritten = copied.some((d, i) => d.digest !== blobs[i]?.digest);
     if (!rewritten) {
       await this.putManifest(manifest, tag);
       return descriptor;

@@ -3,6 +3,7 @@
  * `(next) => send` wrappers; compose.ts writes down their order in one place.
  */
 import type { Readable } from 'node:stream';
+import { InvalidContentError } from '../errors.js';
 
 export type Method = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -46,15 +47,18 @@ export function isReplayable(body: HttpRequest['body']): boolean {
   return body === undefined || typeof body === 'string' || Buffer.isBuffer(body);
 }
 
-/** Reads a whole (small) body, refusing more than `limit` bytes so a hostile server cannot fill memory. */
-export async function readBody(res: HttpResponse, limit: number): Promise<Buffer> {
+/**
+ * Reads a whole (small) body, refusing more than `limit` bytes so a hostile server cannot fill
+ * memory. `what` names the body in the error.
+ */
+export async function readBody(res: HttpResponse, limit: number, what: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of res.body as AsyncIterable<Buffer>) {
     total += chunk.length;
     if (total > limit) {
       res.body.destroy();
-      throw new RangeError(`response body exceeds ${limit} bytes`);
+      throw new InvalidContentError(`${what} is over the ${limit}-byte limit`);
     }
     chunks.push(chunk);
   }

@@ -3,7 +3,7 @@
 import type { Readable } from 'node:stream';
 import { repositoryScope } from '../auth/scope.js';
 import { VerifyingStream, verifyBytes } from '../digest/index.js';
-import { InvalidContentError, NotFoundError } from '../errors.js';
+import { InvalidContentError } from '../errors.js';
 import { readBody } from '../http/types.js';
 import type { Descriptor } from '../image/descriptor.js';
 import type { RegistryClient } from './client.js';
@@ -25,17 +25,8 @@ export async function getSmallBlob(
     path: `/v2/${repository}/blobs/${descriptor.digest}`,
     scopes: [repositoryScope(repository, ['pull'])],
   };
-  const res = await client.request(req);
-  if (res.status !== 200) {
-    const err = await client.error(req.method, res, what);
-    if (res.status === 404) throw new NotFoundError(`${what} not found`, { cause: err });
-    throw err;
-  }
-  const bytes = await readBody(res, MAX_SMALL_BLOB).catch((err: unknown) => {
-    throw err instanceof RangeError
-      ? new InvalidContentError(`${what} is larger than its descriptor says`)
-      : err;
-  });
+  const res = await client.fetchOk(req, what);
+  const bytes = await readBody(res, MAX_SMALL_BLOB, what);
   verifyBytes(bytes, descriptor, what);
   return bytes;
 }
@@ -78,12 +69,7 @@ export async function getBlobStream(
     path: blobPath(repository, descriptor.digest),
     scopes: [repositoryScope(repository, ['pull'])],
   };
-  const res = await client.request(req);
-  if (res.status !== 200) {
-    const err = await client.error(req.method, res, what);
-    if (res.status === 404) throw new NotFoundError(`${what} not found`, { cause: err });
-    throw err;
-  }
+  const res = await client.fetchOk(req, what);
   const verify = new VerifyingStream({ digest: descriptor.digest, size: descriptor.size, what });
   res.body.on('error', (err) => verify.destroy(err));
   return res.body.pipe(verify);

@@ -5,7 +5,7 @@
  */
 import { parseWwwAuthenticate } from '../auth/challenge.js';
 import type { Credential } from '../auth/credential.js';
-import { FerryError } from '../errors.js';
+import { FerryError, NotFoundError } from '../errors.js';
 import { RegistryAuth } from '../http/auth.js';
 import { buildStack, type StackOptions } from '../http/compose.js';
 import { PlainHttpServerError, RegistryError, registryErrorFrom } from '../http/errors.js';
@@ -119,6 +119,17 @@ export class RegistryClient {
     const failure = new RegistryError('E_AUTH', message, init, { cause: err });
     failure.authProblem = denied ? 'denied' : 'rejected';
     return failure;
+  }
+
+  /**
+   * Sends a request that must answer 200. Any other answer becomes the error for `what`; a 404
+   * reads "`what` not found" (exit 1), with the registry's own words kept as the cause.
+   */
+  async fetchOk(api: ApiRequest, what: string): Promise<HttpResponse> {
+    const res = await this.request(api);
+    if (res.status === 200) return res;
+    const err = await this.error(api.method, res, what);
+    throw res.status === 404 ? new NotFoundError(`${what} not found`, { cause: err }) : err;
   }
 
   async request(api: ApiRequest): Promise<HttpResponse> {

@@ -8,7 +8,7 @@
  */
 import { repositoryScope } from '../auth/scope.js';
 import { type Algorithm, digestOf, isDigest } from '../digest/index.js';
-import { DigestMismatchError, InvalidContentError, NotFoundError } from '../errors.js';
+import { DigestMismatchError, InvalidContentError } from '../errors.js';
 import { header, readBody } from '../http/types.js';
 import { MAX_MANIFEST_BYTES } from '../image/manifest.js';
 import { MANIFEST_ACCEPT } from '../image/media-types.js';
@@ -41,13 +41,8 @@ export async function getManifest(
     headers: { accept: MANIFEST_ACCEPT.join(', ') },
     scopes: [repositoryScope(repository, ['pull'])],
   };
-  const res = await client.request(req);
   const what = `manifest ${display(client, repository, reference)}`;
-  if (res.status !== 200) {
-    const err = await client.error(req.method, res, what);
-    if (res.status === 404) throw new NotFoundError(`${what} not found`, { cause: err });
-    throw err;
-  }
+  const res = await client.fetchOk(req, what);
   const length = Number(header(res.headers, 'content-length'));
   if (length > MAX_MANIFEST_BYTES) {
     await res.body.dump();
@@ -55,14 +50,7 @@ export async function getManifest(
       `${what} is ${length} bytes, over the ${MAX_MANIFEST_BYTES}-byte manifest limit`,
     );
   }
-  let bytes: Buffer;
-  try {
-    bytes = await readBody(res, MAX_MANIFEST_BYTES);
-  } catch (err) {
-    if (err instanceof RangeError)
-      throw new InvalidContentError(`${what} is over the ${MAX_MANIFEST_BYTES}-byte manifest limit`);
-    throw err;
-  }
+  const bytes = await readBody(res, MAX_MANIFEST_BYTES, what);
   const digest = verifyManifestDigest(what, bytes, reference, header(res.headers, 'docker-content-digest'));
   const contentType = header(res.headers, 'content-type')?.split(';')[0]?.trim();
   return { bytes, mediaType: contentType ?? '', digest };

@@ -54,7 +54,7 @@ export async function fetchPages(
       const err = await client.error(req.method, res, what);
       throw onError ? onError(res, err) : err;
     }
-    const page = parsePage(await readBody(res, PAGE_BYTES), field, what);
+    const page = parsePage(await readBody(res, PAGE_BYTES, what), field, what);
     items.push(...page);
     const next = nextPageUrl(res.headers['link'], url);
     if (options.limit !== undefined) {

@@ -2,7 +2,7 @@
  * Reading an image by reference: the manifest (optionally the child for one platform of an
  * index), its digest, and whether it exists. The read commands each call one of these.
  */
-import { DigestMismatchError, NotFoundError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import type { Platform } from '../image/descriptor.js';
 import { type ParsedManifest, parseManifest } from '../image/manifest.js';
 import { formatPlatform, selectPlatform } from '../image/platform.js';
@@ -44,9 +44,8 @@ export async function resolveManifest(
       `${formatReference(ref)} has no image for platform ${formatPlatform(platform)} (available: ${available || 'none'})`,
     );
   }
+  // Fetched by digest: getManifest has already checked the bytes against it.
   const fetched = await getManifest(client, ref.repository, child.digest);
-  if (fetched.digest !== child.digest)
-    throw new DigestMismatchError(`manifest ${child.digest}`, child.digest, fetched.digest);
   const childParsed = parseManifest(
     fetched.bytes,
     fetched.mediaType || child.mediaType,

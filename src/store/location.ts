@@ -18,8 +18,6 @@ export type Location =
   | { kind: 'oci-archive'; path: string; tag?: string | undefined }
   | { kind: 'docker-archive'; path: string; ref?: string | undefined };
 
-export type FileFormat = 'oci' | 'oci-archive' | 'docker-archive';
-
 function splitPath(rest: string, transport: string): { path: string; suffix?: string } {
   if (rest === '')
     throw new UsageError(

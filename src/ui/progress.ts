@@ -26,7 +26,7 @@ export class Progress {
   private bytes = 0;
   private readonly started = performance.now();
   private timer: NodeJS.Timeout | undefined;
-  private spinner: { text: string; stop(): void } | undefined;
+  private spinner: { text: string; start(): unknown; stop(): unknown } | undefined;
   private readonly interactive: boolean;
 
   constructor(private readonly options: ProgressOptions) {
@@ -79,7 +79,7 @@ export class Progress {
     if (this.spinner) {
       this.spinner.stop();
       this.options.stream.write(`${text}\n`);
-      (this.spinner as unknown as { start(): void }).start();
+      this.spinner.start();
     } else {
       this.options.stream.write(`${text}\n`);
     }

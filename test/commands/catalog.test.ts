@@ -8,6 +8,7 @@ import {
   MODES,
   REPOSITORIES,
   requestsDuring,
+  ferryOn as run,
   type SeededRegistry,
   startSeededRegistries,
   stopAll,
@@ -15,8 +16,6 @@ import {
 import { baseEnv, ferry } from '../harness/run-ferry.js';
 
 type Mode = (typeof MODES)[number];
-
-const run = (s: SeededRegistry, args: string[]) => ferry([...s.args, ...args], s.run);
 
 const refusal = (host: string, status: number) =>
   `ferry: ${host} refused to list its repositories (HTTP ${status}) ` +

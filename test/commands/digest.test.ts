@@ -7,15 +7,15 @@ import {
   errorLine,
   MODES,
   MULTI,
+  skopeoRaw as raw,
   requestsDuring,
+  ferryOn as run,
   type SeededRegistry,
   SINGLE,
   startSeededRegistries,
   stopAll,
 } from '../harness/fixtures.js';
 import { sha256 } from '../harness/images.js';
-import { ferry } from '../harness/run-ferry.js';
-import { dockerRef, registryAccess, skopeoInspectRaw } from '../harness/skopeo.js';
 
 type Mode = (typeof MODES)[number];
 
@@ -23,11 +23,6 @@ interface IndexEntry {
   digest: string;
   platform?: { os: string; architecture: string; variant?: string };
 }
-
-const raw = (s: SeededRegistry, ref: string): Promise<Buffer> =>
-  skopeoInspectRaw(dockerRef(s.registry, ref), registryAccess(s.registry));
-
-const run = (s: SeededRegistry, args: string[]) => ferry([...s.args, ...args], s.run);
 
 /** The digest the index lists for `architecture` (and `variant`, when given). */
 function childDigest(indexBytes: Buffer, architecture: string, variant?: string): string {

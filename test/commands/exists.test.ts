@@ -11,6 +11,7 @@ import {
   MODES,
   MULTI,
   requestsDuring,
+  ferryOn as run,
   type SeededRegistry,
   SINGLE,
   startSeededRegistries,
@@ -26,8 +27,6 @@ import { dockerRef, registryAccess, skopeoInspectRaw } from '../harness/skopeo.j
 type Mode = (typeof MODES)[number];
 
 const ABSENT_DIGEST = `sha256:${'0'.repeat(64)}`;
-
-const run = (s: SeededRegistry, args: string[]) => ferry([...s.args, ...args], s.run);
 
 /** Whether skopeo can read the reference: the referee's "present" (it fails with "manifest unknown" otherwise). */
 async function skopeoSees(s: SeededRegistry, ref: string): Promise<boolean> {

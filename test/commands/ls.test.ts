@@ -8,6 +8,7 @@ import {
   MODES,
   MULTI,
   MULTI_PLATFORMS,
+  ferryOn as run,
   type SeededRegistry,
   SINGLE,
   startSeededRegistries,
@@ -17,7 +18,6 @@ import {
   TAGS_VERSION_ORDER,
 } from '../harness/fixtures.js';
 import { OCI_INDEX, OCI_MANIFEST, sha256 } from '../harness/images.js';
-import { ferry } from '../harness/run-ferry.js';
 import {
   dockerRef,
   registryAccess,
@@ -46,8 +46,6 @@ interface RawManifest {
   layers?: { size: number }[];
   manifests?: { digest: string; platform?: { os: string; architecture: string; variant?: string } }[];
 }
-
-const run = (s: SeededRegistry, args: string[]) => ferry([...s.args, ...args], s.run);
 
 /**
  * What `ls -l` should say about `repo:tag`, read with skopeo: the digest of the served bytes, their

@@ -8,14 +8,14 @@ import {
   MODES,
   MULTI,
   MULTI_PLATFORMS,
+  skopeoRaw as raw,
+  ferryOn as run,
   type SeededRegistry,
   SINGLE,
   startSeededRegistries,
   stopAll,
 } from '../harness/fixtures.js';
 import { OCI_INDEX, OCI_MANIFEST, sha256 } from '../harness/images.js';
-import { ferry } from '../harness/run-ferry.js';
-import { dockerRef, registryAccess, skopeoInspectRaw } from '../harness/skopeo.js';
 
 const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
 const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
@@ -27,12 +27,6 @@ interface IndexEntry {
   digest: string;
   platform?: { os: string; architecture: string; variant?: string };
 }
-
-/** What skopeo reads from the registry (as the '*' user). */
-const raw = (s: SeededRegistry, ref: string): Promise<Buffer> =>
-  skopeoInspectRaw(dockerRef(s.registry, ref), registryAccess(s.registry));
-
-const run = (s: SeededRegistry, args: string[]) => ferry([...s.args, ...args], s.run);
 
 function childFor(indexBytes: Buffer, os: string, architecture: string): IndexEntry {
   const index = JSON.parse(indexBytes.toString('utf8')) as { manifests: IndexEntry[] };

@@ -17,8 +17,8 @@ import { join } from 'node:path';
 import { generateImage, type ImageSummary } from './images.js';
 import { type Registry, type RegistryMode, startRegistry } from './registry.js';
 import type { RegistryRequest } from './registry-log.js';
-import { baseEnv, type FerryResult, type RunOptions } from './run-ferry.js';
-import { dockerRef, pushImage, registryAccess, skopeoCopy } from './skopeo.js';
+import { baseEnv, type FerryResult, ferry, type RunOptions } from './run-ferry.js';
+import { dockerRef, pushImage, registryAccess, skopeoCopy, skopeoInspectRaw } from './skopeo.js';
 import { makeTempDir } from './tmp.js';
 import { httpStatus } from './wait.js';
 
@@ -109,6 +109,16 @@ export interface SeededRegistry extends Seeded {
   run: RunOptions;
   /** `args`/`run` for another user, or for a wrong password (`password` given). */
   as(user: string, password?: string): { args: string[]; run: RunOptions };
+}
+
+/** Runs ferry against a seeded registry with its flags (credentials, --ca-file) and run options. */
+export function ferryOn(s: SeededRegistry, args: readonly string[]): Promise<FerryResult> {
+  return ferry([...s.args, ...args], s.run);
+}
+
+/** The manifest bytes skopeo reads from a seeded registry (as the '*' user). */
+export function skopeoRaw(s: SeededRegistry, ref: string): Promise<Buffer> {
+  return skopeoInspectRaw(dockerRef(s.registry, ref), registryAccess(s.registry));
 }
 
 /** ferry flags and run options for `registry`, as `user` (default the '*' user; null = anonymous). */
