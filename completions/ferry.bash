@@ -53,33 +53,33 @@ __ferry_command_name() {
 # REPLY = the options of command $1 ('' before the command) that take a value, as ' -a --bb '.
 __ferry_value_flags() {
   case $1 in
-    catalog) REPLY=' --limit --last --plain-http --insecure --ca-file -u --username ' ;;
-    copy) REPLY=' --platform -j --jobs --chunk-size --plain-http --insecure --ca-file -u --username ' ;;
-    delete) REPLY=' --plain-http --insecure --ca-file -u --username ' ;;
-    digest) REPLY=' --platform --plain-http --insecure --ca-file -u --username ' ;;
-    exists) REPLY=' --plain-http --insecure --ca-file -u --username ' ;;
-    ls) REPLY=' --limit --last --plain-http --insecure --ca-file -u --username ' ;;
-    manifest) REPLY=' --platform --plain-http --insecure --ca-file -u --username ' ;;
-    pull) REPLY=' --format --platform -j --jobs --plain-http --insecure --ca-file -u --username ' ;;
-    push) REPLY=' --platform -j --jobs --chunk-size --plain-http --insecure --ca-file -u --username ' ;;
-    *) REPLY=' --plain-http --insecure --ca-file -u --username ' ;;
+    catalog) REPLY=' --limit --last --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    copy) REPLY=' --platform -j --jobs --chunk-size --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    delete) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    digest) REPLY=' --platform --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    exists) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    ls) REPLY=' --limit --last --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    manifest) REPLY=' --platform --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    pull) REPLY=' --format --platform -j --jobs --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    push) REPLY=' --platform -j --jobs --chunk-size --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    *) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
   esac
 }
 
 # REPLY = the options offered for command $1 ('' before the command).
 __ferry_flags() {
   case $1 in
-    '') REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin -h --help -V --version' ;;
-    catalog) REPLY='--limit --last --json --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin -h --help' ;;
-    copy) REPLY='--platform -j --jobs --chunk-size -a --all-tags -n --no-clobber --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin -h --help' ;;
-    delete) REPLY='--dry-run --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin -h --help' ;;
-    digest) REPLY='--platform --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin -h --help' ;;
-    exists) REPLY='-q --quiet --json --debug --no-color --plain-http --insecure --ca-file -u --username --password-stdin -h --help' ;;
-    ls) REPLY='-l --long --limit --last --json --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin -h --help' ;;
-    manifest) REPLY='--platform --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin -h --help' ;;
-    pull) REPLY='--format --platform -j --jobs --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin -h --help' ;;
-    push) REPLY='--platform -j --jobs --chunk-size --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin -h --help' ;;
-    *) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin -h --help' ;;
+    '') REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help -V --version' ;;
+    catalog) REPLY='--limit --last --json --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    copy) REPLY='--platform -j --jobs --chunk-size -a --all-tags -n --no-clobber --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    delete) REPLY='--dry-run --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    digest) REPLY='--platform --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    exists) REPLY='-q --quiet --json --debug --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    ls) REPLY='-l --long --limit --last --json --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    manifest) REPLY='--platform --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    pull) REPLY='--format --platform -j --jobs --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    push) REPLY='--platform -j --jobs --chunk-size --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    *) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
   esac
 }
 

@@ -16,25 +16,25 @@ end
 function __ferry_takes_value --argument-names command word
     switch "$command"
         case catalog
-            contains -- $word --limit --last --plain-http --insecure --ca-file -u --username
+            contains -- $word --limit --last --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case copy
-            contains -- $word --platform -j --jobs --chunk-size --plain-http --insecure --ca-file -u --username
+            contains -- $word --platform -j --jobs --chunk-size --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case delete
-            contains -- $word --plain-http --insecure --ca-file -u --username
+            contains -- $word --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case digest
-            contains -- $word --platform --plain-http --insecure --ca-file -u --username
+            contains -- $word --platform --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case exists
-            contains -- $word --plain-http --insecure --ca-file -u --username
+            contains -- $word --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case ls
-            contains -- $word --limit --last --plain-http --insecure --ca-file -u --username
+            contains -- $word --limit --last --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case manifest
-            contains -- $word --platform --plain-http --insecure --ca-file -u --username
+            contains -- $word --platform --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case pull
-            contains -- $word --format --platform -j --jobs --plain-http --insecure --ca-file -u --username
+            contains -- $word --format --platform -j --jobs --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case push
-            contains -- $word --platform -j --jobs --chunk-size --plain-http --insecure --ca-file -u --username
+            contains -- $word --platform -j --jobs --chunk-size --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case '*'
-            contains -- $word --plain-http --insecure --ca-file -u --username
+            contains -- $word --plain-http --insecure --ca-file -u --username --retries --idle-timeout
     end
 end
 
@@ -177,6 +177,8 @@ complete -c ferry -l insecure -x -a '(__ferry_value --insecure)' -d 'skip TLS ce
 complete -c ferry -l ca-file -rF -d 'also trust the CA certificates in this PEM file'
 complete -c ferry -s u -l username -x -a '(__ferry_value --username)' -d 'username for the registry (password from --password-stdin)'
 complete -c ferry -l password-stdin -d 'read the password or token from standard input'
+complete -c ferry -l retries -x -a '(__ferry_value --retries)' -d 'retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)'
+complete -c ferry -l idle-timeout -x -a '(__ferry_value --idle-timeout)' -d 'fail a connection that sends or receives nothing for this long (default 120); there is no total time limit'
 complete -c ferry -s h -l help -d 'show help'
 complete -c ferry -n '__ferry_needs_command' -s V -l version -d 'print the version'
 

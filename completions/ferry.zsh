@@ -55,6 +55,8 @@ _ferry_cmd_catalog() {
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
     '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "catalog" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "catalog" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "catalog" "--idle-timeout"' \
     '(- *)'{-h,--help}'[show help]' \
     '1:host:__ferry_dynamic "catalog" "<host>"'
 }
@@ -74,6 +76,8 @@ _ferry_cmd_copy() {
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
     '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "copy" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "copy" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "copy" "--idle-timeout"' \
     '(- *)'{-h,--help}'[show help]' \
     '1:source:__ferry_dynamic "copy" "<source>"' \
     '2:destination:__ferry_dynamic "copy" "<destination>"'
@@ -90,6 +94,8 @@ _ferry_cmd_delete() {
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
     '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "delete" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "delete" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "delete" "--idle-timeout"' \
     '(- *)'{-h,--help}'[show help]' \
     '1:image:__ferry_dynamic "delete" "<image>"'
 }
@@ -105,6 +111,8 @@ _ferry_cmd_digest() {
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
     '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "digest" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "digest" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "digest" "--idle-timeout"' \
     '(- *)'{-h,--help}'[show help]' \
     '1:image:__ferry_dynamic "digest" "<image>"'
 }
@@ -120,6 +128,8 @@ _ferry_cmd_exists() {
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
     '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "exists" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "exists" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "exists" "--idle-timeout"' \
     '(- *)'{-h,--help}'[show help]' \
     '1:image:__ferry_dynamic "exists" "<image>"'
 }
@@ -138,6 +148,8 @@ _ferry_cmd_ls() {
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
     '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "ls" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "ls" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "ls" "--idle-timeout"' \
     '(- *)'{-h,--help}'[show help]' \
     '1:repository:__ferry_dynamic "ls" "<repository>"'
 }
@@ -153,6 +165,8 @@ _ferry_cmd_manifest() {
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
     '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "manifest" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "manifest" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "manifest" "--idle-timeout"' \
     '(- *)'{-h,--help}'[show help]' \
     '1:image:__ferry_dynamic "manifest" "<image>"'
 }
@@ -170,6 +184,8 @@ _ferry_cmd_pull() {
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
     '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "pull" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "pull" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "pull" "--idle-timeout"' \
     '(- *)'{-h,--help}'[show help]' \
     '1:image:__ferry_dynamic "pull" "<image>"' \
     '2:destination:__ferry_dynamic "pull" "<destination>"'
@@ -188,6 +204,8 @@ _ferry_cmd_push() {
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
     '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "push" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "push" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "push" "--idle-timeout"' \
     '(- *)'{-h,--help}'[show help]' \
     '1:source:__ferry_dynamic "push" "<source>"' \
     '2:image:__ferry_dynamic "push" "<image>"'
@@ -205,6 +223,8 @@ _ferry() {
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
     '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "" "--idle-timeout"' \
     '(- *)'{-h,--help}'[show help]' \
     '(- *)'{-V,--version}'[print the version]' \
     '1: :__ferry_commands' \

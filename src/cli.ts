@@ -5,7 +5,7 @@
  * tests run the real CLI in-process.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { GLOBAL_OPTIONS } from './commands/globals.js';
+import { DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_RETRIES, GLOBAL_OPTIONS } from './commands/globals.js';
 import { COMMANDS, type CommandSpec, type OptionSpec } from './commands/index.js';
 import { Context, type GlobalOptions, type Io } from './context.js';
 import { ExitCode, UsageError } from './errors.js';
@@ -22,6 +22,8 @@ function globalsOf(opts: Record<string, unknown>): GlobalOptions {
     caFile: opts['caFile'] as string | undefined,
     username: opts['username'] as string | undefined,
     passwordStdin: opts['passwordStdin'] === true,
+    retries: (opts['retries'] as number | undefined) ?? DEFAULT_RETRIES,
+    idleTimeoutSeconds: (opts['idleTimeout'] as number | undefined) ?? DEFAULT_IDLE_TIMEOUT_SECONDS,
   };
 }
 

@@ -7,6 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Credential } from './auth/credential.js';
 import { createKeychain, type Keychain } from './auth/keychain.js';
 import { UsageError } from './errors.js';
+import { DEFAULT_RETRY_POLICY, Retrier } from './http/retry.js';
 import { createTransport, type Transport } from './http/transport.js';
 import { isInsecure, registryEndpoint, schemesToTry } from './ref/index.js';
 import { RegistryClient } from './registry/client.js';
@@ -30,7 +31,15 @@ export interface GlobalOptions {
   caFile?: string | undefined;
   username?: string | undefined;
   passwordStdin: boolean;
+  /** --retries: retries after the first attempt, for requests and whole blob transfers. */
+  retries: number;
+  /** --idle-timeout: no bytes either way for this long fails a request. */
+  idleTimeoutSeconds: number;
 }
+
+const LONG_WAIT_MS = 2000;
+
+const formatSeconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 
 export const USER_AGENT = `ferry/${VERSION} node/${process.versions.node}`;
 
@@ -42,6 +51,8 @@ export class Context {
   private readonly io: Io;
   private readonly clients = new Map<string, RegistryClient>();
   private transport: Transport | undefined;
+  /** One retry policy for every registry, the transfer engine and the resumed downloads. */
+  readonly retrier: Retrier;
   private keychain: Keychain | undefined;
   private explicit: Promise<Credential | undefined> | undefined;
 
@@ -53,6 +64,19 @@ export class Context {
     this.chalk = makeChalk(
       colorEnabled({ flag: globals.color, env: io.env, isTTY: io.stdout.isTTY === true }),
     );
+    this.retrier = new Retrier({
+      ...DEFAULT_RETRY_POLICY,
+      retries: globals.retries,
+      onWait: (wait) => {
+        // Short backoffs pass quietly; a long wait (a Retry-After, a late backoff) is said, so a
+        // pause does not look like a hang.
+        if (wait.delayMs >= LONG_WAIT_MS || globals.debug) {
+          this.status.info(
+            `ferry: ${wait.what}: ${wait.reason}; retry ${wait.attempt} of ${wait.retries} in ${formatSeconds(wait.delayMs)}`,
+          );
+        }
+      },
+    });
     if (globals.passwordStdin && !globals.username)
       throw new UsageError('--password-stdin needs -u/--username');
     if (globals.username && !globals.passwordStdin) {
@@ -84,6 +108,7 @@ export class Context {
         env: this.io.env,
         caFile: this.globals.caFile,
         isInsecure: (hostPort) => isInsecure(hostPort, schemeOptions),
+        idleTimeoutMs: this.globals.idleTimeoutSeconds * 1000,
       });
       client = new RegistryClient({
         registry,
@@ -95,6 +120,7 @@ export class Context {
           log: this.globals.debug ? (line) => this.status.debug(line) : undefined,
         },
         credential: () => this.credentialFor(registry),
+        retrier: this.retrier,
       });
       this.clients.set(registry, client);
     }

@@ -106,9 +106,19 @@ export class CredentialHelperError extends FerryError {
   }
 }
 
+export interface NetworkErrorOptions extends FerryErrorOptions {
+  /**
+   * A failure that may pass if tried again (a reset connection, a stalled peer), as opposed to
+   * one that will not (connection refused, unknown host). Only transient failures are retried.
+   */
+  transient?: boolean | undefined;
+}
+
 export class NetworkError extends FerryError {
-  constructor(message: string, options?: FerryErrorOptions) {
+  readonly transient: boolean;
+  constructor(message: string, options: NetworkErrorOptions = {}) {
     super('E_NETWORK', message, options);
+    this.transient = options.transient === true;
   }
 }
 
@@ -120,9 +130,16 @@ export class TlsError extends FerryError {
 
 export class DigestMismatchError extends FerryError {
   readonly expected: string;
-  readonly actual: string;
-  constructor(what: string, expected: string, actual: string) {
-    super('E_DIGEST_MISMATCH', `digest mismatch for ${what}: expected ${expected}, got ${actual}`);
+  /** The digest of the bytes ferry saw; undefined when a registry did the check (its DIGEST_INVALID). */
+  readonly actual: string | undefined;
+  constructor(what: string, expected: string, actual: string | undefined, options?: FerryErrorOptions) {
+    super(
+      'E_DIGEST_MISMATCH',
+      actual === undefined
+        ? `digest mismatch for ${what}: expected ${expected}, the registry computed another digest from the bytes it received (altered in transit?)`
+        : `digest mismatch for ${what}: expected ${expected}, got ${actual}`,
+      options,
+    );
     this.expected = expected;
     this.actual = actual;
   }

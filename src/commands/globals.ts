@@ -1,10 +1,23 @@
 /** Options every command accepts. cli.ts registers them on the program; completions list them. */
+import { UsageError } from '../errors.js';
 import type { OptionSpec } from './spec.js';
 
 const collect = (value: string, previous: unknown): string[] => [
   ...((previous as string[] | undefined) ?? []),
   value,
 ];
+
+function wholeNumber(flag: string, min: number, max: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, not '${value}'`);
+    }
+    return Number(value);
+  };
+}
+
+export const DEFAULT_RETRIES = 5;
+export const DEFAULT_IDLE_TIMEOUT_SECONDS = 120;
 
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { flags: '--debug', description: 'trace HTTP requests on stderr (secrets redacted) and show stack traces' },
@@ -26,4 +39,14 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
     description: 'username for the registry (password from --password-stdin)',
   },
   { flags: '--password-stdin', description: 'read the password or token from standard input' },
+  {
+    flags: '--retries <n>',
+    description: `retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default ${DEFAULT_RETRIES})`,
+    parse: wholeNumber('--retries', 0, 100),
+  },
+  {
+    flags: '--idle-timeout <seconds>',
+    description: `fail a connection that sends or receives nothing for this long (default ${DEFAULT_IDLE_TIMEOUT_SECONDS}); there is no total time limit`,
+    parse: wholeNumber('--idle-timeout', 1, 86_400),
+  },
 ];

@@ -75,6 +75,7 @@ export async function runTransfer(
       onEvent: progress.onEvent,
       stdout: ctx.stdout,
       chunkSize: options['chunkSize'] as number | undefined,
+      retrier: ctx.retrier,
     });
     return summary;
   } finally {

@@ -15,11 +15,13 @@ import { type Readable, Transform } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { digestOf } from '../digest/index.js';
 import { NotFoundError } from '../errors.js';
+import type { Retrier } from '../http/retry.js';
 import type { Descriptor, Platform } from '../image/descriptor.js';
 import { type ImageIndex, type ImageManifest, parseManifest } from '../image/manifest.js';
 import { MediaType } from '../image/media-types.js';
 import { formatPlatform, selectPlatform } from '../image/platform.js';
 import { canMount, type ImageDestination, type ImageSource, type StoredManifest } from '../store/store.js';
+import { chain } from '../util/chain.js';
 import { createLimiter } from '../util/limit.js';
 import type { CopyListener, CopySummary } from './events.js';
 
@@ -33,6 +35,11 @@ export interface CopyOptions {
   /** Gzip uncompressed layers on the way, where the destination can learn digests while streaming. */
   compressLayers?: boolean | undefined;
   onEvent?: CopyListener | undefined;
+  /**
+   * Retries a blob transfer that failed on the way (a reset upload) as a whole: the source read
+   * again, a fresh upload session. Only into parallel destinations (store.ts `sequential`).
+   */
+  retrier?: Retrier | undefined;
 }
 
 const UNCOMPRESSED_LAYERS: Record<string, string> = {
@@ -62,6 +69,8 @@ class Copier {
   private readonly limit: <R>(task: () => Promise<R>) => Promise<R>;
   private readonly blobs = new Map<string, Promise<Descriptor>>();
   private readonly emit: CopyListener;
+  /** The first blob failure; set, it stops queued transfers from starting. */
+  private failure: unknown;
 
   constructor(
     private readonly source: ImageSource,
@@ -175,13 +184,29 @@ class Copier {
   private copyBlob(descriptor: Descriptor): Promise<Descriptor> {
     let pending = this.blobs.get(descriptor.digest);
     if (!pending) {
-      pending = this.limit(() => this.transferBlob(descriptor));
+      pending = this.limit(async () => {
+        // Once one blob failed the copy is over: queued blobs do not start.
+        if (this.failure) throw this.failure;
+        try {
+          return await this.transferBlob(descriptor);
+        } catch (err) {
+          this.failure ??= err;
+          throw err;
+        }
+      });
       this.blobs.set(descriptor.digest, pending);
     }
     return pending;
   }
 
-  private async transferBlob(descriptor: Descriptor): Promise<Descriptor> {
+  private transferBlob(descriptor: Descriptor): Promise<Descriptor> {
+    const { retrier } = this.options;
+    if (!retrier || this.destination.sequential) return this.transferBlobOnce(descriptor);
+    return retrier.run(`transfer of blob ${descriptor.digest}`, () => this.transferBlobOnce(descriptor));
+  }
+
+  /** HEAD, mount or stream one blob; on a retry the HEAD also finds a blob that did land. */
+  private async transferBlobOnce(descriptor: Descriptor): Promise<Descriptor> {
     const compressTo = UNCOMPRESSED_LAYERS[descriptor.mediaType];
     const compress =
       this.options.compressLayers === true &&
@@ -206,8 +231,7 @@ class Copier {
     let stored = descriptor;
     if (compress && this.destination.putBlobStream && compressTo) {
       const gzip = createGzip({ level: 1 });
-      counted.on('error', (err) => gzip.destroy(err));
-      stored = await this.destination.putBlobStream(counted.pipe(gzip), compressTo);
+      stored = await this.destination.putBlobStream(chain(counted, gzip), compressTo);
     } else {
       await this.destination.putBlob(descriptor, counted);
     }
@@ -229,7 +253,6 @@ class Copier {
         done(null, chunk);
       },
     });
-    stream.on('error', (err) => counter.destroy(err));
-    return stream.pipe(counter);
+    return chain(stream, counter);
   }
 }

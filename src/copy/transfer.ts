@@ -4,6 +4,7 @@
  * file), `push` is copy(file → registry), `copy` is registry → registry.
  */
 import { UsageError } from '../errors.js';
+import type { Retrier } from '../http/retry.js';
 import type { Platform } from '../image/descriptor.js';
 import { hostPlatform } from '../image/platform.js';
 import { familiarName } from '../ref/index.js';
@@ -22,6 +23,8 @@ export interface TransferOptions {
   stdout?: NodeJS.WritableStream | undefined;
   /** Registry uploads in PATCHes of this many bytes (--chunk-size). */
   chunkSize?: number | undefined;
+  /** Whole-blob retries (copy-image.ts); the registry clients carry the same policy. */
+  retrier?: Retrier | undefined;
 }
 
 /** The tag a destination gets: its own, else the source's, else 'latest'. */
@@ -76,6 +79,7 @@ export async function transferImage(
       jobs: options.jobs,
       compressLayers: true,
       onEvent: options.onEvent,
+      retrier: options.retrier,
     });
   } finally {
     await src.close();

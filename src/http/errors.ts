@@ -9,7 +9,7 @@
  */
 import { type ErrorCode, FerryError, type FerryErrorOptions, NetworkError, TlsError } from '../errors.js';
 import { redactText, redactUrl } from './redact.js';
-import type { HttpRequest, HttpResponse } from './types.js';
+import { type HttpRequest, type HttpResponse, header } from './types.js';
 
 export interface Diagnostic {
   code: string;
@@ -24,11 +24,22 @@ export class RegistryError extends FerryError {
   readonly diagnostics: readonly Diagnostic[];
   /** For 401/403: no credentials were sent, they were rejected, or they do not grant enough access. */
   authProblem?: 'anonymous' | 'rejected' | 'denied';
+  /** How many times the request was sent (more than 1 when the transport already retried it). */
+  readonly attempts: number;
+  /** The answer's Retry-After, in milliseconds, when it had one. */
+  readonly retryAfterMs: number | undefined;
 
   constructor(
     code: ErrorCode,
     message: string,
-    init: { status: number; method: string; url: URL; diagnostics: Diagnostic[] },
+    init: {
+      status: number;
+      method: string;
+      url: URL;
+      diagnostics: Diagnostic[];
+      attempts?: number | undefined;
+      retryAfterMs?: number | undefined;
+    },
     options?: FerryErrorOptions,
   ) {
     super(code, message, options);
@@ -36,6 +47,8 @@ export class RegistryError extends FerryError {
     this.method = init.method;
     this.url = redactUrl(init.url);
     this.diagnostics = init.diagnostics;
+    this.attempts = init.attempts ?? 1;
+    this.retryAfterMs = init.retryAfterMs;
   }
 
   hasCode(code: string): boolean {
@@ -100,13 +113,33 @@ export async function registryErrorFrom(
   const diagnostics = parseDiagnostics(text);
   const first = diagnostics[0];
   const reason = first ? describe(first) : `HTTP ${res.status}`;
-  const message = `${what}: ${redactText(reason)}${first ? ` (HTTP ${res.status})` : ''}`;
+  const attempts = res.attempts ?? 1;
+  const tries = attempts > 1 ? ` (gave up after ${attempts} attempts)` : '';
+  const message = `${what}: ${redactText(reason)}${first ? ` (HTTP ${res.status})` : ''}${tries}`;
+  const retryAfter = header(res.headers, 'retry-after');
   return new RegistryError(
     statusCode(res.status),
     message,
-    { status: res.status, method: req.method, url: req.url, diagnostics },
+    {
+      status: res.status,
+      method: req.method,
+      url: req.url,
+      diagnostics,
+      attempts,
+      retryAfterMs: retryAfter === undefined ? undefined : retryAfterMs(retryAfter),
+    },
     options,
   );
+}
+
+/** Retry-After as delta-seconds or an HTTP-date (RFC 9110 §10.2.3), in milliseconds from now. */
+export function retryAfterMs(value: string, now: number = Date.now()): number | undefined {
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // HTTP-dates name the weekday and month; Date.parse alone would read "-5" as a year.
+  if (!/^[A-Za-z]{3}/.test(text)) return undefined;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 function describe(d: Diagnostic): string {
@@ -152,14 +185,19 @@ export function transportError(err: unknown, url: URL): Error {
     case 'EAI_AGAIN':
       return new NetworkError(`cannot resolve ${url.hostname}`, { cause: err });
     case 'UND_ERR_CONNECT_TIMEOUT':
-      return new NetworkError(`connecting to ${host} timed out`, { cause: err });
+      return new NetworkError(`connecting to ${host} timed out`, { cause: err, transient: true });
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'UND_ERR_BODY_TIMEOUT':
-      return new NetworkError(`${host} stopped answering (no data within the idle timeout)`, { cause: err });
+      return new NetworkError(`${host} stopped sending (no data within the idle timeout)`, {
+        hint: 'a slow link? raise --idle-timeout',
+        cause: err,
+        transient: true,
+      });
     case 'ECONNRESET':
     case 'UND_ERR_SOCKET':
+    case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
     case 'EPIPE':
-      return new NetworkError(`connection to ${host} was reset`, { cause: err });
+      return new NetworkError(`connection to ${host} was reset`, { cause: err, transient: true });
     default:
       return new NetworkError(`request to ${host} failed: ${redactText(msg)}`, { cause: err });
   }

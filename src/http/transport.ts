@@ -99,7 +99,9 @@ export function createTransport(options: TransportOptions): Transport {
   return {
     send,
     async close() {
-      await Promise.all([...dispatchers.values()].map((d) => d.close()));
+      // destroy, not close: when a command ends, anything still in flight (a download whose
+      // consumer failed) is abandoned, and a graceful close would wait for it forever.
+      await Promise.all([...dispatchers.values()].map((d) => d.destroy()));
     },
   };
 }

@@ -3,7 +3,6 @@
  * `(next) => send` wrappers; compose.ts writes down their order in one place.
  */
 import type { Readable } from 'node:stream';
-import { InvalidContentError } from '../errors.js';
 
 export type Method = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -16,6 +15,11 @@ export interface HttpRequest {
   /** Token scopes this request needs, e.g. ["repository:a/b:pull"]; the auth middleware asks for them. */
   scopes?: readonly string[];
   signal?: AbortSignal | undefined;
+  /**
+   * false: never retry this request at the transport level, because the operation around it
+   * retries as a whole (http/retry.ts).
+   */
+  retry?: boolean | undefined;
 }
 
 export type Headers = Record<string, string | string[] | undefined>;
@@ -33,6 +37,8 @@ export interface HttpResponse {
   body: ResponseBody;
   /** The URL that answered (after redirects). */
   url: URL;
+  /** How many times the request was sent, when the transport retried it. */
+  attempts?: number | undefined;
 }
 
 export type Send = (request: HttpRequest) => Promise<HttpResponse>;
@@ -45,22 +51,4 @@ export function header(headers: Headers, name: string): string | undefined {
 
 export function isReplayable(body: HttpRequest['body']): boolean {
   return body === undefined || typeof body === 'string' || Buffer.isBuffer(body);
-}
-
-/**
- * Reads a whole (small) body, refusing more than `limit` bytes so a hostile server cannot fill
- * memory. `what` names the body in the error.
- */
-export async function readBody(res: HttpResponse, limit: number, what: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of res.body as AsyncIterable<Buffer>) {
-    total += chunk.length;
-    if (total > limit) {
-      res.body.destroy();
-      throw new InvalidContentError(`${what} is over the ${limit}-byte limit`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }

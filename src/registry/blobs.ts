@@ -4,9 +4,10 @@ import type { Readable } from 'node:stream';
 import { repositoryScope } from '../auth/scope.js';
 import { VerifyingStream, verifyBytes } from '../digest/index.js';
 import { InvalidContentError } from '../errors.js';
-import { readBody } from '../http/types.js';
 import type { Descriptor } from '../image/descriptor.js';
+import { chain } from '../util/chain.js';
 import type { RegistryClient } from './client.js';
+import { resumableBody } from './resume.js';
 
 /** Image configs are small; anything bigger than this read into memory is refused. */
 const MAX_SMALL_BLOB = 16 * 1024 * 1024;
@@ -25,8 +26,7 @@ export async function getSmallBlob(
     path: `/v2/${repository}/blobs/${descriptor.digest}`,
     scopes: [repositoryScope(repository, ['pull'])],
   };
-  const res = await client.fetchOk(req, what);
-  const bytes = await readBody(res, MAX_SMALL_BLOB, what);
+  const { bytes } = await client.fetchBytes(req, what, MAX_SMALL_BLOB);
   verifyBytes(bytes, descriptor, what);
   return bytes;
 }
@@ -55,8 +55,9 @@ export async function blobExists(
 }
 
 /**
- * GET a blob as a stream that verifies digest and size as it flows (digest/verify.ts). Follows
- * the registry's redirect to object storage without carrying Authorization there (http/redirect.ts).
+ * GET a blob as a stream that verifies digest and size as it flows (digest/verify.ts) and
+ * resumes with Range where the connection breaks (resume.ts). Follows the registry's redirect to
+ * object storage without carrying Authorization there (http/redirect.ts).
  */
 export async function getBlobStream(
   client: RegistryClient,
@@ -64,13 +65,12 @@ export async function getBlobStream(
   descriptor: Descriptor,
 ): Promise<Readable> {
   const what = `blob ${descriptor.digest} of ${client.registry}/${repository}`;
-  const req = {
+  const request = {
     method: 'GET' as const,
     path: blobPath(repository, descriptor.digest),
     scopes: [repositoryScope(repository, ['pull'])],
   };
-  const res = await client.fetchOk(req, what);
+  const body = await resumableBody({ client, request, size: descriptor.size, what });
   const verify = new VerifyingStream({ digest: descriptor.digest, size: descriptor.size, what });
-  res.body.on('error', (err) => verify.destroy(err));
-  return res.body.pipe(verify);
+  return chain(body, verify);
 }

@@ -5,10 +5,12 @@
  */
 import { parseWwwAuthenticate } from '../auth/challenge.js';
 import type { Credential } from '../auth/credential.js';
-import { FerryError, NotFoundError } from '../errors.js';
+import { FerryError, NetworkError, NotFoundError } from '../errors.js';
 import { RegistryAuth } from '../http/auth.js';
+import { readBody } from '../http/body.js';
 import { buildStack, type StackOptions } from '../http/compose.js';
 import { PlainHttpServerError, RegistryError, registryErrorFrom } from '../http/errors.js';
+import { DEFAULT_RETRY_POLICY, Retrier } from '../http/retry.js';
 import type { HttpRequest, HttpResponse, Method, Send } from '../http/types.js';
 import type { Scheme } from '../ref/index.js';
 
@@ -21,8 +23,10 @@ export interface RegistryClientOptions {
   schemes: readonly Scheme[];
   /** The shared transport (http/transport.ts). */
   transport: Send;
-  stack: Omit<StackOptions, 'auth'>;
+  stack: Omit<StackOptions, 'auth' | 'retrier'>;
   credential: () => Promise<Credential>;
+  /** Retry policy (--retries); the defaults when absent. */
+  retrier?: Retrier | undefined;
 }
 
 export interface ApiRequest {
@@ -33,11 +37,15 @@ export interface ApiRequest {
   body?: HttpRequest['body'];
   scopes: readonly string[];
   signal?: AbortSignal | undefined;
+  /** false inside an operation that retries as a whole (http/retry.ts). */
+  retry?: boolean | undefined;
 }
 
 export class RegistryClient {
   readonly registry: string;
   readonly auth: RegistryAuth;
+  /** Shared by the transport-level middleware and the operations that retry as a whole. */
+  readonly retrier: Retrier;
   private readonly options: RegistryClientOptions;
   /** Without auth: for the ping and for token requests. */
   private readonly plainSend: Send;
@@ -47,9 +55,14 @@ export class RegistryClient {
   constructor(options: RegistryClientOptions) {
     this.options = options;
     this.registry = options.registry;
-    this.plainSend = buildStack(options.transport, options.stack);
+    this.retrier = options.retrier ?? new Retrier(DEFAULT_RETRY_POLICY);
+    this.plainSend = buildStack(options.transport, { ...options.stack, retrier: this.retrier });
     this.auth = new RegistryAuth(options.registry, options.credential, this.plainSend);
-    this.send = buildStack(options.transport, { ...options.stack, auth: this.auth });
+    this.send = buildStack(options.transport, {
+      ...options.stack,
+      auth: this.auth,
+      retrier: this.retrier,
+    });
   }
   /** The registry's base URL ('https://host:port'), found by GET /v2/ on each allowed scheme in turn. */
   baseUrl(): Promise<URL> {
@@ -62,14 +75,20 @@ export class RegistryClient {
     let lastError: unknown;
     for (const [i, scheme] of schemes.entries()) {
       const base = new URL(`${scheme}://${endpoint}`);
-      const req: HttpRequest = { method: 'GET', url: new URL('/v2/', base) };
+      const fallback = i < schemes.length - 1;
+      // With a fallback left, a failed HTTPS ping is not retried: the next scheme is the retry.
+      const req: HttpRequest = { method: 'GET', url: new URL('/v2/', base), retry: !fallback };
       let res: HttpResponse;
       try {
         res = await this.plainSend(req);
       } catch (err) {
         lastError = err;
-        // Fall back to the next scheme only when the server plainly speaks HTTP (loopback, --plain-http).
-        if (err instanceof PlainHttpServerError && i < schemes.length - 1) continue;
+        // Fall back to plain HTTP (loopback, --plain-http) when the TLS handshake got a plain-HTTP
+        // answer, or no answer at all: some plain servers just drop a ClientHello (node's http
+        // server resets it). A certificate problem is a real TLS server and does not fall back.
+        const plainServer =
+          err instanceof PlainHttpServerError || (err instanceof NetworkError && err.transient);
+        if (plainServer && fallback) continue;
         throw err;
       }
       if (res.status === 401) {
@@ -132,6 +151,22 @@ export class RegistryClient {
     throw res.status === 404 ? new NotFoundError(`${what} not found`, { cause: err }) : err;
   }
 
+  /**
+   * GETs a small body whole (at most `limit` bytes), answering 200. The request and the body
+   * read are retried together, as one operation: a connection lost mid-body is retried like
+   * one lost before the headers.
+   */
+  async fetchBytes(
+    api: ApiRequest,
+    what: string,
+    limit: number,
+  ): Promise<{ res: HttpResponse; bytes: Buffer }> {
+    return this.retrier.run(what, async () => {
+      const res = await this.fetchOk({ ...api, retry: false }, what);
+      return { res, bytes: await readBody(res, limit, what) };
+    });
+  }
+
   async request(api: ApiRequest): Promise<HttpResponse> {
     const base = await this.baseUrl();
     const url = typeof api.path === 'string' ? new URL(api.path, base) : api.path;
@@ -154,6 +189,7 @@ export class RegistryClient {
       body: api.body,
       scopes: api.scopes,
       signal: api.signal,
+      retry: api.retry,
     });
   }
 }

@@ -8,8 +8,8 @@
  */
 import { repositoryScope } from '../auth/scope.js';
 import { type Algorithm, digestOf, isDigest } from '../digest/index.js';
-import { DigestMismatchError, InvalidContentError } from '../errors.js';
-import { header, readBody } from '../http/types.js';
+import { DigestMismatchError } from '../errors.js';
+import { header } from '../http/types.js';
 import { MAX_MANIFEST_BYTES } from '../image/manifest.js';
 import { MANIFEST_ACCEPT } from '../image/media-types.js';
 import type { RegistryClient } from './client.js';
@@ -42,15 +42,7 @@ export async function getManifest(
     scopes: [repositoryScope(repository, ['pull'])],
   };
   const what = `manifest ${display(client, repository, reference)}`;
-  const res = await client.fetchOk(req, what);
-  const length = Number(header(res.headers, 'content-length'));
-  if (length > MAX_MANIFEST_BYTES) {
-    await res.body.dump();
-    throw new InvalidContentError(
-      `${what} is ${length} bytes, over the ${MAX_MANIFEST_BYTES}-byte manifest limit`,
-    );
-  }
-  const bytes = await readBody(res, MAX_MANIFEST_BYTES, what);
+  const { bytes, res } = await client.fetchBytes(req, what, MAX_MANIFEST_BYTES);
   const digest = verifyManifestDigest(what, bytes, reference, header(res.headers, 'docker-content-digest'));
   const contentType = header(res.headers, 'content-type')?.split(';')[0]?.trim();
   return { bytes, mediaType: contentType ?? '', digest };

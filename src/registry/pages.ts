@@ -5,8 +5,8 @@
  * repeat, so a looping registry cannot keep ferry busy forever.
  */
 import { InvalidContentError } from '../errors.js';
+import { readBody } from '../http/body.js';
 import type { HttpResponse } from '../http/types.js';
-import { readBody } from '../http/types.js';
 import type { RegistryClient } from './client.js';
 import { nextPageUrl } from './link-header.js';
 
@@ -48,13 +48,17 @@ export async function fetchPages(
     if (seen.has(url.href) || seen.size >= MAX_PAGES)
       throw new InvalidContentError(`${what}: the registry's pagination loops`);
     seen.add(url.href);
-    const req = { method: 'GET' as const, path: url, scopes };
-    const res = await client.request(req);
-    if (res.status !== 200) {
-      const err = await client.error(req.method, res, what);
-      throw onError ? onError(res, err) : err;
-    }
-    const page = parsePage(await readBody(res, PAGE_BYTES, what), field, what);
+    const req = { method: 'GET' as const, path: url, scopes, retry: false };
+    // The request and its body read retry together (a page lost mid-body is asked for again).
+    const { res, bytes } = await client.retrier.run(what, async () => {
+      const res = await client.request(req);
+      if (res.status !== 200) {
+        const err = await client.error(req.method, res, what);
+        throw onError ? onError(res, err) : err;
+      }
+      return { res, bytes: await readBody(res, PAGE_BYTES, what) };
+    });
+    const page = parsePage(bytes, field, what);
     items.push(...page);
     const next = nextPageUrl(res.headers['link'], url);
     if (options.limit !== undefined) {

@@ -17,8 +17,9 @@
  */
 import type { Readable } from 'node:stream';
 import { VerifyingStream } from '../digest/index.js';
-import { InvalidContentError } from '../errors.js';
+import { DigestMismatchError, InvalidContentError } from '../errors.js';
 import { header } from '../http/types.js';
+import { chain } from '../util/chain.js';
 import type { RegistryClient } from './client.js';
 
 export interface UploadTarget {
@@ -46,10 +47,11 @@ async function startUpload(
     headers: { 'content-length': '0' },
   };
   const res = await client.request(req);
-  await res.body.dump();
+  // Error answers are read (for the registry's own words) before anything dumps the body.
   if (res.status !== 202 && res.status !== 201) {
     throw await client.error(req.method, res, `starting an upload to ${client.registry}/${repository}`);
   }
+  await res.body.dump();
   const location = header(res.headers, 'location');
   if (!location)
     throw new InvalidContentError(`${client.registry} answered an upload without a Location header`);
@@ -63,7 +65,12 @@ async function startUpload(
 
 async function cancelUpload(target: UploadTarget, location: URL): Promise<void> {
   try {
-    const res = await target.client.request({ method: 'DELETE', path: location, scopes: target.scopes });
+    const res = await target.client.request({
+      method: 'DELETE',
+      path: location,
+      scopes: target.scopes,
+      retry: false,
+    });
     await res.body.dump();
   } catch {
     // Best effort: the registry purges abandoned uploads itself eventually.
@@ -82,8 +89,7 @@ export async function uploadBlob(
   let location = session.location;
   try {
     const verify = new VerifyingStream({ digest: expected.digest, size: expected.size, what });
-    data.on('error', (err) => verify.destroy(err));
-    const body = data.pipe(verify);
+    const body = chain(data, verify);
     location = target.chunkSize
       ? await patchChunks(target, location, body, Math.max(target.chunkSize, session.minChunk), what)
       : await patchWhole(target, location, body, expected.size, what);
@@ -93,16 +99,23 @@ export async function uploadBlob(
     if (!digest) throw new InvalidContentError(`${what}: the upload ended before the data did`);
     const put = new URL(location);
     put.searchParams.set('digest', digest);
+    // retry: false — the whole upload is what retries (copy-image.ts), with a fresh session.
     const done = await client.request({
       method: 'PUT',
       path: put,
       scopes,
       headers: { 'content-length': '0' },
+      retry: false,
     });
-    await done.body.dump();
     if (done.status !== 201 && done.status !== 204) {
-      throw await client.error('PUT', done, `completing ${what}`);
+      const err = await client.error('PUT', done, `completing ${what}`);
+      // The registry hashes what it received (Distribution's blobWriter.Commit) and refuses a
+      // mismatch with 400 DIGEST_INVALID: the bytes changed between ferry's check and its disk.
+      if (done.status === 400 && err.hasCode('DIGEST_INVALID'))
+        throw new DigestMismatchError(`${what} (upload)`, digest, undefined, { cause: err });
+      throw err;
     }
+    await done.body.dump();
     return { digest, size: verify.bytes };
   } catch (err) {
     data.destroy();
@@ -128,10 +141,13 @@ async function patchWhole(
     headers,
     body,
   });
-  await res.body.dump();
-  if (body.errored) throw body.errored;
+  if (body.errored) {
+    await res.body.dump();
+    throw body.errored;
+  }
   if (res.status !== 202 && res.status !== 204)
     throw await target.client.error('PATCH', res, `uploading ${what}`);
+  await res.body.dump();
   const next = header(res.headers, 'location');
   return next ? new URL(next, res.url) : location;
 }
@@ -163,9 +179,9 @@ async function patchChunks(
       headers,
       body: chunk,
     });
-    await res.body.dump();
     if (res.status !== 202 && res.status !== 204)
       throw await target.client.error('PATCH', res, `uploading ${what} (bytes ${headers['content-range']})`);
+    await res.body.dump();
     const next = header(res.headers, 'location');
     if (next) location = new URL(next, res.url);
     offset += chunk.length;

@@ -43,7 +43,9 @@ export interface ImageDestination {
   readonly description: string;
   /**
    * True when blobs must arrive one at a time, in the order the copy visits them (a tar file is
-   * written front to back). The copy engine then runs one blob at a time.
+   * written front to back). The copy engine then runs one blob at a time. A sequential
+   * destination cannot take back half a blob, so a failed putBlob ends the copy; a parallel one
+   * stores nothing of a failed putBlob, so the engine may transfer that blob again.
    */
   readonly sequential: boolean;
   hasBlob(descriptor: Descriptor): Promise<boolean>;

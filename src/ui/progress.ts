@@ -52,9 +52,13 @@ export class Progress {
 
   readonly onEvent = (event: CopyEvent): void => {
     switch (event.type) {
-      case 'blob-start':
+      case 'blob-start': {
+        // A retried transfer starts again from zero: take back what its failed attempt counted.
+        const retried = this.active.get(event.descriptor.digest);
+        if (retried) this.bytes -= retried.bytes;
         this.active.set(event.descriptor.digest, { descriptor: event.descriptor, bytes: 0 });
         break;
+      }
       case 'blob-progress': {
         const entry = this.active.get(event.descriptor.digest);
         if (entry) {

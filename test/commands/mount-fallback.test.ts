@@ -31,6 +31,8 @@ test('mount from a repository without the blob falls back to an upload', async (
     plainHttp: [],
     insecure: [],
     passwordStdin: false,
+    retries: 0,
+    idleTimeoutSeconds: 30,
   });
   try {
     const client = ctx.client(reg.host);
