@@ -115,6 +115,11 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     ctx = new Context(io, globals);
     return (await spec.run(ctx, args, options)) ?? ExitCode.ok;
   } catch (err) {
+    if (io.interrupt?.aborted) {
+      // The failure is the interrupt itself: what was half-done has been cleaned up on the way out.
+      io.stderr.write('ferry: interrupted\n');
+      return ExitCode.interrupted;
+    }
     io.stderr.write(`${formatError(err, debug)}\n`);
     return exitCodeOf(err);
   } finally {
@@ -132,5 +137,26 @@ function processIo(): Io {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   });
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    interrupt: interruptSignal(),
+  };
+}
+
+/**
+ * Ctrl-C (or SIGTERM from a CI runner) aborts the work in flight, so the usual failure paths
+ * remove temp files and cancel upload sessions; a second one exits at once.
+ */
+function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (): void => {
+    if (controller.signal.aborted) process.exit(ExitCode.interrupted);
+    controller.abort(new Error('interrupted'));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return controller.signal;
 }

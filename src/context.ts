@@ -20,6 +20,8 @@ export interface Io {
   stderr: Writable & { isTTY?: boolean };
   stdin: Readable;
   env: NodeJS.ProcessEnv;
+  /** Aborted when the user interrupts ferry (SIGINT, SIGTERM): work stops and cleans up. */
+  interrupt?: AbortSignal | undefined;
 }
 
 export interface GlobalOptions {
@@ -67,6 +69,7 @@ export class Context {
     this.retrier = new Retrier({
       ...DEFAULT_RETRY_POLICY,
       retries: globals.retries,
+      signal: io.interrupt,
       onWait: (wait) => {
         // Short backoffs pass quietly; a long wait (a Retry-After, a late backoff) is said, so a
         // pause does not look like a hang.
@@ -109,6 +112,7 @@ export class Context {
         caFile: this.globals.caFile,
         isInsecure: (hostPort) => isInsecure(hostPort, schemeOptions),
         idleTimeoutMs: this.globals.idleTimeoutSeconds * 1000,
+        interrupt: this.io.interrupt,
       });
       client = new RegistryClient({
         registry,

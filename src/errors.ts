@@ -18,6 +18,8 @@ export const ExitCode = {
   registry: 7,
   local: 8,
   internal: 10,
+  /** 128 + SIGINT, as shells report a process ended by Ctrl-C. */
+  interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -31,6 +31,8 @@ export interface RetryPolicy {
   onWait?: ((wait: RetryWait) => void) | undefined;
   sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
   random?: (() => number) | undefined;
+  /** Ends any wait at once (the user interrupted ferry). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface RetryWait {
@@ -119,7 +121,7 @@ export class Retrier {
   ): Promise<void> {
     const delayMs = this.delayFor(attempt, retryAfterMs);
     this.policy.onWait?.({ what, reason, attempt, retries: this.policy.retries, delayMs });
-    await (this.policy.sleep ?? defaultSleep)(delayMs, signal);
+    await (this.policy.sleep ?? defaultSleep)(delayMs, signal ?? this.policy.signal);
   }
 
   /**

@@ -23,6 +23,8 @@ export interface TransportOptions {
   connections?: number;
   /** No bytes for this long (headers or body) fails the request: an idle, not a total, timeout. */
   idleTimeoutMs?: number;
+  /** Aborted when the user interrupts ferry (Ctrl-C): every request but `detached` ones ends. */
+  interrupt?: AbortSignal | undefined;
 }
 
 export interface Transport {
@@ -50,6 +52,11 @@ function readCa(file: string): string {
   } catch (err) {
     throw new LocalError(`cannot read --ca-file ${file}: ${(err as Error).message}`);
   }
+}
+
+function requestSignal(req: HttpRequest, interrupt: AbortSignal | undefined): AbortSignal | undefined {
+  if (!interrupt || req.detached) return req.signal;
+  return req.signal ? AbortSignal.any([req.signal, interrupt]) : interrupt;
 }
 
 export function createTransport(options: TransportOptions): Transport {
@@ -82,7 +89,7 @@ export function createTransport(options: TransportOptions): Transport {
         method: req.method,
         headers: req.headers ?? {},
         body: req.body ?? null,
-        signal: req.signal,
+        signal: requestSignal(req, options.interrupt),
         dispatcher: dispatcherFor(options.isInsecure(req.url.host)),
       });
       return {

@@ -20,6 +20,11 @@ export interface HttpRequest {
    * retries as a whole (http/retry.ts).
    */
   retry?: boolean | undefined;
+  /**
+   * true for a clean-up request (cancelling an upload session) that must still go out after the
+   * user interrupted ferry; every other request is aborted by the interrupt.
+   */
+  detached?: boolean | undefined;
 }
 
 export type Headers = Record<string, string | string[] | undefined>;

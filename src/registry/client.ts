@@ -39,6 +39,8 @@ export interface ApiRequest {
   signal?: AbortSignal | undefined;
   /** false inside an operation that retries as a whole (http/retry.ts). */
   retry?: boolean | undefined;
+  /** A clean-up request that still goes out after an interrupt (http/types.ts). */
+  detached?: boolean | undefined;
 }
 
 export class RegistryClient {
@@ -190,6 +192,7 @@ export class RegistryClient {
       scopes: api.scopes,
       signal: api.signal,
       retry: api.retry,
+      detached: api.detached,
     });
   }
 }

@@ -63,6 +63,9 @@ async function startUpload(
   };
 }
 
+/** How long a cancel may take; it runs on the way out, also after Ctrl-C. */
+const CANCEL_TIMEOUT_MS = 3000;
+
 async function cancelUpload(target: UploadTarget, location: URL): Promise<void> {
   try {
     const res = await target.client.request({
@@ -70,6 +73,8 @@ async function cancelUpload(target: UploadTarget, location: URL): Promise<void> 
       path: location,
       scopes: target.scopes,
       retry: false,
+      detached: true,
+      signal: AbortSignal.timeout(CANCEL_TIMEOUT_MS),
     });
     await res.body.dump();
   } catch {
