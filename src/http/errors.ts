@@ -149,8 +149,20 @@ function describe(d: Diagnostic): string {
 
 const TLS_CODES = /^(CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH)/;
 
-/** Maps an undici/socket failure to a NetworkError or TlsError; leaves FerryErrors alone. */
-export function transportError(err: unknown, url: URL): Error {
+/** Whether a socket error is about `where` (Node sets address and port on connect errors). */
+function isAt(err: Error, where: URL): boolean {
+  const { address, port } = err as { address?: unknown; port?: unknown };
+  const wantedPort = where.port === '' ? (where.protocol === 'https:' ? 443 : 80) : Number(where.port);
+  return (
+    port === wantedPort && (address === where.hostname || address === where.hostname.replace(/^\[|\]$/g, ''))
+  );
+}
+
+/**
+ * Maps an undici/socket failure to a NetworkError or TlsError; leaves FerryErrors alone. `proxy`
+ * is the proxy the request may have gone through, so a dead proxy is not blamed on the registry.
+ */
+export function transportError(err: unknown, url: URL, proxy?: URL): Error {
   if (err instanceof FerryError) return err;
   if (!(err instanceof Error)) return new NetworkError(`request to ${url.host} failed: ${String(err)}`);
   if (err.name === 'AbortError') return err;
@@ -177,6 +189,12 @@ export function transportError(err: unknown, url: URL): Error {
   }
   switch (code) {
     case 'ECONNREFUSED':
+      if (proxy && isAt(err, proxy)) {
+        return new NetworkError(`cannot connect to the proxy ${proxy.host}: connection refused`, {
+          hint: 'check HTTPS_PROXY / HTTP_PROXY, or list the registry in NO_PROXY',
+          cause: err,
+        });
+      }
       return new NetworkError(`cannot connect to ${host}: connection refused`, {
         hint: 'is the registry running, and is the port right?',
         cause: err,

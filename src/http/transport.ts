@@ -63,6 +63,15 @@ export function createTransport(options: TransportOptions): Transport {
   const idle = options.idleTimeoutMs ?? 120_000;
   const ca = options.caFile ? [...rootCertificates, readCa(options.caFile)] : undefined;
   const proxy = proxySettings(options.env);
+  const proxyFor = (url: URL): URL | undefined => {
+    const chosen = url.protocol === 'https:' ? proxy?.httpsProxy : proxy?.httpProxy;
+    if (!chosen) return undefined;
+    try {
+      return new URL(chosen);
+    } catch {
+      return undefined;
+    }
+  };
   const dispatchers = new Map<boolean, Dispatcher>();
 
   const dispatcherFor = (insecure: boolean): Dispatcher => {
@@ -99,7 +108,7 @@ export function createTransport(options: TransportOptions): Transport {
         url: req.url,
       };
     } catch (err) {
-      throw transportError(err, req.url);
+      throw transportError(err, req.url, proxyFor(req.url));
     }
   };
 

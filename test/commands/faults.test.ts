@@ -252,6 +252,20 @@ describe('faults between ferry and the registry', () => {
       );
     });
 
+    test('a flipped manifest byte fails the pull too, checked against the digest the registry names', async () => {
+      proxy.addRule({ method: 'GET', path: MANIFEST, action: { kind: 'flip', at: 'random' } });
+      const dir = await makeTempDir('flip-manifest');
+      const r = await ferry(['pull', '--format', 'oci', src(), join(dir, 'out.tar')]);
+      assert.equal(r.code, 6, r.stderr);
+      assert.match(
+        errorLine(r),
+        new RegExp(
+          `digest mismatch for manifest .*lab/img:v1: expected ${image.digest}, got sha256:[0-9a-f]{64}`,
+        ),
+      );
+      assert.deepEqual(await listFiles(dir), []);
+    });
+
     test('copy fails with a digest mismatch; the destination gets no tag', async () => {
       const layer = image.platforms[0]!.layers[0]!;
       proxy.addRule({
