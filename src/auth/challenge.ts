@@ -137,9 +137,11 @@ function parseOne(text: string, out: Challenge[]): void {
     }
     r.skipSpace();
     if (r.peek() === '=') {
-      // A param where a scheme should be (`Bearer, realm="x"`): it belongs to the challenge before.
+      // A param where a scheme should be (`Bearer, realm="x"`): it belongs to the challenge before,
+      // unless that one carries a token68, which it has instead of params (`Basic abc=, realm="x"`).
       r.pos = start;
-      if (current === undefined || readParams(r, current.params) === 0) r.skipToComma();
+      const owner = current?.token68 === undefined ? current : undefined;
+      if (owner === undefined || readParams(r, owner.params) === 0) r.skipToComma();
       continue;
     }
     r.pos = start + scheme.length;

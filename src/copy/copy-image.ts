@@ -71,6 +71,8 @@ class Copier {
   private readonly emit: CopyListener;
   /** The first blob failure; set, it stops queued transfers from starting. */
   private failure: unknown;
+  /** Source streams being transferred now, so a failure elsewhere can stop them. */
+  private readonly inflight = new Set<Readable>();
 
   constructor(
     private readonly source: ImageSource,
@@ -171,14 +173,30 @@ class Copier {
     this.emit({ type: 'manifest-done', descriptor: manifest.descriptor, outcome: 'pushed' });
   }
 
-  /** Runs `task` for each item, in parallel unless the destination is sequential; keeps order. */
+  /**
+   * Runs `task` for each item, in parallel unless the destination is sequential; keeps order. On
+   * a failure it still waits for every task to settle (the others are stopped, see `fail`), so
+   * their clean-up (cancelled upload sessions, removed temp files) is done before the copy
+   * reports, and before the process exits under it. The first failure is the one reported.
+   */
   private async forEach<T, R>(items: readonly T[], task: (item: T) => Promise<R>): Promise<R[]> {
     if (this.destination.sequential) {
       const results: R[] = [];
       for (const item of items) results.push(await task(item));
       return results;
     }
-    return Promise.all(items.map(task));
+    const settled = await Promise.allSettled(items.map(task));
+    const rejected = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (rejected) throw this.failure ?? rejected.reason;
+    return settled.map((r) => (r as PromiseFulfilledResult<R>).value);
+  }
+
+  /** The first blob failure ends the copy: transfers in flight are stopped, queued ones never start. */
+  private fail(err: unknown): void {
+    if (this.failure !== undefined) return;
+    this.failure = err;
+    const reason = err instanceof Error ? err : new Error(String(err));
+    for (const stream of this.inflight) stream.destroy(reason);
   }
 
   private copyBlob(descriptor: Descriptor): Promise<Descriptor> {
@@ -190,7 +208,7 @@ class Copier {
         try {
           return await this.transferBlob(descriptor);
         } catch (err) {
-          this.failure ??= err;
+          this.fail(err);
           throw err;
         }
       });
@@ -207,6 +225,7 @@ class Copier {
 
   /** HEAD, mount or stream one blob; on a retry the HEAD also finds a blob that did land. */
   private async transferBlobOnce(descriptor: Descriptor): Promise<Descriptor> {
+    if (this.failure) throw this.failure;
     const compressTo = UNCOMPRESSED_LAYERS[descriptor.mediaType];
     const compress =
       this.options.compressLayers === true &&
@@ -227,13 +246,23 @@ class Copier {
       return descriptor;
     }
     this.emit({ type: 'blob-start', descriptor });
-    const counted = this.counting(descriptor, await this.source.blob(descriptor));
+    const data = await this.source.blob(descriptor);
+    this.inflight.add(data);
     let stored = descriptor;
-    if (compress && this.destination.putBlobStream && compressTo) {
-      const gzip = createGzip({ level: 1 });
-      stored = await this.destination.putBlobStream(chain(counted, gzip), compressTo);
-    } else {
-      await this.destination.putBlob(descriptor, counted);
+    try {
+      if (this.failure) throw this.failure;
+      const counted = this.counting(descriptor, data);
+      if (compress && this.destination.putBlobStream && compressTo) {
+        const gzip = createGzip({ level: 1 });
+        stored = await this.destination.putBlobStream(chain(counted, gzip), compressTo);
+      } else {
+        await this.destination.putBlob(descriptor, counted);
+      }
+    } catch (err) {
+      data.destroy();
+      throw err;
+    } finally {
+      this.inflight.delete(data);
     }
     this.counts.copied++;
     this.counts.bytes += descriptor.size;

@@ -43,3 +43,22 @@ export function isImageManifestType(mediaType: string | undefined): boolean {
 export function isManifestType(mediaType: string | undefined): boolean {
   return isIndexType(mediaType) || isImageManifestType(mediaType);
 }
+
+/**
+ * RFC 6838 section 4.2 names, `type/subtype`, each a letter or digit then up to 126 of
+ * `A-Za-z0-9!#$&^_.+-`. Parameters (`; charset=utf-8`) are tolerated, printable ASCII only.
+ * A parameter holds no ';' (`[!-:<-~]` is `[!-~]` without it): were ';' allowed inside one, a run
+ * of them could be split between parameters in exponentially many ways, and a failing match
+ * (`a/b;;;;…;; `, from any registry) would backtrack through them all.
+ */
+const MEDIA_TYPE =
+  /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(?:[ \t]*;[ \t]*[!-:<-~]+)*$/;
+
+/**
+ * Whether `value` is a media type at all (image-spec descriptor.md: mediaType values MUST comply
+ * with RFC 6838). Which types ferry understands is another question: a config or layer may carry
+ * any well-formed type (OCI artifacts do), only manifests must be ones ferry can parse.
+ */
+export function isMediaType(value: string): boolean {
+  return MEDIA_TYPE.test(value);
+}

@@ -77,7 +77,8 @@ export function formatReference(ref: Reference): string {
  * The short form docker prints (its FamiliarString): Docker Hub loses `docker.io/`, and official images
  * lose `library/` when nothing nested follows (`library/foo/bar` keeps it, or it would read as user `foo`).
  * Unlike docker, `docker.io/` stays when the first element would then read as a host (`docker.io/a.b/c`),
- * so parsing the result always gives back the same Reference.
+ * and `library/` when the short name would read as a host or an image ID (`library/localhost`), so
+ * parsing the result always gives back the same Reference.
  */
 export function familiarName(ref: Reference): string {
   let name = formatRepository(ref);
@@ -85,10 +86,20 @@ export function familiarName(ref: Reference): string {
     const rest = ref.repository.startsWith(OFFICIAL_NAMESPACE)
       ? ref.repository.slice(OFFICIAL_NAMESPACE.length)
       : undefined;
-    if (rest !== undefined && !rest.includes('/')) name = rest;
+    if (rest !== undefined && !rest.includes('/') && !readsAsOther(rest, ref)) name = rest;
     else if (!looksLikeHost(ref.repository)) name = ref.repository;
   }
   return withIdentifiers(name, ref);
+}
+
+/**
+ * Whether an official image's short name, written alone, would parse as something else, so `library/`
+ * must stay: parse.ts reads `localhost` as a host with the repository missing, and 64 hex characters
+ * with no tag or digest after them as an image ID.
+ */
+function readsAsOther(rest: string, ref: Reference): boolean {
+  if (rest === 'localhost') return true;
+  return ref.tag === undefined && ref.digest === undefined && /^[a-f0-9]{64}$/.test(rest);
 }
 
 /**

@@ -52,8 +52,32 @@ const knownDigests: Readonly<Record<string, number>> = { sha256: 64, sha512: 128
 type Kind = 'reference' | 'repository' | 'registry host';
 const schemePrefix = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//;
 
-/** Quotes user input for a one-line message: control characters escaped, very long input shortened. */
-function quote(input: string): string {
+/**
+ * The input with the password of a `user:password@host/…` prefix masked, so no message repeats
+ * it (a reference pasted from a URL with credentials in it; the password may hold '/' or '@').
+ * The credentials end at the last '@' that does not start a digest (`name:tag@sha256:…` is not a
+ * password). Plain string scanning: no pattern to backtrack.
+ */
+function masked(input: string): string {
+  const scheme = schemePrefix.exec(input)?.[0] ?? '';
+  const rest = input.slice(scheme.length);
+  const colon = rest.indexOf(':');
+  const slash = rest.indexOf('/');
+  if (colon < 0 || (slash >= 0 && slash < colon)) return input;
+  const startsDigest = (i: number): boolean =>
+    rest.startsWith('sha256:', i + 1) || rest.startsWith('sha512:', i + 1);
+  let at = rest.lastIndexOf('@');
+  if (at > colon && startsDigest(at)) at = rest.lastIndexOf('@', at - 1);
+  if (at <= colon) return input;
+  return `${scheme}${rest.slice(0, colon)}:***${rest.slice(at)}`;
+}
+
+/**
+ * Quotes user input for a one-line message: a password in it masked, control characters escaped,
+ * very long input shortened.
+ */
+function quote(raw: string): string {
+  const input = masked(raw);
   const plain = !/[\s'\\]/.test(input);
   const shown = input.length > 120 ? `${input.slice(0, 80)}…` : input;
   const quoted = plain ? `'${shown}'` : JSON.stringify(shown);
@@ -68,6 +92,14 @@ function fail(kind: Kind, input: string, problem: string, hint?: string): RefErr
 function checkText(kind: Kind, input: string): void {
   if (input === '') throw fail(kind, input, 'it is empty');
   if (/\s/.test(input)) throw fail(kind, input, 'it contains whitespace');
+  if (masked(input) !== input) {
+    throw fail(
+      kind,
+      input,
+      `a ${kind} carries no credentials`,
+      'log in with ferry login HOST, or pass -u USER --password-stdin',
+    );
+  }
   const scheme = schemePrefix.exec(input);
   if (scheme && kind !== 'registry host') {
     const bare = input.slice(scheme[0].length);

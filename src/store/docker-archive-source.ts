@@ -11,10 +11,17 @@
  * - config: the config file, digest = sha256 of its bytes (checked against the hex in its file
  *   name, where the name carries one);
  * - a gzip'd layer (magic 1f 8b): `…rootfs.diff.tar.gzip`, digest and size of the file as stored
- *   (taken from a `<hex>` file name and verified while streaming, else hashed when opening);
+ *   (taken from a `<hex>` file name and verified while streaming, else hashed when opening); what
+ *   it unpacks to is checked against the config's diff_id while streaming (diff-id-check.ts);
  * - an uncompressed layer: `…rootfs.diff.tar`, digest = the config's diff_id, size = the file's;
  *   the stream is verified against the diff_id, so a layer that lies fails its transfer.
  * The copy engine gzips uncompressed layers on the way to a registry and rewrites the manifest.
+ *
+ * Hostile archives: the tar itself is vetted by tar-index.ts; manifest.json is capped at 4 MiB and
+ * shape-checked, and a Config or Layers entry that is absolute or holds `..` is refused (the
+ * archive is never extracted, but such a name can only mean to point outside it). Every byte
+ * pushed is verified: the config against the hex in its name, uncompressed layers against their
+ * diff_id, gzip'd ones against their own digest and their diff_id.
  */
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
@@ -28,8 +35,10 @@ import {
   UsageError,
 } from '../errors.js';
 import type { Descriptor } from '../image/descriptor.js';
+import { shown } from '../image/manifest.js';
 import { MediaType } from '../image/media-types.js';
 import { parseReference } from '../ref/index.js';
+import { DiffIdCheck } from './diff-id-check.js';
 import {
   canonicalTag,
   DOCKER_LAYER_TAR,
@@ -41,8 +50,13 @@ import {
 import type { ImageSource, StoredManifest } from './store.js';
 import { scanTar, type TarIndex } from './tar-index.js';
 
-/** Where a blob's bytes are: in memory (the config) or a member of the tar. */
-type BlobData = { descriptor: Descriptor; bytes: Buffer } | { descriptor: Descriptor; member: string };
+/**
+ * Where a blob's bytes are: in memory (the config) or a member of the tar; a gzip'd layer also
+ * carries the diff_id its uncompressed tar must have.
+ */
+type BlobData =
+  | { descriptor: Descriptor; bytes: Buffer }
+  | { descriptor: Descriptor; member: string; diffId?: string | undefined };
 
 /** `<hex>`, `sha256:<hex>`, `<hex>.json`, `<hex>.tar`, `<hex>.tar.gz`: the digest a file name claims. */
 const NAMED_DIGEST = /^(?:sha256:)?([0-9a-f]{64})(?:\.json|\.tar|\.tar\.gz|\.tgz|\.gz)?$/;
@@ -143,9 +157,7 @@ function readDiffIds(config: Buffer, what: string): string[] {
   if (!Array.isArray(ids)) throw new InvalidContentError(`${what} has no rootfs.diff_ids`);
   for (const id of ids) {
     if (typeof id !== 'string' || !isDigest(id)) {
-      throw new InvalidContentError(
-        `${what}: rootfs.diff_ids holds '${String(id).slice(0, 80)}', not a digest`,
-      );
+      throw new InvalidContentError(`${what}: rootfs.diff_ids holds ${shown(id)}, not a digest`);
     }
   }
   return ids as string[];
@@ -189,8 +201,13 @@ export class DockerArchiveSource implements ImageSource {
     }
     const what = `${data.member} (${descriptor.digest}) in ${this.index.file}`;
     const verify = new VerifyingStream({ digest: data.descriptor.digest, size: data.descriptor.size, what });
-    pipeline(this.index.open(data.member), verify, () => {});
-    return verify;
+    if (data.diffId === undefined) {
+      pipeline(this.index.open(data.member), verify, () => {});
+      return verify;
+    }
+    const unpacked = new DiffIdCheck(data.diffId, what);
+    pipeline(this.index.open(data.member), verify, unpacked, () => {});
+    return unpacked;
   }
 
   async close(): Promise<void> {}
@@ -213,6 +230,11 @@ export async function openDockerArchiveSource(file: string, ref?: string): Promi
   const item = pickImage(items, ref, file);
 
   const find = (path: string, role: string): string => {
+    if (path.startsWith('/') || path.split('/').includes('..')) {
+      throw new InvalidContentError(
+        `${file}: ${MANIFEST_JSON} names ${role} '${path.slice(0, 200)}', a path outside the archive`,
+      );
+    }
     const member = index.resolve(path);
     if (member === undefined) {
       throw new InvalidContentError(
@@ -268,9 +290,14 @@ export async function openDockerArchiveSource(file: string, ref?: string): Promi
       }
       layers.push(layer);
       const known = blobs.get(layer.digest);
-      if (known === undefined) blobs.set(layer.digest, { descriptor: layer, member: member.name });
+      const diffIdOf = compression === 'gzip' ? diffId : undefined;
+      if (known === undefined)
+        blobs.set(layer.digest, { descriptor: layer, member: member.name, diffId: diffIdOf });
       else if (known.descriptor.size !== layer.size) {
         throw new InvalidContentError(`${file}: two different files claim to be ${layer.digest}`);
+      } else if ('member' in known && known.diffId !== diffIdOf) {
+        // One gzip'd blob, two diff_ids: it can unpack to only one of them (only the first is checked while streaming).
+        throw new InvalidContentError(`${file}: layer ${layer.digest} is listed with two different diff_ids`);
       }
     }
   } finally {

@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream';
 import { parseDigest, VerifyingStream, verifyBytes } from '../digest/index.js';
 import { InvalidContentError, NotFoundError, UsageError } from '../errors.js';
 import type { Descriptor } from '../image/descriptor.js';
-import { checkDescriptor, MAX_MANIFEST_BYTES } from '../image/manifest.js';
+import { checkDescriptor, MAX_MANIFEST_BYTES, parseDescribedManifest } from '../image/manifest.js';
 import { MediaType } from '../image/media-types.js';
 import type { ImageSource, StoredManifest } from './store.js';
 
@@ -58,6 +58,11 @@ export function parseIndexJson(bytes: Uint8Array, what: string): IndexJson {
   const doc = parseJson(bytes, what);
   if (!isObject(doc)) throw new InvalidContentError(`${what} is not a JSON object`);
   if (doc['schemaVersion'] !== 2) throw new InvalidContentError(`${what}: schemaVersion is not 2`);
+  // image-layout.md: index.json is an image index; its mediaType, when present, says so.
+  if (doc['mediaType'] !== undefined && doc['mediaType'] !== MediaType.ociIndex)
+    throw new InvalidContentError(
+      `${what}: mediaType ${JSON.stringify(String(doc['mediaType']).slice(0, 80))} is not ${MediaType.ociIndex}`,
+    );
   const list = doc['manifests'];
   if (!Array.isArray(list)) throw new InvalidContentError(`${what} has no "manifests" array`);
   return { doc, manifests: list.map((d, i) => checkDescriptor(d, `${what} (manifests[${i}])`)) };
@@ -163,6 +168,11 @@ export class OciSource implements ImageSource {
     return { descriptor, bytes: await this.manifest(descriptor) };
   }
 
+  /**
+   * A manifest or index, checked before anyone uses it: its size against the 4 MiB cap, its bytes
+   * against the descriptor (size, then digest), its media type (one ferry reads) and its schema
+   * (image/manifest.ts: every descriptor's media type, digest and size).
+   */
   async manifest(descriptor: Descriptor): Promise<Buffer> {
     const what = `manifest ${descriptor.digest} in ${this.description}`;
     if (descriptor.size > MAX_MANIFEST_BYTES)
@@ -170,6 +180,7 @@ export class OciSource implements ImageSource {
     const bytes = await this.files.read(blobPath(descriptor.digest), MAX_MANIFEST_BYTES);
     if (bytes === undefined) throw new NotFoundError(`${what} not found`);
     verifyBytes(bytes, descriptor, what);
+    parseDescribedManifest(descriptor, bytes, what);
     return bytes;
   }
 

@@ -15,11 +15,30 @@
  * The root is the manifest put with `options.tag`; when the copy gives none, the last manifest
  * put (the copy writes children before parents). index.json names it with `options.tag`, else
  * the TAG the destination was opened with; without either the entry is untagged.
+ *
+ * Hostile directories. Reading, every file must really be inside the layout (symlinks are
+ * resolved, and one leading out is refused even when its bytes would match: the layout is what
+ * the user named, not the rest of the disk) and a regular file (a FIFO planted as a blob must not
+ * hang the read). Writing into an existing layout, `oci-layout`, `index.json`, `blobs/` and
+ * `blobs/<alg>/` that are symlinks are refused before anything is written (following one would
+ * write elsewhere; replacing it would restructure a layout others may share); a blob file that is
+ * a symlink is never written through: it counts as absent and the verified blob is renamed over it.
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { type FileHandle, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { constants, createWriteStream, type Stats } from 'node:fs';
+import {
+  type FileHandle,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  realpath,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
+import { join, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseDigest, VerifyingStream, verifyBytes } from '../digest/index.js';
@@ -50,22 +69,62 @@ function localError(err: unknown, action: string): unknown {
   return new LocalError(`cannot ${action}: ${(err as Error).message}`, { cause: err });
 }
 
-/** LayoutFiles over a directory. */
+function kindOf(info: Stats): string {
+  if (info.isDirectory()) return 'a directory';
+  if (info.isFIFO()) return 'a FIFO';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+/** Opened read-only, without following a final symlink, and without blocking on a FIFO. */
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/** LayoutFiles over a directory; every file is opened through `openInside` (see the file comment). */
 class DirectoryFiles implements LayoutFiles {
+  private root: Promise<string> | undefined;
+
   constructor(
     private readonly dir: string,
     private readonly description: string,
   ) {}
 
-  async read(name: string, maxBytes: number): Promise<Buffer | undefined> {
+  /**
+   * Opens `name` when its real path (symlinks resolved) is inside the layout's real root and it
+   * is a regular file; undefined when absent. The real path is what gets opened, with O_NOFOLLOW,
+   * so the checked path cannot turn into a link between the check and the open. (A layout being
+   * rearranged while ferry reads it is beyond this; its bytes are verified against digests anyway.)
+   */
+  private async openInside(name: string): Promise<FileHandle | undefined> {
     const path = join(this.dir, name);
+    let real: string;
     let handle: FileHandle;
     try {
-      handle = await open(path, 'r');
+      real = await realpath(path);
+      this.root ??= realpath(this.dir);
+      const root = await this.root;
+      if (real !== root && !real.startsWith(root.endsWith(sep) ? root : `${root}${sep}`))
+        throw new InvalidContentError(`${path} leads outside the layout through a symlink (to ${real})`);
+      handle = await open(real, READ_FLAGS);
     } catch (err) {
-      if (errno(err) === 'ENOENT') return undefined;
+      // ENOTDIR: a path component is a file (a `blobs` file, say): the name is not in the layout.
+      if (errno(err) === 'ENOENT' || errno(err) === 'ENOTDIR') return undefined;
       throw localError(err, `read ${path}`);
     }
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) throw new InvalidContentError(`${path} is ${kindOf(info)}, not a regular file`);
+      return handle;
+    } catch (err) {
+      await handle.close();
+      throw localError(err, `read ${path}`);
+    }
+  }
+
+  async read(name: string, maxBytes: number): Promise<Buffer | undefined> {
+    const path = join(this.dir, name);
+    const handle = await this.openInside(name);
+    if (handle === undefined) return undefined;
     try {
       const { size } = await handle.stat();
       if (size > maxBytes)
@@ -79,14 +138,9 @@ class DirectoryFiles implements LayoutFiles {
   }
 
   async stream(name: string): Promise<Readable> {
-    const path = join(this.dir, name);
-    try {
-      const handle = await open(path, 'r');
-      return handle.createReadStream({ highWaterMark: 1024 * 1024 });
-    } catch (err) {
-      if (errno(err) === 'ENOENT') throw new NotFoundError(`${name} not found in ${this.description}`);
-      throw localError(err, `read ${path}`);
-    }
+    const handle = await this.openInside(name);
+    if (handle === undefined) throw new NotFoundError(`${name} not found in ${this.description}`);
+    return handle.createReadStream({ highWaterMark: 1024 * 1024 });
   }
 
   async close(): Promise<void> {}
@@ -154,6 +208,7 @@ export class OciLayoutDestination implements ImageDestination {
           `${this.description}: ${this.dir} is not empty and not an OCI layout (no ${LAYOUT_FILE}); refusing to write into it`,
         );
       }
+      await this.checkStructure();
       const layout = await new DirectoryFiles(this.dir, this.description).read(LAYOUT_FILE, 64 * 1024);
       checkLayoutFile(layout ?? Buffer.alloc(0), `${LAYOUT_FILE} of ${this.description}`);
       await this.readIndex(); // a broken index.json fails now, not after the copy
@@ -163,6 +218,35 @@ export class OciLayoutDestination implements ImageDestination {
       await mkdir(join(this.dir, 'blobs'), { recursive: true });
     } catch (err) {
       throw localError(err, `create ${this.dir}`);
+    }
+  }
+
+  /**
+   * An existing layout's `oci-layout`, `index.json`, `blobs/` and `blobs/<alg>/` must be what they
+   * claim, not symlinks: refused (LocalError) before anything is written. See the file comment.
+   */
+  private async checkStructure(): Promise<void> {
+    const expect = async (name: string, kind: 'file' | 'directory'): Promise<boolean> => {
+      const path = join(this.dir, name);
+      let info: Stats;
+      try {
+        info = await lstat(path);
+      } catch (err) {
+        if (errno(err) === 'ENOENT') return false;
+        throw localError(err, `read ${path}`);
+      }
+      if (info.isSymbolicLink())
+        throw new LocalError(`${this.description}: ${path} is a symlink; refusing to write through it`);
+      if (kind === 'directory' ? !info.isDirectory() : !info.isFile())
+        throw new LocalError(
+          `${this.description}: ${path} is not a ${kind === 'file' ? 'regular file' : kind}`,
+        );
+      return true;
+    };
+    await expect(LAYOUT_FILE, 'file');
+    await expect(INDEX_FILE, 'file');
+    if (await expect('blobs', 'directory')) {
+      for (const algorithm of ['sha256', 'sha512']) await expect(join('blobs', algorithm), 'directory');
     }
   }
 
@@ -180,7 +264,8 @@ export class OciLayoutDestination implements ImageDestination {
   async hasBlob(descriptor: Descriptor): Promise<boolean> {
     await this.prepare();
     try {
-      const info = await stat(join(this.dir, blobPath(descriptor.digest)));
+      // lstat: a blob file that is a symlink is not had; the verified blob is renamed over the link.
+      const info = await lstat(join(this.dir, blobPath(descriptor.digest)));
       return info.isFile() && info.size === descriptor.size;
     } catch (err) {
       if (errno(err) === 'ENOENT') return false;
@@ -231,7 +316,7 @@ export class OciLayoutDestination implements ImageDestination {
       await pipeline(data, verifier, createWriteStream(temp, { flags: 'wx' }));
       const digest = verifier.digest as string;
       const final = join(this.dir, blobPath(digest));
-      const existed = await stat(final).then(
+      const existed = await lstat(final).then(
         () => true,
         () => false,
       );
@@ -255,7 +340,7 @@ export class OciLayoutDestination implements ImageDestination {
     const tag = this.tagged?.tag ?? this.tag;
     try {
       await mkdir(join(this.dir, 'blobs'), { recursive: true });
-      const layoutExists = await stat(join(this.dir, LAYOUT_FILE)).then(
+      const layoutExists = await lstat(join(this.dir, LAYOUT_FILE)).then(
         () => true,
         () => false,
       );

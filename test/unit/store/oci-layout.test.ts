@@ -54,7 +54,7 @@ describe('oci layout source', () => {
     assert.equal(digestOf(root.bytes), multi.digest);
     const image = multi.platforms[0]!;
     const manifest = await source.manifest({
-      mediaType: 'x',
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
       digest: image.manifestDigest,
       size: image.manifestSize,
     });
