@@ -9,10 +9,10 @@
 # COMMAND is the command's name (empty before it), WHAT what is being completed: an argument
 # placeholder such as '<image>' or an option such as '--last', and CURRENT the text being completed:
 # the whole word (REPO:ta, not just ta) or an option's value. Prints candidates, one a line; the
-# caller keeps those that start with CURRENT. Completes nothing yet: this is where a later version
-# runs `ferry __complete "$@"`, for example to offer the tags of REPO after REPO:.
+# caller keeps those that start with CURRENT. Asks the ferry on the command line (the tags of REPO
+# after REPO:, the repositories of HOST after HOST/); it answers within a few seconds, or nothing.
 __ferry_complete_dynamic() {
-  :
+  command "${COMP_WORDS[0]:-ferry}" __complete "$@" 2>/dev/null
 }
 # ------------------------------------------------------------------------------------------------
 
@@ -37,15 +37,22 @@ __ferry_reply() {
 # REPLY = the command an argument names (an alias gives its command; an unknown word is kept).
 __ferry_command_name() {
   case $1 in
+    blob) REPLY=blob ;;
     catalog) REPLY=catalog ;;
+    completion) REPLY=completion ;;
+    config) REPLY=config ;;
     copy | cp) REPLY=copy ;;
     delete | rm) REPLY=delete ;;
     digest) REPLY=digest ;;
     exists) REPLY=exists ;;
+    login) REPLY=login ;;
+    logout) REPLY=logout ;;
     ls | tags) REPLY=ls ;;
     manifest) REPLY=manifest ;;
     pull) REPLY=pull ;;
     push) REPLY=push ;;
+    ratelimit) REPLY=ratelimit ;;
+    tag) REPLY=tag ;;
     *) REPLY=$1 ;;
   esac
 }
@@ -53,15 +60,22 @@ __ferry_command_name() {
 # REPLY = the options of command $1 ('' before the command) that take a value, as ' -a --bb '.
 __ferry_value_flags() {
   case $1 in
-    catalog) REPLY=' --limit --last --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
-    copy) REPLY=' --platform -j --jobs --chunk-size --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
-    delete) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
-    digest) REPLY=' --platform --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
-    exists) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
-    ls) REPLY=' --limit --last --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
-    manifest) REPLY=' --platform --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
-    pull) REPLY=' --format --platform -j --jobs --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
-    push) REPLY=' --platform -j --jobs --chunk-size --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    blob) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    catalog) REPLY=' --limit --last --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    completion) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    config) REPLY=' --platform --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    copy) REPLY=' --platform -j --jobs --chunk-size --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    delete) REPLY=' --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    digest) REPLY=' --platform --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    exists) REPLY=' --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    login) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    logout) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    ls) REPLY=' -f --filter --platform --limit --last --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    manifest) REPLY=' --platform --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    pull) REPLY=' --format --platform -j --jobs --template --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    push) REPLY=' --platform -j --jobs --chunk-size --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    ratelimit) REPLY=' --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    tag) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     *) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
   esac
 }
@@ -70,15 +84,22 @@ __ferry_value_flags() {
 __ferry_flags() {
   case $1 in
     '') REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help -V --version' ;;
-    catalog) REPLY='--limit --last --json --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    copy) REPLY='--platform -j --jobs --chunk-size -a --all-tags -n --no-clobber --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    delete) REPLY='--dry-run --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    digest) REPLY='--platform --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    exists) REPLY='-q --quiet --json --debug --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    ls) REPLY='-l --long --limit --last --json --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    manifest) REPLY='--platform --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    pull) REPLY='--format --platform -j --jobs --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    push) REPLY='--platform -j --jobs --chunk-size --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    blob) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    catalog) REPLY='--limit --last --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    completion) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    config) REPLY='--platform --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    copy) REPLY='--platform -j --jobs --chunk-size -a --all-tags -n --no-clobber --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    delete) REPLY='--dry-run --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    digest) REPLY='--platform --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    exists) REPLY='-q --quiet --json --format --debug --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    login) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    logout) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    ls) REPLY='-l --long -f --filter --platform --limit --last --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    manifest) REPLY='--platform --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    pull) REPLY='--format --platform -j --jobs --json --template --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    push) REPLY='--platform -j --jobs --chunk-size --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    ratelimit) REPLY='--json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    tag) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     *) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
   esac
 }
@@ -101,7 +122,7 @@ __ferry_cluster_takes_value() {
 __ferry_flag_value() {
   local cands=() w
   case $1:$2 in
-    copy:--platform | digest:--platform | manifest:--platform | pull:--platform | push:--platform) cands=('linux/amd64' 'linux/arm64' 'linux/arm/v7' 'linux/arm/v6' 'linux/386' 'linux/ppc64le' 'linux/s390x' 'linux/riscv64' 'windows/amd64') ;;
+    config:--platform | copy:--platform | digest:--platform | ls:--platform | manifest:--platform | pull:--platform | push:--platform) cands=('linux/amd64' 'linux/arm64' 'linux/arm/v7' 'linux/arm/v6' 'linux/386' 'linux/ppc64le' 'linux/s390x' 'linux/riscv64' 'windows/amd64') ;;
     pull:--format) cands=('docker' 'oci' 'oci-dir') ;;
     *:--ca-file)
       compopt -o filenames 2>/dev/null
@@ -116,20 +137,29 @@ __ferry_flag_value() {
 __ferry_args() {
   local what='' cands=() w
   case $1:$2 in
+    blob:0) what='<repo@digest>' ;;
+    blob:1) what='[file]' ;;
     catalog:0) what='<host>' ;;
+    completion:0) what='<shell>' ;;
+    config:0) what='<image>' ;;
     copy:0) what='<source>' ;;
     copy:1) what='<destination>' ;;
     delete:0) what='<image>' ;;
     digest:0) what='<image>' ;;
     exists:0) what='<image>' ;;
+    login:0) what='<host>' ;;
+    logout:0) what='<host>' ;;
     ls:0) what='<repository>' ;;
     manifest:0) what='<image>' ;;
     pull:0) what='<image>' ;;
     pull:1) what='<destination>' ;;
     push:0) what='<source>' ;;
     push:1) what='<image>' ;;
+    ratelimit:0) what='<image>' ;;
+    tag:0) what='<image>' ;;
+    tag:1) what='<new-tag>' ;;
     help:0)
-      __ferry_reply "$3" catalog copy cp delete rm digest exists ls tags manifest pull push help
+      __ferry_reply "$3" blob catalog completion config copy cp delete rm digest exists login logout ls tags manifest pull push ratelimit tag help
       return 0
       ;;
   esac
@@ -193,7 +223,7 @@ _ferry() {
     __ferry_flags "$cmd"
     __ferry_reply "$cur" $REPLY
   elif (( ! found )); then
-    __ferry_reply "$cur" catalog copy cp delete rm digest exists ls tags manifest pull push help
+    __ferry_reply "$cur" blob catalog completion config copy cp delete rm digest exists login logout ls tags manifest pull push ratelimit tag help
   else
     __ferry_args "$cmd" "$argc" "$cur"
   fi

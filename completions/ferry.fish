@@ -6,33 +6,50 @@
 # Called as   __ferry_complete_dynamic COMMAND WHAT CURRENT
 # COMMAND is the command's name (empty before it), WHAT what is being completed: an argument
 # placeholder such as '<image>' or an option such as '--last', and CURRENT the token being completed
-# (REPO:ta). Prints candidates, one a line. Completes nothing yet: this is where a later version
-# runs `ferry __complete $argv`, for example to offer the tags of REPO after REPO:.
+# (REPO:ta). Prints candidates, one a line. Asks the ferry on the command line (the tags of REPO
+# after REPO:, the repositories of HOST after HOST/); it answers within a few seconds, or nothing.
 function __ferry_complete_dynamic
+    set -l bin (commandline -opc)[1]
+    test -n "$bin"; or set bin ferry
+    command $bin __complete $argv 2>/dev/null
 end
 # ------------------------------------------------------------------------------------------------
 
 # Whether option $word of command $command ('' before the command) takes a value.
 function __ferry_takes_value --argument-names command word
     switch "$command"
-        case catalog
-            contains -- $word --limit --last --plain-http --insecure --ca-file -u --username --retries --idle-timeout
-        case copy
-            contains -- $word --platform -j --jobs --chunk-size --plain-http --insecure --ca-file -u --username --retries --idle-timeout
-        case delete
+        case blob
             contains -- $word --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+        case catalog
+            contains -- $word --limit --last --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+        case completion
+            contains -- $word --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+        case config
+            contains -- $word --platform --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+        case copy
+            contains -- $word --platform -j --jobs --chunk-size --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+        case delete
+            contains -- $word --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case digest
-            contains -- $word --platform --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+            contains -- $word --platform --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case exists
+            contains -- $word --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+        case login
+            contains -- $word --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+        case logout
             contains -- $word --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case ls
-            contains -- $word --limit --last --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+            contains -- $word -f --filter --platform --limit --last --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case manifest
-            contains -- $word --platform --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+            contains -- $word --platform --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case pull
-            contains -- $word --format --platform -j --jobs --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+            contains -- $word --format --platform -j --jobs --template --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case push
-            contains -- $word --platform -j --jobs --chunk-size --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+            contains -- $word --platform -j --jobs --chunk-size --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+        case ratelimit
+            contains -- $word --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+        case tag
+            contains -- $word --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case '*'
             contains -- $word --plain-http --insecure --ca-file -u --username --retries --idle-timeout
     end
@@ -119,8 +136,16 @@ function __ferry_args
     set -q scan[2]; or return
     set -l what
     switch "$scan[2] $scan[1]"
+        case 'blob 0'
+            set what '<repo@digest>'
+        case 'blob 1'
+            set what '[file]'
         case 'catalog 0'
             set what '<host>'
+        case 'completion 0'
+            set what '<shell>'
+        case 'config 0'
+            set what '<image>'
         case 'copy 0'
             set what '<source>'
         case 'copy 1'
@@ -131,6 +156,10 @@ function __ferry_args
             set what '<image>'
         case 'exists 0'
             set what '<image>'
+        case 'login 0'
+            set what '<host>'
+        case 'logout 0'
+            set what '<host>'
         case 'ls 0'
             set what '<repository>'
         case 'manifest 0'
@@ -143,8 +172,14 @@ function __ferry_args
             set what '<source>'
         case 'push 1'
             set what '<image>'
+        case 'ratelimit 0'
+            set what '<image>'
+        case 'tag 0'
+            set what '<image>'
+        case 'tag 1'
+            set what '<new-tag>'
         case 'help 0'
-            printf '%s\n' catalog copy cp delete rm digest exists ls tags manifest pull push help
+            printf '%s\n' blob catalog completion config copy cp delete rm digest exists login logout ls tags manifest pull push ratelimit tag help
             return
     end
     set -q what[1]; and __ferry_complete_dynamic $scan[2] $what (commandline -ct)
@@ -154,18 +189,25 @@ end
 complete -c ferry -f
 
 # Commands
+complete -c ferry -n __ferry_needs_command -a blob -d 'Write a blob to stdout or FILE, verified while streaming; `blob rm REPO@DIGEST` deletes one'
 complete -c ferry -n __ferry_needs_command -a catalog -d 'List the repositories of a registry'
+complete -c ferry -n __ferry_needs_command -a completion -d 'Print the shell completion script for bash, zsh or fish'
+complete -c ferry -n __ferry_needs_command -a config -d 'Print the config JSON of an image, byte for byte as served and verified against its digest'
 complete -c ferry -n __ferry_needs_command -a copy -d 'Copy an image between registries (or files), keeping every platform and the digest'
 complete -c ferry -n __ferry_needs_command -a cp -d 'Copy an image between registries (or files), keeping every platform and the digest'
 complete -c ferry -n __ferry_needs_command -a delete -d 'Delete a tag (leaving the image and its other tags) or, by digest, an image'
 complete -c ferry -n __ferry_needs_command -a rm -d 'Delete a tag (leaving the image and its other tags) or, by digest, an image'
 complete -c ferry -n __ferry_needs_command -a digest -d 'Print the digest of an image'
 complete -c ferry -n __ferry_needs_command -a exists -d 'Check whether an image exists (exit 0 present, 1 absent, 3+ could not check)'
+complete -c ferry -n __ferry_needs_command -a login -d 'Check credentials (-u USER --password-stdin) against a registry, then store them (credential helper or config.json)'
+complete -c ferry -n __ferry_needs_command -a logout -d 'Remove the stored credentials of a registry (credential helper or config.json)'
 complete -c ferry -n __ferry_needs_command -a ls -d 'List the tags of a repository'
 complete -c ferry -n __ferry_needs_command -a tags -d 'List the tags of a repository'
 complete -c ferry -n __ferry_needs_command -a manifest -d 'Print the manifest or index of an image, byte for byte as served'
 complete -c ferry -n __ferry_needs_command -a pull -d 'Download an image to a docker-archive tarball, an OCI tarball or an OCI layout directory'
 complete -c ferry -n __ferry_needs_command -a push -d 'Upload an image from a docker-archive, an OCI tarball or an OCI layout directory'
+complete -c ferry -n __ferry_needs_command -a ratelimit -d 'Show the pull rate limit Docker Hub states for an image (asked with a HEAD, which is not counted)'
+complete -c ferry -n __ferry_needs_command -a tag -d 'Add a tag to an image in the same repository (the manifest is re-put, no blob moves)'
 complete -c ferry -n __ferry_needs_command -a help -d 'display help for command'
 
 # Options of every command
@@ -183,38 +225,66 @@ complete -c ferry -s h -l help -d 'show help'
 complete -c ferry -n '__ferry_needs_command' -s V -l version -d 'print the version'
 
 # Options of one command
+# blob
 # catalog
 complete -c ferry -n '__ferry_using_command catalog' -l limit -x -a '(__ferry_value --limit)' -d 'fetch one page of at most n entries (with --last for the next page)'
 complete -c ferry -n '__ferry_using_command catalog' -l last -x -a '(__ferry_value --last)' -d 'start after this entry (lexical order)'
-complete -c ferry -n '__ferry_using_command catalog' -l json -d 'print JSON'
+complete -c ferry -n '__ferry_using_command catalog' -l json -d 'print JSON (shapes: docs/output.md)'
+complete -c ferry -n '__ferry_using_command catalog' -l format -x -a '(__ferry_value --format)' -d 'print each repository through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
+# completion
+# config
+complete -c ferry -n '__ferry_using_command config' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'pick the image for this platform from a multi-platform index'
+complete -c ferry -n '__ferry_using_command config' -l format -x -a '(__ferry_value --format)' -d 'print fields of the config through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # copy
 complete -c ferry -n '__ferry_using_command copy' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'copy only this platform of an index (repeatable: several make a new index of them)'
 complete -c ferry -n '__ferry_using_command copy' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'blobs transferred in parallel (default 6)'
 complete -c ferry -n '__ferry_using_command copy' -l chunk-size -x -a '(__ferry_value --chunk-size)' -d 'upload blobs in PATCHes of this size (e.g. 16MiB) for registries or proxies that cap request bodies'
 complete -c ferry -n '__ferry_using_command copy' -s a -l all-tags -d 'copy every tag of the source repository'
 complete -c ferry -n '__ferry_using_command copy' -s n -l no-clobber -d 'leave tags that already exist at the destination alone'
+complete -c ferry -n '__ferry_using_command copy' -l json -d 'print JSON (shapes: docs/output.md)'
+complete -c ferry -n '__ferry_using_command copy' -l format -x -a '(__ferry_value --format)' -d 'print a summary of the transfer through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # delete
 complete -c ferry -n '__ferry_using_command delete' -l dry-run -d 'say what would be deleted, delete nothing'
+complete -c ferry -n '__ferry_using_command delete' -l json -d 'print JSON (shapes: docs/output.md)'
+complete -c ferry -n '__ferry_using_command delete' -l format -x -a '(__ferry_value --format)' -d 'print what was deleted through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # digest
 complete -c ferry -n '__ferry_using_command digest' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'pick the image for this platform from a multi-platform index'
+complete -c ferry -n '__ferry_using_command digest' -l json -d 'print JSON (shapes: docs/output.md)'
+complete -c ferry -n '__ferry_using_command digest' -l format -x -a '(__ferry_value --format)' -d 'print the digest through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # exists
 complete -c ferry -n '__ferry_using_command exists' -s q -l quiet -d 'print nothing, answer with the exit code only'
-complete -c ferry -n '__ferry_using_command exists' -l json -d 'print JSON'
+complete -c ferry -n '__ferry_using_command exists' -l json -d 'print JSON (shapes: docs/output.md)'
+complete -c ferry -n '__ferry_using_command exists' -l format -x -a '(__ferry_value --format)' -d 'print the answer through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
+# login
+# logout
 # ls
 complete -c ferry -n '__ferry_using_command ls' -s l -l long -d 'show digest, media type, platforms, size and creation time per tag'
+complete -c ferry -n '__ferry_using_command ls' -s f -l filter -x -a '(__ferry_value --filter)' -d 'keep tags matching a glob (\'v1.*\' or reference=GLOB; several: any), created since=TAG or before=TAG (repeatable; all must hold)'
+complete -c ferry -n '__ferry_using_command ls' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'keep tags whose image or index has this platform (repeatable: all of them)'
 complete -c ferry -n '__ferry_using_command ls' -l limit -x -a '(__ferry_value --limit)' -d 'fetch one page of at most n entries (with --last for the next page)'
 complete -c ferry -n '__ferry_using_command ls' -l last -x -a '(__ferry_value --last)' -d 'start after this entry (lexical order)'
-complete -c ferry -n '__ferry_using_command ls' -l json -d 'print JSON'
+complete -c ferry -n '__ferry_using_command ls' -l json -d 'print JSON (shapes: docs/output.md)'
+complete -c ferry -n '__ferry_using_command ls' -l format -x -a '(__ferry_value --format)' -d 'print each tag through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # manifest
 complete -c ferry -n '__ferry_using_command manifest' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'pick the image for this platform from a multi-platform index'
+complete -c ferry -n '__ferry_using_command manifest' -l json -d 'the same bytes: a manifest is JSON already (accepted so scripts can pass --json everywhere)'
+complete -c ferry -n '__ferry_using_command manifest' -l format -x -a '(__ferry_value --format)' -d 'print fields of the manifest and its descriptor through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # pull
 complete -c ferry -n '__ferry_using_command pull' -l format -x -a 'docker oci oci-dir' -d 'docker (docker load tarball, one platform), oci (OCI tarball) or oci-dir (OCI layout directory)'
 complete -c ferry -n '__ferry_using_command pull' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'copy only this platform of an index (repeatable: several make a new index of them)'
 complete -c ferry -n '__ferry_using_command pull' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'blobs transferred in parallel (default 6)'
+complete -c ferry -n '__ferry_using_command pull' -l json -d 'print JSON (shapes: docs/output.md)'
+complete -c ferry -n '__ferry_using_command pull' -l template -x -a '(__ferry_value --template)' -d 'print a summary of the transfer through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # push
 complete -c ferry -n '__ferry_using_command push' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'copy only this platform of an index (repeatable: several make a new index of them)'
 complete -c ferry -n '__ferry_using_command push' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'blobs transferred in parallel (default 6)'
 complete -c ferry -n '__ferry_using_command push' -l chunk-size -x -a '(__ferry_value --chunk-size)' -d 'upload blobs in PATCHes of this size (e.g. 16MiB) for registries or proxies that cap request bodies'
+complete -c ferry -n '__ferry_using_command push' -l json -d 'print JSON (shapes: docs/output.md)'
+complete -c ferry -n '__ferry_using_command push' -l format -x -a '(__ferry_value --format)' -d 'print a summary of the transfer through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
+# ratelimit
+complete -c ferry -n '__ferry_using_command ratelimit' -l json -d 'print JSON (shapes: docs/output.md)'
+complete -c ferry -n '__ferry_using_command ratelimit' -l format -x -a '(__ferry_value --format)' -d 'print the limit through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
+# tag
 
 # Arguments
 complete -c ferry -n 'not __ferry_needs_command' -a '(__ferry_args)'

@@ -8,45 +8,71 @@
 # Called as   __ferry_complete_dynamic COMMAND WHAT CURRENT
 # COMMAND is the command's name (empty before it), WHAT what is being completed: an argument
 # placeholder such as '<image>' or an option such as '--last', and CURRENT the word being completed
-# (REPO:ta). Prints candidates, one a line. Completes nothing yet: this is where a later version
-# runs `ferry __complete "$@"`, for example to offer the tags of REPO after REPO:.
+# (REPO:ta). Prints candidates, one a line. Asks the ferry on the command line (the tags of REPO
+# after REPO:, the repositories of HOST after HOST/); it answers within a few seconds, or nothing.
 __ferry_complete_dynamic() {
-  :
+  command "${__ferry_bin:-ferry}" __complete "$@" 2>/dev/null
 }
 # ------------------------------------------------------------------------------------------------
 
-# _arguments action: offers what __ferry_complete_dynamic prints for command $1 and argument $2.
+# _arguments action: offers what __ferry_complete_dynamic prints for the command and argument named
+# by the last two arguments. _arguments puts its own compadd options (-J group, …) before them.
 __ferry_dynamic() {
   local -a candidates
-  candidates=(${(f)"$(__ferry_complete_dynamic "$1" "$2" "$PREFIX$SUFFIX")"})
-  compadd -a candidates
+  candidates=(${(f)"$(__ferry_complete_dynamic "${@[-2]}" "${@[-1]}" "$PREFIX$SUFFIX")"})
+  compadd "${@[1,-3]}" -a candidates
 }
 
 __ferry_commands() {
   local -a commands
   commands=(
+    'blob:Write a blob to stdout or FILE, verified while streaming; `blob rm REPO@DIGEST` deletes one'
     'catalog:List the repositories of a registry'
+    'completion:Print the shell completion script for bash, zsh or fish'
+    'config:Print the config JSON of an image, byte for byte as served and verified against its digest'
     'copy:Copy an image between registries (or files), keeping every platform and the digest'
     'cp:Copy an image between registries (or files), keeping every platform and the digest'
     'delete:Delete a tag (leaving the image and its other tags) or, by digest, an image'
     'rm:Delete a tag (leaving the image and its other tags) or, by digest, an image'
     'digest:Print the digest of an image'
     'exists:Check whether an image exists (exit 0 present, 1 absent, 3+ could not check)'
+    'login:Check credentials (-u USER --password-stdin) against a registry, then store them (credential helper or config.json)'
+    'logout:Remove the stored credentials of a registry (credential helper or config.json)'
     'ls:List the tags of a repository'
     'tags:List the tags of a repository'
     'manifest:Print the manifest or index of an image, byte for byte as served'
     'pull:Download an image to a docker-archive tarball, an OCI tarball or an OCI layout directory'
     'push:Upload an image from a docker-archive, an OCI tarball or an OCI layout directory'
+    'ratelimit:Show the pull rate limit Docker Hub states for an image (asked with a HEAD, which is not counted)'
+    'tag:Add a tag to an image in the same repository (the manifest is re-put, no blob moves)'
     'help:display help for command'
   )
   _describe -t commands 'ferry command' commands
+}
+
+_ferry_cmd_blob() {
+  _arguments -s -S \
+    '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
+    '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
+    '--no-color[never colour output (NO_COLOR is honoured too)]' \
+    '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "blob" "--plain-http"' \
+    '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "blob" "--insecure"' \
+    '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "blob" "--username"' \
+    '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "blob" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "blob" "--idle-timeout"' \
+    '(- *)'{-h,--help}'[show help]' \
+    '1:repo@digest:__ferry_dynamic "blob" "<repo@digest>"' \
+    '2::file:__ferry_dynamic "blob" "[file]"'
 }
 
 _ferry_cmd_catalog() {
   _arguments -s -S \
     '--limit=[fetch one page of at most n entries (with --last for the next page)]:n:__ferry_dynamic "catalog" "--limit"' \
     '--last=[start after this entry (lexical order)]:name:__ferry_dynamic "catalog" "--last"' \
-    '--json[print JSON]' \
+    '--json[print JSON (shapes: docs/output.md)]' \
+    '--format=[print each repository through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "catalog" "--format"' \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
     '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
     '--no-color[never colour output (NO_COLOR is honoured too)]' \
@@ -61,6 +87,40 @@ _ferry_cmd_catalog() {
     '1:host:__ferry_dynamic "catalog" "<host>"'
 }
 
+_ferry_cmd_completion() {
+  _arguments -s -S \
+    '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
+    '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
+    '--no-color[never colour output (NO_COLOR is honoured too)]' \
+    '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "completion" "--plain-http"' \
+    '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "completion" "--insecure"' \
+    '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "completion" "--username"' \
+    '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "completion" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "completion" "--idle-timeout"' \
+    '(- *)'{-h,--help}'[show help]' \
+    '1:shell:__ferry_dynamic "completion" "<shell>"'
+}
+
+_ferry_cmd_config() {
+  _arguments -s -S \
+    '--platform=[pick the image for this platform from a multi-platform index]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
+    '--format=[print fields of the config through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "config" "--format"' \
+    '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
+    '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
+    '--no-color[never colour output (NO_COLOR is honoured too)]' \
+    '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "config" "--plain-http"' \
+    '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "config" "--insecure"' \
+    '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "config" "--username"' \
+    '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "config" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "config" "--idle-timeout"' \
+    '(- *)'{-h,--help}'[show help]' \
+    '1:image:__ferry_dynamic "config" "<image>"'
+}
+
 _ferry_cmd_copy() {
   _arguments -s -S \
     '*--platform=[copy only this platform of an index (repeatable: several make a new index of them)]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
@@ -68,6 +128,8 @@ _ferry_cmd_copy() {
     '--chunk-size=[upload blobs in PATCHes of this size (e.g. 16MiB) for registries or proxies that cap request bodies]:size:__ferry_dynamic "copy" "--chunk-size"' \
     '(-a --all-tags)'{-a,--all-tags}'[copy every tag of the source repository]' \
     '(-n --no-clobber)'{-n,--no-clobber}'[leave tags that already exist at the destination alone]' \
+    '--json[print JSON (shapes: docs/output.md)]' \
+    '--format=[print a summary of the transfer through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "copy" "--format"' \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
     '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
     '--no-color[never colour output (NO_COLOR is honoured too)]' \
@@ -86,6 +148,8 @@ _ferry_cmd_copy() {
 _ferry_cmd_delete() {
   _arguments -s -S \
     '--dry-run[say what would be deleted, delete nothing]' \
+    '--json[print JSON (shapes: docs/output.md)]' \
+    '--format=[print what was deleted through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "delete" "--format"' \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
     '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
     '--no-color[never colour output (NO_COLOR is honoured too)]' \
@@ -103,6 +167,8 @@ _ferry_cmd_delete() {
 _ferry_cmd_digest() {
   _arguments -s -S \
     '--platform=[pick the image for this platform from a multi-platform index]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
+    '--json[print JSON (shapes: docs/output.md)]' \
+    '--format=[print the digest through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "digest" "--format"' \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
     '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
     '--no-color[never colour output (NO_COLOR is honoured too)]' \
@@ -120,7 +186,8 @@ _ferry_cmd_digest() {
 _ferry_cmd_exists() {
   _arguments -s -S \
     '(-q --quiet)'{-q,--quiet}'[print nothing, answer with the exit code only]' \
-    '--json[print JSON]' \
+    '--json[print JSON (shapes: docs/output.md)]' \
+    '--format=[print the answer through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "exists" "--format"' \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
     '--no-color[never colour output (NO_COLOR is honoured too)]' \
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "exists" "--plain-http"' \
@@ -134,12 +201,47 @@ _ferry_cmd_exists() {
     '1:image:__ferry_dynamic "exists" "<image>"'
 }
 
+_ferry_cmd_login() {
+  _arguments -s -S \
+    '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
+    '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
+    '--no-color[never colour output (NO_COLOR is honoured too)]' \
+    '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "login" "--plain-http"' \
+    '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "login" "--insecure"' \
+    '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "login" "--username"' \
+    '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "login" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "login" "--idle-timeout"' \
+    '(- *)'{-h,--help}'[show help]' \
+    '1:host:__ferry_dynamic "login" "<host>"'
+}
+
+_ferry_cmd_logout() {
+  _arguments -s -S \
+    '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
+    '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
+    '--no-color[never colour output (NO_COLOR is honoured too)]' \
+    '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "logout" "--plain-http"' \
+    '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "logout" "--insecure"' \
+    '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "logout" "--username"' \
+    '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "logout" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "logout" "--idle-timeout"' \
+    '(- *)'{-h,--help}'[show help]' \
+    '1:host:__ferry_dynamic "logout" "<host>"'
+}
+
 _ferry_cmd_ls() {
   _arguments -s -S \
     '(-l --long)'{-l,--long}'[show digest, media type, platforms, size and creation time per tag]' \
+    '*'{-f+,--filter=}'[keep tags matching a glob ('\''v1.*'\'' or reference=GLOB; several: any), created since=TAG or before=TAG (repeatable; all must hold)]:filter:__ferry_dynamic "ls" "--filter"' \
+    '*--platform=[keep tags whose image or index has this platform (repeatable: all of them)]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
     '--limit=[fetch one page of at most n entries (with --last for the next page)]:n:__ferry_dynamic "ls" "--limit"' \
     '--last=[start after this entry (lexical order)]:name:__ferry_dynamic "ls" "--last"' \
-    '--json[print JSON]' \
+    '--json[print JSON (shapes: docs/output.md)]' \
+    '--format=[print each tag through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "ls" "--format"' \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
     '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
     '--no-color[never colour output (NO_COLOR is honoured too)]' \
@@ -157,6 +259,8 @@ _ferry_cmd_ls() {
 _ferry_cmd_manifest() {
   _arguments -s -S \
     '--platform=[pick the image for this platform from a multi-platform index]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
+    '--json[the same bytes: a manifest is JSON already (accepted so scripts can pass --json everywhere)]' \
+    '--format=[print fields of the manifest and its descriptor through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "manifest" "--format"' \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
     '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
     '--no-color[never colour output (NO_COLOR is honoured too)]' \
@@ -176,6 +280,8 @@ _ferry_cmd_pull() {
     '--format=[docker (docker load tarball, one platform), oci (OCI tarball) or oci-dir (OCI layout directory)]:format:(docker oci oci-dir)' \
     '*--platform=[copy only this platform of an index (repeatable: several make a new index of them)]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
     '(-j --jobs)'{-j+,--jobs=}'[blobs transferred in parallel (default 6)]:n:__ferry_dynamic "pull" "--jobs"' \
+    '--json[print JSON (shapes: docs/output.md)]' \
+    '--template=[print a summary of the transfer through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "pull" "--template"' \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
     '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
     '--no-color[never colour output (NO_COLOR is honoured too)]' \
@@ -196,6 +302,8 @@ _ferry_cmd_push() {
     '*--platform=[copy only this platform of an index (repeatable: several make a new index of them)]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
     '(-j --jobs)'{-j+,--jobs=}'[blobs transferred in parallel (default 6)]:n:__ferry_dynamic "push" "--jobs"' \
     '--chunk-size=[upload blobs in PATCHes of this size (e.g. 16MiB) for registries or proxies that cap request bodies]:size:__ferry_dynamic "push" "--chunk-size"' \
+    '--json[print JSON (shapes: docs/output.md)]' \
+    '--format=[print a summary of the transfer through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "push" "--format"' \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
     '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
     '--no-color[never colour output (NO_COLOR is honoured too)]' \
@@ -211,8 +319,45 @@ _ferry_cmd_push() {
     '2:image:__ferry_dynamic "push" "<image>"'
 }
 
+_ferry_cmd_ratelimit() {
+  _arguments -s -S \
+    '--json[print JSON (shapes: docs/output.md)]' \
+    '--format=[print the limit through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "ratelimit" "--format"' \
+    '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
+    '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
+    '--no-color[never colour output (NO_COLOR is honoured too)]' \
+    '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "ratelimit" "--plain-http"' \
+    '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "ratelimit" "--insecure"' \
+    '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "ratelimit" "--username"' \
+    '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "ratelimit" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "ratelimit" "--idle-timeout"' \
+    '(- *)'{-h,--help}'[show help]' \
+    '1:image:__ferry_dynamic "ratelimit" "<image>"'
+}
+
+_ferry_cmd_tag() {
+  _arguments -s -S \
+    '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
+    '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
+    '--no-color[never colour output (NO_COLOR is honoured too)]' \
+    '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "tag" "--plain-http"' \
+    '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "tag" "--insecure"' \
+    '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "tag" "--username"' \
+    '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "tag" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "tag" "--idle-timeout"' \
+    '(- *)'{-h,--help}'[show help]' \
+    '1:image:__ferry_dynamic "tag" "<image>"' \
+    '2:new-tag:__ferry_dynamic "tag" "<new-tag>"'
+}
+
 _ferry() {
   local curcontext=$curcontext state state_descr line ret=1
+  # The ferry being completed, kept before _arguments shifts words to the subcommand's own.
+  local __ferry_bin=$words[1]
   typeset -A opt_args
   _arguments -C -s -S \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
@@ -232,15 +377,22 @@ _ferry() {
   if [[ $state == command ]]; then
     curcontext=${curcontext%:*:*}:ferry-$words[1]:
     case $words[1] in
+    blob) _ferry_cmd_blob && ret=0 ;;
     catalog) _ferry_cmd_catalog && ret=0 ;;
+    completion) _ferry_cmd_completion && ret=0 ;;
+    config) _ferry_cmd_config && ret=0 ;;
     copy | cp) _ferry_cmd_copy && ret=0 ;;
     delete | rm) _ferry_cmd_delete && ret=0 ;;
     digest) _ferry_cmd_digest && ret=0 ;;
     exists) _ferry_cmd_exists && ret=0 ;;
+    login) _ferry_cmd_login && ret=0 ;;
+    logout) _ferry_cmd_logout && ret=0 ;;
     ls | tags) _ferry_cmd_ls && ret=0 ;;
     manifest) _ferry_cmd_manifest && ret=0 ;;
     pull) _ferry_cmd_pull && ret=0 ;;
     push) _ferry_cmd_push && ret=0 ;;
+    ratelimit) _ferry_cmd_ratelimit && ret=0 ;;
+    tag) _ferry_cmd_tag && ret=0 ;;
     help) _arguments '1: :__ferry_commands' && ret=0 ;;
     esac
   fi

@@ -4,10 +4,11 @@
  * and a stable exit code (errors.ts). `main` takes its streams and environment as arguments, so
  * tests run the real CLI in-process.
  */
+import { setMaxListeners } from 'node:events';
 import { Command, CommanderError, Option } from 'commander';
-import { DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_RETRIES, GLOBAL_OPTIONS } from './commands/globals.js';
+import { GLOBAL_OPTIONS } from './commands/globals.js';
 import { COMMANDS, type CommandSpec, type OptionSpec } from './commands/index.js';
-import { Context, type GlobalOptions, type Io } from './context.js';
+import { Context, DEFAULT_GLOBALS, type GlobalOptions, type Io } from './context.js';
 import { ExitCode, UsageError } from './errors.js';
 import { formatError } from './ui/format-error.js';
 import { VERSION } from './util/version.js';
@@ -22,8 +23,8 @@ function globalsOf(opts: Record<string, unknown>): GlobalOptions {
     caFile: opts['caFile'] as string | undefined,
     username: opts['username'] as string | undefined,
     passwordStdin: opts['passwordStdin'] === true,
-    retries: (opts['retries'] as number | undefined) ?? DEFAULT_RETRIES,
-    idleTimeoutSeconds: (opts['idleTimeout'] as number | undefined) ?? DEFAULT_IDLE_TIMEOUT_SECONDS,
+    retries: (opts['retries'] as number | undefined) ?? DEFAULT_GLOBALS.retries,
+    idleTimeoutSeconds: (opts['idleTimeout'] as number | undefined) ?? DEFAULT_GLOBALS.idleTimeoutSeconds,
   };
 }
 
@@ -84,7 +85,43 @@ export function buildProgram(
   return program;
 }
 
+function unlimitedListeners(signal: AbortSignal): AbortSignal {
+  setMaxListeners(0, signal);
+  return signal;
+}
+
+/** How long a completion may take before the shell gets nothing: a TAB must not hang. */
+const COMPLETE_TIMEOUT_MS = 2500;
+
+/**
+ * `ferry __complete COMMAND WHAT CURRENT`, the completion scripts' hook (commands/complete.ts):
+ * candidates on stdout, one a line; silent on any failure, and bounded in time.
+ */
+async function complete(argv: readonly string[], io: Io): Promise<number> {
+  const [command = '', what = '', current = ''] = argv;
+  const ctx = new Context(
+    { ...io, interrupt: unlimitedListeners(AbortSignal.timeout(COMPLETE_TIMEOUT_MS)) },
+    {
+      ...DEFAULT_GLOBALS,
+      quiet: true,
+      color: false,
+      retries: 0,
+      idleTimeoutSeconds: Math.ceil(COMPLETE_TIMEOUT_MS / 1000),
+    },
+  );
+  try {
+    const { completeWord } = await import('./commands/complete.js');
+    ctx.out.lines(await completeWord(ctx, command, what, current));
+  } catch {
+    // No candidates: an error message would land in the middle of the user's command line.
+  } finally {
+    await ctx.close();
+  }
+  return ExitCode.ok;
+}
+
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
+  if (argv[0] === '__complete') return complete(argv.slice(1), io);
   let invocation: Invocation | undefined;
   let debug = argv.includes('--debug');
   try {
@@ -152,6 +189,9 @@ function processIo(): Io {
  */
 function interruptSignal(): AbortSignal {
   const controller = new AbortController();
+  // Every request in flight listens to it (undici adds an abort listener per request): a copy
+  // with many parallel transfers is not a listener leak.
+  setMaxListeners(0, controller.signal);
   const onSignal = (): void => {
     if (controller.signal.aborted) process.exit(ExitCode.interrupted);
     controller.abort(new Error('interrupted'));

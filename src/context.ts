@@ -11,7 +11,7 @@ import { DEFAULT_RETRY_POLICY, Retrier } from './http/retry.js';
 import { createTransport, type Transport } from './http/transport.js';
 import { isInsecure, registryEndpoint, schemesToTry } from './ref/index.js';
 import { RegistryClient } from './registry/client.js';
-import { colorEnabled, makeChalk } from './ui/color.js';
+import { type StreamColors, streamColors } from './ui/color.js';
 import { Output, Status } from './ui/output.js';
 import { VERSION } from './util/version.js';
 
@@ -39,6 +39,18 @@ export interface GlobalOptions {
   idleTimeoutSeconds: number;
 }
 
+/** The global options when no flag is given: one place for the defaults (architecture.md §9). */
+export const DEFAULT_GLOBALS: Readonly<GlobalOptions> = {
+  debug: false,
+  quiet: false,
+  color: undefined,
+  plainHttp: [],
+  insecure: [],
+  passwordStdin: false,
+  retries: 5,
+  idleTimeoutSeconds: 120,
+};
+
 const LONG_WAIT_MS = 2000;
 
 const formatSeconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
@@ -48,7 +60,9 @@ export const USER_AGENT = `ferry/${VERSION} node/${process.versions.node}`;
 export class Context {
   readonly out: Output;
   readonly status: Status;
-  readonly chalk: ReturnType<typeof makeChalk>;
+  /** Colour for each stream, decided apart (ui/color.ts); `chalk` is stdout's. */
+  readonly colors: StreamColors;
+  readonly chalk: StreamColors['stdout'];
   readonly globals: GlobalOptions;
   private readonly io: Io;
   private readonly clients = new Map<string, RegistryClient>();
@@ -61,11 +75,10 @@ export class Context {
   constructor(io: Io, globals: GlobalOptions) {
     this.io = io;
     this.globals = globals;
+    this.colors = streamColors(globals.color, io.env, io);
+    this.chalk = this.colors.stdout;
     this.out = new Output(io.stdout);
-    this.status = new Status(io.stderr, globals.quiet);
-    this.chalk = makeChalk(
-      colorEnabled({ flag: globals.color, env: io.env, isTTY: io.stdout.isTTY === true }),
-    );
+    this.status = new Status(io.stderr, globals.quiet, this.colors.stderr);
     this.retrier = new Retrier({
       ...DEFAULT_RETRY_POLICY,
       retries: globals.retries,

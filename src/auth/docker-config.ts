@@ -106,6 +106,16 @@ export function helperFor(
 }
 
 /**
+ * Every key of `auths` that findAuthEntry could pick for `registry`: what logout must remove so
+ * that no spelling of the registry's key is left for the keychain to find.
+ */
+export function authKeysFor(auths: Map<string, AuthEntry>, registry: string): string[] {
+  const exact = candidateKeys(registry);
+  const hosts = hostnamesFor(registry);
+  return [...auths.keys()].filter((k) => exact.includes(k) || hosts.includes(keyHostname(k)));
+}
+
+/**
  * An `auths` entry as a Credential. `auth` (base64 of "user:password", split at the first ':')
  * overrides clear `username`/`password`; `registrytoken` beats `identitytoken` beats basic.
  * Messages name the origin and key, never a value.

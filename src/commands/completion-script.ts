@@ -5,8 +5,9 @@
  * checks the committed files are current. Pure string generation: no I/O.
  *
  * All three scripts share one hook for dynamic completion, __ferry_complete_dynamic COMMAND WHAT
- * CURRENT (see the scripts), which prints candidates one a line and for now prints nothing. It is
- * where a later version calls `ferry __complete ...`, e.g. to offer the tags after `REPO:`.
+ * CURRENT (see the scripts), which prints candidates one a line. It asks the ferry being completed
+ * (`ferry __complete …`, commands/complete.ts): the tags after `REPO:`, the repositories after
+ * `HOST/`, fetched live with the user's credentials and a short timeout.
  */
 import type { CommandSpec, OptionSpec } from './spec.js';
 
@@ -234,10 +235,10 @@ function bashScript(m: Model): string {
 # COMMAND is the command's name (empty before it), WHAT what is being completed: an argument
 # placeholder such as '<image>' or an option such as '--last', and CURRENT the text being completed:
 # the whole word (REPO:ta, not just ta) or an option's value. Prints candidates, one a line; the
-# caller keeps those that start with CURRENT. Completes nothing yet: this is where a later version
-# runs \`ferry __complete "$@"\`, for example to offer the tags of REPO after REPO:.
+# caller keeps those that start with CURRENT. Asks the ferry on the command line (the tags of REPO
+# after REPO:, the repositories of HOST after HOST/); it answers within a few seconds, or nothing.
 __ferry_complete_dynamic() {
-  :
+  command "\${COMP_WORDS[0]:-ferry}" __complete "$@" 2>/dev/null
 }
 # ------------------------------------------------------------------------------------------------
 
@@ -464,18 +465,19 @@ ${join([...zshOptionSpecs(c.flags, c.name, indent), ...args])}
 # Called as   __ferry_complete_dynamic COMMAND WHAT CURRENT
 # COMMAND is the command's name (empty before it), WHAT what is being completed: an argument
 # placeholder such as '<image>' or an option such as '--last', and CURRENT the word being completed
-# (REPO:ta). Prints candidates, one a line. Completes nothing yet: this is where a later version
-# runs \`ferry __complete "$@"\`, for example to offer the tags of REPO after REPO:.
+# (REPO:ta). Prints candidates, one a line. Asks the ferry on the command line (the tags of REPO
+# after REPO:, the repositories of HOST after HOST/); it answers within a few seconds, or nothing.
 __ferry_complete_dynamic() {
-  :
+  command "\${__ferry_bin:-ferry}" __complete "$@" 2>/dev/null
 }
 # ------------------------------------------------------------------------------------------------
 
-# _arguments action: offers what __ferry_complete_dynamic prints for command $1 and argument $2.
+# _arguments action: offers what __ferry_complete_dynamic prints for the command and argument named
+# by the last two arguments. _arguments puts its own compadd options (-J group, …) before them.
 __ferry_dynamic() {
   local -a candidates
-  candidates=(\${(f)"$(__ferry_complete_dynamic "$1" "$2" "$PREFIX$SUFFIX")"})
-  compadd -a candidates
+  candidates=(\${(f)"$(__ferry_complete_dynamic "\${@[-2]}" "\${@[-1]}" "$PREFIX$SUFFIX")"})
+  compadd "\${@[1,-3]}" -a candidates
 }
 
 __ferry_commands() {
@@ -490,6 +492,8 @@ ${commandFunctions.join('\n\n')}
 
 _ferry() {
   local curcontext=$curcontext state state_descr line ret=1
+  # The ferry being completed, kept before _arguments shifts words to the subcommand's own.
+  local __ferry_bin=$words[1]
   typeset -A opt_args
   _arguments -C -s -S \\
 ${join([...zshOptionSpecs(m.top, '', indent), `${indent}'1: :__ferry_commands'`, `${indent}'*:: :->command'`])} && ret=0
@@ -577,9 +581,12 @@ function fishScript(m: Model): string {
 # Called as   __ferry_complete_dynamic COMMAND WHAT CURRENT
 # COMMAND is the command's name (empty before it), WHAT what is being completed: an argument
 # placeholder such as '<image>' or an option such as '--last', and CURRENT the token being completed
-# (REPO:ta). Prints candidates, one a line. Completes nothing yet: this is where a later version
-# runs \`ferry __complete $argv\`, for example to offer the tags of REPO after REPO:.
+# (REPO:ta). Prints candidates, one a line. Asks the ferry on the command line (the tags of REPO
+# after REPO:, the repositories of HOST after HOST/); it answers within a few seconds, or nothing.
 function __ferry_complete_dynamic
+    set -l bin (commandline -opc)[1]
+    test -n "$bin"; or set bin ferry
+    command $bin __complete $argv 2>/dev/null
 end
 # ------------------------------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 import { formatReference, parseReference } from '../ref/index.js';
 import { manifestExists } from '../registry/resolve.js';
-import { jsonOption } from './options.js';
+import { existsJson, existsShape } from '../ui/shapes/index.js';
+import { formatOption, jsonOption, outputChoice } from './options.js';
 import type { CommandSpec } from './spec.js';
 
 /** Exit 0 present, 1 absent; any failure to check (auth, network, TLS) exits 3 or higher. */
@@ -11,21 +12,26 @@ export const exists: CommandSpec = {
   options: [
     { flags: '-q, --quiet', description: 'print nothing, answer with the exit code only' },
     jsonOption,
+    formatOption(existsShape, 'the answer'),
   ],
   examples: [
     'ferry exists ghcr.io/org/app:1.2.3 && echo present',
     'if ! ferry exists -q registry.example.com/app:$SHA; then build; fi',
+    "ferry exists --format '{{.Exists}} {{.Digest}}' ghcr.io/org/app:1.2.3",
   ],
   async run(ctx, [image], options) {
+    const output = outputChoice(options);
     const ref = parseReference(image ?? '');
     const answer = await manifestExists(ctx.client(ref.registry), ref);
-    if (options['json']) {
-      ctx.out.json({ reference: formatReference(ref), exists: answer.exists, digest: answer.digest ?? null });
-    } else if (!options['quiet'] && !ctx.globals.quiet) {
+    const data = existsJson(formatReference(ref), answer.exists, answer.digest);
+    // Asked-for data (--json, --format) prints even with -q; -q silences the sentence.
+    if (output.kind === 'json') ctx.out.json(data);
+    else if (output.kind === 'template') ctx.out.template(output.template, [data]);
+    else if (!options['quiet'] && !ctx.globals.quiet) {
       ctx.out.line(
         answer.exists
-          ? `${formatReference(ref)}: present${answer.digest ? ` (${answer.digest})` : ''}`
-          : `${formatReference(ref)}: absent`,
+          ? `${data.reference}: present${answer.digest ? ` (${answer.digest})` : ''}`
+          : `${data.reference}: absent`,
       );
     }
     return answer.exists ? 0 : 1;

@@ -1,4 +1,5 @@
 /** Options every command accepts. cli.ts registers them on the program; completions list them. */
+import { DEFAULT_GLOBALS } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { OptionSpec } from './spec.js';
 
@@ -16,8 +17,7 @@ function wholeNumber(flag: string, min: number, max: number) {
   };
 }
 
-export const DEFAULT_RETRIES = 5;
-export const DEFAULT_IDLE_TIMEOUT_SECONDS = 120;
+const { retries: DEFAULT_RETRIES, idleTimeoutSeconds: DEFAULT_IDLE_TIMEOUT_SECONDS } = DEFAULT_GLOBALS;
 
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { flags: '--debug', description: 'trace HTTP requests on stderr (secrets redacted) and show stack traces' },

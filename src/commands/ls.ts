@@ -1,15 +1,18 @@
+import type { Platform } from '../image/descriptor.js';
+import { parsePlatform } from '../image/platform.js';
 import { formatRepository, parseRepository } from '../ref/index.js';
-import { describeTag } from '../registry/describe.js';
+import { NO_FILTER, selectTags, type TagFilter } from '../registry/tag-filter.js';
 import { listTags } from '../registry/tags.js';
-import { humanSize, renderTable } from '../ui/table.js';
-import { mapLimit } from '../util/limit.js';
-import { jsonOption, lastOption, limitOption } from './options.js';
+import { TAG_ITEM_CHEAP_FIELDS, tagItem, tagItemShape, tagRowJson, tagsJson } from '../ui/shapes/index.js';
+import { tagTable } from '../ui/table.js';
+import { filterOption } from './ls-filter.js';
+import { formatOption, jsonOption, lastOption, limitOption, outputChoice, PLATFORMS } from './options.js';
 import type { CommandSpec } from './spec.js';
 
 /** Registries return tags in lexical or no order; people read versions: 1.9 before 1.10. */
 const versionOrder = new Intl.Collator('en', { numeric: true, sensitivity: 'variant' }).compare;
 
-/** Manifests and configs fetched at once by `ls -l`: enough to hide latency, few enough to be polite. */
+/** Manifest and config GETs in flight at once when tags are described: enough to hide latency, few enough to be polite. */
 const DESCRIBE_CONCURRENCY = 8;
 
 export const ls: CommandSpec = {
@@ -22,49 +25,67 @@ export const ls: CommandSpec = {
       flags: '-l, --long',
       description: 'show digest, media type, platforms, size and creation time per tag',
     },
+    filterOption,
+    {
+      flags: '--platform <os/arch[/variant]>',
+      description: 'keep tags whose image or index has this platform (repeatable: all of them)',
+      parse: (value, previous) => [...((previous as Platform[] | undefined) ?? []), parsePlatform(value)],
+      choices: PLATFORMS,
+    },
     limitOption,
     lastOption,
     jsonOption,
+    formatOption(tagItemShape, 'each tag'),
   ],
   examples: [
     'ferry ls alpine',
     'ferry ls -l ghcr.io/org/app',
+    "ferry ls ghcr.io/org/app --filter 'v1.*' --platform linux/arm64",
+    'ferry ls ghcr.io/org/app --filter since=1.0 --format "{{.Tag}}\\t{{.Created}}"',
     'ferry ls localhost:5000/team/app --json | jq -r ".tags[]"',
   ],
   async run(ctx, [repository], options) {
+    const output = outputChoice(options);
+    const filter: TagFilter = {
+      ...((options['filter'] as TagFilter | undefined) ?? NO_FILTER),
+      platforms: (options['platform'] as Platform[] | undefined) ?? [],
+    };
+    const long = options['long'] === true;
     const ref = parseRepository(repository ?? '');
-    const client = ctx.client(ref.registry);
-    const page = await listTags(client, ref.repository, {
+    const page = await listTags(ctx.client(ref.registry), ref.repository, {
       limit: options['limit'] as number | undefined,
       last: options['last'] as string | undefined,
     });
-    const tags = [...page.items].sort(versionOrder);
     if (page.next) ctx.status.info(`more tags follow: --last ${page.next}`);
 
-    if (!options['long']) {
-      if (options['json']) ctx.out.json({ repository: formatRepository(ref), tags });
+    const uses = output.kind === 'template' ? output.template.uses : undefined;
+    const describe =
+      (long && output.kind !== 'template') ||
+      uses === 'all' ||
+      [...(uses ?? [])].some((key) => !TAG_ITEM_CHEAP_FIELDS.includes(key));
+    const selected = await selectTags(
+      ctx.client(ref.registry),
+      ref.repository,
+      [...page.items].sort(versionOrder),
+      filter,
+      { describe, concurrency: DESCRIBE_CONCURRENCY },
+    );
+    const name = formatRepository(ref);
+
+    if (output.kind === 'template') {
+      ctx.out.template(
+        output.template,
+        selected.map((s) => tagItem(name, s.tag, s.description)),
+      );
+    } else if (!long) {
+      const tags = selected.map((s) => s.tag);
+      if (output.kind === 'json') ctx.out.json(tagsJson(name, tags, page.next));
       else ctx.out.lines(tags);
-      return undefined;
+    } else {
+      const rows = selected.flatMap((s) => (s.description ? [tagRowJson(s.description)] : []));
+      if (output.kind === 'json') ctx.out.json(rows);
+      else ctx.out.line(await tagTable(rows, ctx.colors.stdout));
     }
-    const rows = await mapLimit(tags, DESCRIBE_CONCURRENCY, (tag) =>
-      describeTag(client, ref.repository, tag, DESCRIBE_CONCURRENCY),
-    );
-    if (options['json']) {
-      ctx.out.json(rows.map((r) => ({ ...r, created: r.created ?? null })));
-      return undefined;
-    }
-    const table = await renderTable(
-      ['TAG', 'DIGEST', 'MEDIA TYPE', 'PLATFORMS', 'SIZE', 'CREATED'],
-      rows.map((r) => [
-        r.tag,
-        r.digest,
-        r.mediaType,
-        r.platforms.join(',') || '-',
-        humanSize(r.size),
-        r.created ?? '-',
-      ]),
-    );
-    if (table) ctx.out.line(table);
     return undefined;
   },
 };

@@ -1,19 +1,40 @@
-import { parseReference } from '../ref/index.js';
+import { formatPlatform } from '../image/platform.js';
+import { formatReference, parseReference } from '../ref/index.js';
 import { resolveManifest } from '../registry/resolve.js';
-import { platformOf, platformOption } from './options.js';
+import { manifestJson, manifestShape } from '../ui/shapes/index.js';
+import { formatOption, outputChoice, platformOf, platformOption } from './options.js';
 import type { CommandSpec } from './spec.js';
 
 export const manifest: CommandSpec = {
   name: 'manifest',
   summary: 'Print the manifest or index of an image, byte for byte as served',
   args: ['<image>'],
-  options: [platformOption],
-  examples: ['ferry manifest alpine:3.20', 'ferry manifest --platform linux/arm64 alpine:3.20 | jq .layers'],
+  options: [
+    platformOption,
+    {
+      flags: '--json',
+      description:
+        'the same bytes: a manifest is JSON already (accepted so scripts can pass --json everywhere)',
+    },
+    formatOption(manifestShape, 'fields of the manifest and its descriptor'),
+  ],
+  examples: [
+    'ferry manifest alpine:3.20',
+    'ferry manifest --platform linux/arm64 alpine:3.20 | jq .layers',
+    "ferry manifest --format '{{.MediaType}} {{.Size}} {{len .Manifest.layers}}' alpine:3.20",
+  ],
   async run(ctx, [image], options) {
+    const output = outputChoice(options);
     const ref = parseReference(image ?? '');
-    const { bytes } = await resolveManifest(ctx.client(ref.registry), ref, platformOf(options));
-    // The exact bytes: their digest is the image's digest, so nothing is re-encoded or appended.
-    ctx.out.raw(bytes);
+    const resolved = await resolveManifest(ctx.client(ref.registry), ref, platformOf(options));
+    if (output.kind === 'template') {
+      const platform = resolved.platform && formatPlatform(resolved.platform);
+      ctx.out.template(output.template, [manifestJson(formatReference(ref), resolved, platform)]);
+      return undefined;
+    }
+    // The exact bytes, with --json too: their digest is the image's digest, so nothing is
+    // re-encoded or appended.
+    ctx.out.raw(resolved.bytes);
     return undefined;
   },
 };

@@ -2,6 +2,8 @@
 import { UsageError } from '../errors.js';
 import type { Platform } from '../image/descriptor.js';
 import { parsePlatform } from '../image/platform.js';
+import type { ObjectType } from '../ui/shape.js';
+import { compileTemplate, type Template } from '../ui/template.js';
 import type { OptionSpec } from './spec.js';
 
 export const PLATFORMS = [
@@ -23,7 +25,34 @@ export const platformOption: OptionSpec = {
   choices: PLATFORMS,
 };
 
-export const jsonOption: OptionSpec = { flags: '--json', description: 'print JSON' };
+export const jsonOption: OptionSpec = {
+  flags: '--json',
+  description: 'print JSON (shapes: docs/output.md)',
+};
+
+/**
+ * --format TEMPLATE: compiled by commander's parser against the command's item shape, so a bad
+ * template or an unknown field is a usage error (exit 2) before any request. pull, whose --format
+ * is the archive format (as in crane), takes the template as --template.
+ */
+export function formatOption(shape: ObjectType, each: string, flag = '--format'): OptionSpec {
+  return {
+    flags: `${flag} <template>`,
+    description: `print ${each} through a Go-style template, e.g. '{{.Digest}}' (fields: docs/output.md)`,
+    parse: (value) => compileTemplate(value, shape, flag),
+  };
+}
+
+export type OutputChoice = { kind: 'text' } | { kind: 'json' } | { kind: 'template'; template: Template };
+
+/** How a command prints its data: plain text, --json, or --format (never both). */
+export function outputChoice(options: Record<string, unknown>, templateKey = 'format'): OutputChoice {
+  const template = options[templateKey] as Template | undefined;
+  const flag = `--${templateKey}`;
+  if (options['json'] && template) throw new UsageError(`--json and ${flag} cannot be used together`);
+  if (template) return { kind: 'template', template };
+  return options['json'] ? { kind: 'json' } : { kind: 'text' };
+}
 
 export function positiveInt(name: string, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {

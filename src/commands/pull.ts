@@ -1,8 +1,16 @@
 import { UsageError } from '../errors.js';
 import { parseReference } from '../ref/index.js';
 import type { Location } from '../store/location.js';
+import { transferJson } from '../ui/shapes/index.js';
+import { jsonOption, outputChoice } from './options.js';
 import type { CommandSpec } from './spec.js';
-import { jobsOption, platformsOption, runTransfer } from './transfer-options.js';
+import {
+  jobsOption,
+  platformsOption,
+  printTransfers,
+  runTransfer,
+  transferTemplateOption,
+} from './transfer-options.js';
 
 const FORMATS = ['docker', 'oci', 'oci-dir'] as const;
 type Format = (typeof FORMATS)[number];
@@ -26,19 +34,25 @@ export const pull: CommandSpec = {
     },
     platformsOption,
     jobsOption,
+    jsonOption,
+    transferTemplateOption,
   ],
   examples: [
     'ferry pull alpine:3.20 alpine.tar && docker load -i alpine.tar',
     'ferry pull --format oci ghcr.io/org/app:1.0 app-oci.tar',
     'ferry pull --format oci-dir --platform linux/arm64 alpine:3.20 ./alpine',
     'ferry pull alpine:3.20 - | docker load',
+    "ferry pull -q --template '{{.Digest}}' alpine:3.20 alpine.tar",
   ],
   async run(ctx, [image, dest], options) {
+    const output = outputChoice(options, 'template');
     const ref = parseReference(image ?? '');
     const path = dest ?? '';
     const format = options['format'] as Format;
     if (format === 'oci-dir' && path === '-')
       throw new UsageError('an OCI layout directory cannot be written to stdout: use --format oci or docker');
+    if (path === '-' && output.kind !== 'text')
+      throw new UsageError('--json and --template need stdout, which carries the tarball here');
     const tag = ref.tag ?? 'latest';
     const destination: Location =
       format === 'docker'
@@ -46,7 +60,9 @@ export const pull: CommandSpec = {
         : format === 'oci'
           ? { kind: 'oci-archive', path, tag }
           : { kind: 'oci', path, tag };
-    await runTransfer(ctx, { kind: 'registry', ref }, destination, options);
+    const source: Location = { kind: 'registry', ref };
+    const summary = await runTransfer(ctx, source, destination, options);
+    printTransfers(ctx, output, [transferJson(source, destination, summary)]);
     return undefined;
   },
 };

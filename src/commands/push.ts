@@ -1,22 +1,35 @@
 import { parseReference } from '../ref/index.js';
 import { detectLocation } from '../store/detect.js';
+import type { Location } from '../store/location.js';
+import { transferJson } from '../ui/shapes/index.js';
+import { jsonOption, outputChoice } from './options.js';
 import type { CommandSpec } from './spec.js';
-import { chunkSizeOption, jobsOption, platformsOption, runTransfer } from './transfer-options.js';
+import {
+  chunkSizeOption,
+  jobsOption,
+  platformsOption,
+  printTransfers,
+  runTransfer,
+  transferFormatOption,
+} from './transfer-options.js';
 
 export const push: CommandSpec = {
   name: 'push',
   summary: 'Upload an image from a docker-archive, an OCI tarball or an OCI layout directory',
   args: ['<source>', '<image>'],
-  options: [platformsOption, jobsOption, chunkSizeOption],
+  options: [platformsOption, jobsOption, chunkSizeOption, jsonOption, transferFormatOption],
   examples: [
     'ferry push image.tar registry.example.com/app:1.0',
     'ferry push ./oci-layout:v1 localhost:5000/app:v1',
     'ferry push docker-archive:saved.tar:app:1.0 ghcr.io/org/app:1.0',
+    "ferry push -q --format '{{.Digest}}' image.tar registry.example.com/app:1.0",
   ],
   async run(ctx, [from, image], options) {
-    const destination = parseReference(image ?? '');
+    const output = outputChoice(options);
+    const destination: Location = { kind: 'registry', ref: parseReference(image ?? '') };
     const source = await detectLocation(from ?? '');
-    await runTransfer(ctx, source, { kind: 'registry', ref: destination }, options);
+    const summary = await runTransfer(ctx, source, destination, options);
+    printTransfers(ctx, output, [transferJson(source, destination, summary)]);
     return undefined;
   },
 };

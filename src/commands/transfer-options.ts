@@ -7,7 +7,8 @@ import type { Platform } from '../image/descriptor.js';
 import { parsePlatform } from '../image/platform.js';
 import type { Location } from '../store/location.js';
 import { Progress } from '../ui/progress.js';
-import { PLATFORMS, positiveInt } from './options.js';
+import { type TransferJson, transferShape } from '../ui/shapes/index.js';
+import { formatOption, type OutputChoice, PLATFORMS, positiveInt } from './options.js';
 import type { OptionSpec } from './spec.js';
 
 /** Parallel blob transfers: skopeo copies 6 layers at once; more rarely helps one registry. */
@@ -58,13 +59,36 @@ export const chunkSizeOption: OptionSpec = {
   parse: (value) => parseSize(value),
 };
 
+/** push and copy: --format; pull names it --template (its --format is the archive format). */
+export const transferFormatOption = formatOption(transferShape, 'a summary of the transfer');
+export const transferTemplateOption = formatOption(transferShape, 'a summary of the transfer', '--template');
+
+/**
+ * The summary on stdout, when asked for: --json one object (`many`: an array, one per tag of
+ * `copy --all-tags`), a template one line each. Progress and the closing line stay on stderr.
+ */
+export function printTransfers(
+  ctx: Context,
+  output: OutputChoice,
+  results: readonly TransferJson[],
+  many = false,
+): void {
+  if (output.kind === 'json') ctx.out.json(many ? results : results[0]);
+  else if (output.kind === 'template') ctx.out.template(output.template, results);
+}
+
 export async function runTransfer(
   ctx: Context,
   source: Location,
   destination: Location,
   options: Record<string, unknown>,
 ): Promise<CopySummary> {
-  const progress = new Progress({ stream: ctx.stderr, quiet: ctx.globals.quiet, env: ctx.env });
+  const progress = new Progress({
+    stream: ctx.stderr,
+    quiet: ctx.globals.quiet,
+    env: ctx.env,
+    color: ctx.colors.stderr.level > 0,
+  });
   await progress.start();
   let summary: CopySummary | undefined;
   try {

@@ -1,9 +1,9 @@
-/** Blob endpoints (distribution-spec end-2, end-10/end-11): reading small blobs such as configs. */
+/** Blob endpoints (distribution-spec end-2, end-10/end-11, end-12): reading, checking, deleting. */
 
 import type { Readable } from 'node:stream';
 import { repositoryScope } from '../auth/scope.js';
 import { VerifyingStream, verifyBytes } from '../digest/index.js';
-import { InvalidContentError } from '../errors.js';
+import { FerryError, InvalidContentError, NotFoundError } from '../errors.js';
 import type { Descriptor } from '../image/descriptor.js';
 import { chain } from '../util/chain.js';
 import type { RegistryClient } from './client.js';
@@ -73,4 +73,31 @@ export async function getBlobStream(
   const body = await resumableBody({ client, request, size: descriptor.size, what });
   const verify = new VerifyingStream({ digest: descriptor.digest, size: descriptor.size, what });
   return chain(body, verify);
+}
+
+/**
+ * DELETE /v2/<name>/blobs/<digest> (end-12). Distribution answers 202; 405 when deletes are off
+ * (storage.delete.enabled), which most hosted registries never allow through the API.
+ */
+export async function deleteBlob(client: RegistryClient, repository: string, digest: string): Promise<void> {
+  const what = `blob ${digest} of ${client.registry}/${repository}`;
+  const req = {
+    method: 'DELETE' as const,
+    path: blobPath(repository, digest),
+    scopes: [repositoryScope(repository, ['pull', 'push', 'delete'])],
+  };
+  const res = await client.request(req);
+  if (res.status === 202 || res.status === 200 || res.status === 204) {
+    await res.body.dump();
+    return;
+  }
+  const err = await client.error(req.method, res, `deleting ${what}`);
+  if (res.status === 404) throw new NotFoundError(`${what} not found`, { cause: err });
+  if (res.status === 405) {
+    throw new FerryError('E_UNSUPPORTED', `${client.registry} refuses to delete blobs (HTTP 405)`, {
+      hint: 'a self-hosted Distribution registry needs storage.delete.enabled: true; many hosted registries never allow deletes through the API',
+      cause: err,
+    });
+  }
+  throw err;
 }

@@ -14,6 +14,11 @@ export interface ProgressOptions {
   stream: Writable & { isTTY?: boolean };
   quiet: boolean;
   env: NodeJS.ProcessEnv;
+  /**
+   * Whether stderr takes colour (color.ts). ora colours its spinner through chalk's own detection,
+   * which ignores NO_COLOR, so ferry's decision is passed down.
+   */
+  color?: boolean;
   /** Seconds between lines off a TTY. */
   intervalSeconds?: number;
 }
@@ -39,7 +44,12 @@ export class Progress {
     if (this.options.quiet) return;
     if (this.interactive) {
       const { default: ora } = await import('ora');
-      this.spinner = ora({ stream: this.options.stream, discardStdin: false, text: 'starting' }).start();
+      this.spinner = ora({
+        stream: this.options.stream,
+        discardStdin: false,
+        text: 'starting',
+        color: this.options.color === false ? false : 'cyan',
+      }).start();
       this.timer = setInterval(() => this.render(), 100);
     } else {
       this.timer = setInterval(

@@ -38,11 +38,15 @@ describe('ferry catalog', () => {
         assert.equal(result.stdout, `${REPOSITORIES.join('\n')}\n`);
       });
 
-      test('--json: the list of repositories', async () => {
+      test('--json: {registry, repositories, next}', async () => {
         const s = seeded[mode];
         const result = await run(s, ['catalog', '--json', s.registry.host]);
         assert.equal(result.code, 0, result.stderr);
-        assert.deepEqual(JSON.parse(result.stdout), [...REPOSITORIES]);
+        assert.deepEqual(JSON.parse(result.stdout), {
+          registry: s.registry.host,
+          repositories: [...REPOSITORIES],
+          next: null,
+        });
       });
 
       test('--limit 1 then --last pages through, with a hint while more follow', async () => {
@@ -77,7 +81,7 @@ describe('ferry catalog', () => {
         assert.equal(result.stderr, '');
       });
 
-      test('--json --limit 1: {repositories, next}', async () => {
+      test('--json --limit 1: the same shape, with next', async () => {
         const s = seeded[mode];
         const host = s.registry.host;
         const [first, last] = await Promise.all([
@@ -85,9 +89,13 @@ describe('ferry catalog', () => {
           run(s, ['catalog', '--json', '--limit', '1', '--last', 'lab/single', host]),
         ]);
         assert.equal(first.code, 0, first.stderr);
-        assert.deepEqual(JSON.parse(first.stdout), { repositories: ['lab/multi'], next: 'lab/multi' });
+        assert.deepEqual(JSON.parse(first.stdout), {
+          registry: host,
+          repositories: ['lab/multi'],
+          next: 'lab/multi',
+        });
         assert.equal(last.code, 0, last.stderr);
-        assert.deepEqual(JSON.parse(last.stdout), { repositories: ['lab/tags'], next: null });
+        assert.deepEqual(JSON.parse(last.stdout), { registry: host, repositories: ['lab/tags'], next: null });
       });
     });
   }

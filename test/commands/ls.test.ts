@@ -137,7 +137,7 @@ describe('ferry ls', () => {
         assert.equal(alias.stdout, result.stdout, 'tags is an alias of ls');
       });
 
-      test('--json: {repository, tags}', async () => {
+      test('--json: {repository, tags, next}', async () => {
         const s = seeded[mode];
         const [tags, multi] = await Promise.all([
           run(s, ['ls', '--json', `${s.registry.host}/${TAGS_REPO}`]),
@@ -147,10 +147,12 @@ describe('ferry ls', () => {
         assert.deepEqual(JSON.parse(tags.stdout), {
           repository: `${s.registry.host}/${TAGS_REPO}`,
           tags: [...TAGS_VERSION_ORDER],
+          next: null,
         });
         assert.deepEqual(JSON.parse(multi.stdout), {
           repository: `${s.registry.host}/${MULTI}`,
           tags: ['v1', 'v1-docker'],
+          next: null,
         });
       });
 

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
-import { Context } from '../../src/context.js';
+import { Context, DEFAULT_GLOBALS } from '../../src/context.js';
 import { digestOf } from '../../src/digest/index.js';
 import { blobExists } from '../../src/registry/blobs.js';
 import { mountBlob, uploadBlob } from '../../src/registry/upload.js';
@@ -24,16 +24,7 @@ after(async () => {
 
 test('mount from a repository without the blob falls back to an upload', async () => {
   const io = { stdout: process.stdout, stderr: process.stderr, stdin: Readable.from([]), env: baseEnv() };
-  const ctx = new Context(io, {
-    debug: false,
-    quiet: true,
-    color: false,
-    plainHttp: [],
-    insecure: [],
-    passwordStdin: false,
-    retries: 0,
-    idleTimeoutSeconds: 30,
-  });
+  const ctx = new Context(io, { ...DEFAULT_GLOBALS, quiet: true, color: false, retries: 0 });
   try {
     const client = ctx.client(reg.host);
     const data = Buffer.from(`mount-fallback ${Date.now()}`);

@@ -225,7 +225,7 @@ describe('pagination: --limit and --last', () => {
   test('catalog --limit 2 --json reports next', async () => {
     const r = await run('catalog', '--limit', '2', '--json', stub.host);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), { repositories: ['r1', 'r2'], next: 'r2' });
+    assert.deepEqual(JSON.parse(r.stdout), { registry: stub.host, repositories: ['r1', 'r2'], next: 'r2' });
   });
 });
 

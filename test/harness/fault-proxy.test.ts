@@ -311,6 +311,41 @@ describe('fault proxy', IN_ORDER, () => {
     });
   });
 
+  describe('headers', IN_ORDER, () => {
+    test("upstream's real answer with headers added, replaced and removed", async () => {
+      const rule = proxy.addRule({
+        name: 'hub-limits',
+        method: 'HEAD',
+        path: /\/manifests\//,
+        action: {
+          kind: 'headers',
+          headers: {
+            'RateLimit-Limit': '100;w=21600',
+            'Docker-Distribution-Api-Version': 'registry/2.0 (proxied)',
+            'X-Content-Type-Options': '',
+          },
+        },
+      });
+      const url = `${proxy.url}/v2/lab/img/manifests/v1`;
+      const head = await call(url, { method: 'HEAD', headers: { accept: img.mediaType } });
+      assert.equal(head.status, 200);
+      assert.equal(header(head, 'ratelimit-limit'), '100;w=21600');
+      assert.equal(header(head, 'docker-distribution-api-version'), 'registry/2.0 (proxied)');
+      assert.equal(header(head, 'x-content-type-options'), undefined);
+      // Upstream's own headers are kept: the digest comes from the real registry.
+      assert.equal(header(head, 'docker-content-digest'), img.digest);
+      // Unmatched (GET) answers are untouched, and the body is upstream's.
+      const get = await call(url, { headers: { accept: img.mediaType } });
+      assert.equal(header(get, 'ratelimit-limit'), undefined);
+      assert.equal(header(get, 'x-content-type-options'), 'nosniff');
+      assert.equal(sha256(get.body), img.digest);
+      await proxy.idle();
+      assert.equal(rule.hits, 1);
+      assert.deepEqual(proxy.log[0]?.fault, { rule: 'hub-limits', kind: 'headers' });
+      assert.equal(proxy.log[0]?.status, 200);
+    });
+  });
+
   describe('reset-response', IN_ORDER, () => {
     test('the client gets exactly `at` bytes, then an error', async () => {
       proxy.addRule({ name: 'cut', path: /\/blobs\//, action: { kind: 'reset-response', at: 1000 } });

@@ -146,8 +146,20 @@ export interface RedirectFault {
   kind: 'redirect';
 }
 
+/**
+ * Forward the exchange verbatim, but answer with these response headers added to upstream's
+ * (replacing any of the same name; a value '' removes the header). For what a real registry never
+ * sends, e.g. Docker Hub's `RateLimit-*` headers on a real manifest answer. Body and status are
+ * upstream's.
+ */
+export interface HeadersFault {
+  kind: 'headers';
+  headers: Record<string, string>;
+}
+
 export type FaultAction =
   | StatusFault
+  | HeadersFault
   | ResetResponseFault
   | ResetRequestFault
   | TruncateFault
@@ -978,6 +990,14 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         fault.at = result.passed;
         res.end();
         return;
+      }
+      if (state && action?.kind === 'headers') {
+        fault = { rule: state.name, kind: 'headers' };
+        entry.fault = fault;
+        for (const [name, value] of Object.entries(action.headers)) {
+          if (value === '') delete responseHeaders[name.toLowerCase()];
+          else responseHeaders[name.toLowerCase()] = value;
+        }
       }
       if (state && action?.kind === 'delay') {
         fault = { rule: state.name, kind: 'delay', ms: action.ms };

@@ -41,6 +41,12 @@ export interface ImageOptions {
   labels?: Record<string, string>;
   /** gzip level 0–9. Default 1 (random data does not compress anyway). */
   gzipLevel?: number;
+  /**
+   * The config's `created` and its history times (ISO 8601), e.g. for `ls --filter since=`.
+   * Default 2024-01-01T00:00:00Z; null leaves `created` out (the spec makes it optional). Layers
+   * keep the default mtime either way, so they stay shared.
+   */
+  created?: string | null;
 }
 
 export interface Platform {
@@ -179,7 +185,10 @@ function withDirLock<T>(dir: string, work: () => Promise<T>): Promise<T> {
 async function buildPlatform(
   writer: LayoutWriter,
   platformText: string,
-  options: Required<Pick<ImageOptions, 'layers' | 'seed' | 'gzipLevel'>> & { labels: Record<string, string> },
+  options: Required<Pick<ImageOptions, 'layers' | 'seed' | 'gzipLevel'>> & {
+    labels: Record<string, string>;
+    created: string | null;
+  },
 ): Promise<PlatformImage & { descriptor: Descriptor }> {
   const platform = parsePlatform(platformText);
   const layers: LayerSummary[] = [];
@@ -190,8 +199,9 @@ async function buildPlatform(
     const { digest, size: blobSize } = await writer.blob(gz);
     layers.push({ digest, size: blobSize, diffId: sha256(tarBytes), mediaType: OCI_LAYER_GZIP });
   }
+  const created = options.created === null ? {} : { created: options.created };
   const config = {
-    created: CREATED,
+    ...created,
     architecture: platform.architecture,
     ...(platform.variant === undefined ? {} : { variant: platform.variant }),
     os: platform.os,
@@ -202,7 +212,7 @@ async function buildPlatform(
     },
     rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
     history: layers.map((l, i) => ({
-      created: CREATED,
+      ...created,
       created_by: `ferry test layer ${i} (${l.size} bytes)`,
     })),
   };
@@ -244,6 +254,7 @@ export async function generateImage(options: ImageOptions): Promise<ImageSummary
     seed: options.seed ?? options.tag,
     gzipLevel: options.gzipLevel ?? 1,
     labels: options.labels ?? {},
+    created: options.created === undefined ? CREATED : options.created,
   };
   return withDirLock(dir, async () => {
     const writer = new LayoutWriter(dir);

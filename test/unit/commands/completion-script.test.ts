@@ -148,13 +148,13 @@ describe('completion scripts', () => {
         assert.match(script, fileCompletion[shell]);
       });
 
-      test('has the dynamic completion hook, completing nothing yet', () => {
+      test('has the dynamic completion hook, asking the ferry on the command line', () => {
         assert.match(script, /HOOK: dynamic completion/);
         assert.match(
           script,
           shell === 'fish'
-            ? /\nfunction __ferry_complete_dynamic\nend\n/
-            : /\n__ferry_complete_dynamic\(\) \{\n {2}:\n\}\n/,
+            ? /\nfunction __ferry_complete_dynamic\n.*\n.*\n {4}command \$bin __complete \$argv 2>\/dev\/null\nend\n/
+            : /\n__ferry_complete_dynamic\(\) \{\n {2}command "\$\{(COMP_WORDS\[0\]|__ferry_bin):-ferry\}" __complete "\$@" 2>\/dev\/null\n\}\n/,
         );
       });
     });

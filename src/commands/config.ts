@@ -1,0 +1,36 @@
+import { formatPlatform } from '../image/platform.js';
+import { formatReference, parseReference } from '../ref/index.js';
+import { getImageConfig } from '../registry/image-config.js';
+import { configJson, configShape } from '../ui/shapes/index.js';
+import { formatOption, outputChoice, platformOf, platformOption } from './options.js';
+import type { CommandSpec } from './spec.js';
+
+export const config: CommandSpec = {
+  name: 'config',
+  summary: 'Print the config JSON of an image, byte for byte as served and verified against its digest',
+  args: ['<image>'],
+  options: [platformOption, formatOption(configShape, 'fields of the config')],
+  examples: [
+    'ferry config alpine:3.20 | jq .config.Env',
+    'ferry config --platform linux/arm64 ghcr.io/org/app:1.0 | jq -r .architecture',
+    "ferry config --format '{{.Digest}} {{.Config.os}}/{{.Config.architecture}}' alpine:3.20",
+  ],
+  async run(ctx, [image], options) {
+    const output = outputChoice(options);
+    const ref = parseReference(image ?? '');
+    const result = await getImageConfig(ctx.client(ref.registry), ref, platformOf(options));
+    if (result.defaultPlatform && result.platform) {
+      ctx.status.info(
+        `${formatReference(ref)} is a multi-platform index: config of ${formatPlatform(result.platform)}, the host's platform (choose another with --platform)`,
+      );
+    }
+    if (output.kind === 'template') {
+      const platform = result.platform && formatPlatform(result.platform);
+      ctx.out.template(output.template, [configJson(formatReference(ref), result, platform)]);
+      return undefined;
+    }
+    // Exact bytes: the config's digest is the image ID.
+    ctx.out.raw(result.bytes);
+    return undefined;
+  },
+};

@@ -1,0 +1,48 @@
+import { UsageError } from '../errors.js';
+import { parseRegistryHost } from '../ref/index.js';
+import { login as loginTo } from '../registry/login.js';
+import type { CommandSpec } from './spec.js';
+
+/**
+ * The username and password come from the global -u/--password-stdin, which every command takes
+ * with the same meaning: the Context reads stdin once and checks the pair, and the client then
+ * verifies exactly the credentials that are stored. A password on the command line is not offered
+ * (it would show in `ps` and the shell history), and there is no prompt: ferry is for scripts.
+ */
+export const login: CommandSpec = {
+  name: 'login',
+  summary:
+    'Check credentials (-u USER --password-stdin) against a registry, then store them (credential helper or config.json)',
+  args: ['<host>'],
+  options: [],
+  examples: [
+    'echo "$PASSWORD" | ferry login -u alice --password-stdin registry.example.com',
+    'echo "$GITHUB_TOKEN" | ferry login -u USERNAME --password-stdin ghcr.io   # a token as the password',
+    'ferry login -u "$USER" --password-stdin docker.io < ~/.hub-token',
+  ],
+  async run(ctx, [host]) {
+    const registry = parseRegistryHost(host ?? '');
+    if (!ctx.globals.username) {
+      throw new UsageError('login needs -u USER and the password or token on stdin with --password-stdin', {
+        hint: `echo "$PASSWORD" | ferry login -u USER --password-stdin ${registry}`,
+      });
+    }
+    const result = await loginTo(ctx.client(registry), ctx.env);
+    if (!result.verified)
+      ctx.status.warn(`${registry} asked for no credentials at /v2/, so they were stored without a check`);
+    const { stored } = result;
+    if (stored.kind === 'file') {
+      // docker's warning: the password is only base64-encoded on disk.
+      ctx.status.warn(
+        `the password is stored unencrypted in ${stored.path}; configure a credential helper (credsStore) to avoid this`,
+      );
+    }
+    if (result.shadowed)
+      ctx.status.warn(
+        `DOCKER_AUTH_CONFIG has credentials for ${registry}, and they are used before the stored ones`,
+      );
+    const where = stored.kind === 'helper' ? `credential helper ${stored.program}` : stored.path;
+    ctx.status.info(`logged in to ${registry} as ${result.username} (stored in ${where})`);
+    return undefined;
+  },
+};

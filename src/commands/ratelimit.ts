@@ -1,0 +1,54 @@
+import { formatReference, parseReference } from '../ref/index.js';
+import { getRateLimit } from '../registry/ratelimit.js';
+import { ratelimitJson, ratelimitShape } from '../ui/shapes/index.js';
+import { formatOption, jsonOption, outputChoice } from './options.js';
+import type { CommandSpec } from './spec.js';
+
+/** 21600 → '6 h', 90 → '90 s'. */
+function duration(seconds: number): string {
+  if (seconds >= 3600 && seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds >= 60 && seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
+}
+
+export const ratelimit: CommandSpec = {
+  name: 'ratelimit',
+  summary:
+    'Show the pull rate limit Docker Hub states for an image (asked with a HEAD, which is not counted)',
+  args: ['<image>'],
+  options: [jsonOption, formatOption(ratelimitShape, 'the limit')],
+  examples: [
+    'ferry ratelimit alpine',
+    'ferry ratelimit --json docker.io/library/alpine:3.20 | jq .remaining',
+    "ferry ratelimit --format '{{.Remaining}}/{{.Limit}}' alpine",
+  ],
+  async run(ctx, [image], options) {
+    const output = outputChoice(options);
+    const ref = parseReference(image ?? '');
+    const answer = await getRateLimit(ctx.client(ref.registry), ref);
+    if (answer.malformed.length > 0)
+      ctx.status.warn(`${ref.registry} sent unreadable ${answer.malformed.join(', ')} headers`);
+    if (!answer.present)
+      ctx.status.info(
+        `${ref.registry} sent no rate-limit headers for ${formatReference(ref)}: no limit reported`,
+      );
+    const { limit, remaining, windowSeconds, resetSeconds, source } = answer;
+    if (output.kind !== 'text') {
+      if (output.kind === 'json') ctx.out.json(ratelimitJson(answer));
+      else ctx.out.template(output.template, [ratelimitJson(answer)]);
+      return undefined;
+    }
+    if (!answer.present) return undefined;
+    const rows: [string, string][] = [
+      [
+        'limit',
+        limit === null ? '-' : `${limit}${windowSeconds === null ? '' : ` per ${duration(windowSeconds)}`}`,
+      ],
+      ['remaining', remaining === null ? '-' : String(remaining)],
+    ];
+    if (resetSeconds !== null) rows.push(['reset', `in ${duration(resetSeconds)}`]);
+    rows.push(['source', source ?? '-']);
+    ctx.out.lines(rows.map(([k, v]) => `${k.padEnd(10)}${v}`));
+    return undefined;
+  },
+};

@@ -1,0 +1,48 @@
+import { UsageError } from '../errors.js';
+import { formatReference, formatRepository, parseReference, type Reference } from '../ref/index.js';
+import { tagImage } from '../registry/tag.js';
+import type { CommandSpec } from './spec.js';
+
+/** A bare tag (the distribution grammar's tag): `ferry tag REPO:1.0 latest`. */
+const BARE_TAG = /^[\w][\w.-]{0,127}$/;
+
+/**
+ * NEWTAG as the tag to add: a bare tag, or a full reference that must name the same repository
+ * (a bare word is always a tag, as in crane: `alpine` means the tag `alpine`, not Docker Hub's image).
+ */
+export function targetTag(source: Reference, input: string): string {
+  if (BARE_TAG.test(input)) return input;
+  const target = parseReference(input);
+  if (target.digest !== undefined)
+    throw new UsageError(`'${input}' has a digest: the target of tag is a tag`);
+  if (target.registry !== source.registry || target.repository !== source.repository) {
+    throw new UsageError(
+      `${formatRepository(target)} is not ${formatRepository(source)}: tag works within one repository`,
+      { hint: `to put the image in another repository: ferry copy ${formatReference(source)} ${input}` },
+    );
+  }
+  return target.tag ?? 'latest';
+}
+
+export const tag: CommandSpec = {
+  name: 'tag',
+  summary: 'Add a tag to an image in the same repository (the manifest is re-put, no blob moves)',
+  args: ['<image>', '<new-tag>'],
+  options: [],
+  examples: [
+    'ferry tag registry.example.com/app:1.2.3 latest',
+    'ferry tag registry.example.com/app@sha256:… registry.example.com/app:stable',
+  ],
+  async run(ctx, [image, newTag]) {
+    const source = parseReference(image ?? '');
+    const tagName = targetTag(source, newTag ?? '');
+    const result = await tagImage(ctx.client(source.registry), source, tagName);
+    const target = formatReference({
+      registry: source.registry,
+      repository: source.repository,
+      tag: tagName,
+    });
+    ctx.status.info(`tagged ${target} (${result.digest})`);
+    return undefined;
+  },
+};

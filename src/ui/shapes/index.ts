@@ -1,0 +1,115 @@
+/**
+ * What each command prints with --json, and the item each --format template sees: every shape is
+ * declared once in this folder (listing.ts, image.ts, transfer.ts, in the vocabulary of
+ * ../shape.ts), next to the one function that builds it. docs/output.md is
+ * generated from OUTPUTS below (scripts/output-docs.ts), and test/unit/ui/shapes.test.ts holds each
+ * function to its shape. Changing a key here is a change to a public contract: add keys, do not
+ * rename or remove them.
+ */
+import type { ObjectType } from '../shape.js';
+import {
+  configShape,
+  deleteShape,
+  digestShape,
+  existsShape,
+  manifestShape,
+  ratelimitShape,
+} from './image.js';
+import { catalogItemShape, catalogShape, tagItemShape, tagRowShape, tagsShape } from './listing.js';
+import { transferShape } from './transfer.js';
+
+export * from './image.js';
+export * from './listing.js';
+export * from './transfer.js';
+
+// ---- the table docs/output.md is generated from -----------------------------------------------
+
+export interface OutputSpec {
+  /** `ls --json`, `ls --format`, … (after `ferry `). */
+  title: string;
+  /** One sentence: what is printed, and when. */
+  note: string;
+  /** How --json prints the shape: one object, or an array of them; absent when --json prints something else. */
+  json?: 'object' | 'array';
+  /** Whether --format templates see this shape (and use the template names). */
+  template: boolean;
+  shape: ObjectType;
+}
+
+export const OUTPUTS: readonly OutputSpec[] = [
+  {
+    title: 'catalog --json',
+    json: 'object',
+    template: false,
+    shape: catalogShape,
+    note: 'One object for the page (for every repository without `--limit`).',
+  },
+  { title: 'catalog --format', template: true, shape: catalogItemShape, note: 'One line per repository.' },
+  {
+    title: 'ls --json',
+    json: 'object',
+    template: false,
+    shape: tagsShape,
+    note: 'The tags after filtering.',
+  },
+  {
+    title: 'ls -l --json',
+    json: 'array',
+    template: false,
+    shape: tagRowShape,
+    note: 'One object per tag, after filtering.',
+  },
+  {
+    title: 'ls --format',
+    template: true,
+    shape: tagItemShape,
+    note: 'One line per tag, after filtering. Tags are described (a manifest and config GET each) only when the template reads more than `.Tag` and `.Repository`.',
+  },
+  {
+    title: 'digest --json, --format',
+    json: 'object',
+    template: true,
+    shape: digestShape,
+    note: 'One answer.',
+  },
+  {
+    title: 'manifest --format',
+    template: true,
+    shape: manifestShape,
+    note: 'One line. (`manifest` and `manifest --json` print the manifest itself, byte for byte as served.)',
+  },
+  {
+    title: 'exists --json, --format',
+    json: 'object',
+    template: true,
+    shape: existsShape,
+    note: 'One answer, for present and absent alike; the exit code is 0 or 1 either way.',
+  },
+  {
+    title: 'delete --json, --format',
+    json: 'object',
+    template: true,
+    shape: deleteShape,
+    note: 'One answer, after the deletion (or instead of it, with `--dry-run`).',
+  },
+  {
+    title: 'pull, push, copy --json; push, copy --format; pull --template',
+    json: 'object',
+    template: true,
+    shape: transferShape,
+    note: 'One summary when the transfer is done; `copy --all-tags` prints one per tag (`--json`: an array of them). Progress stays on stderr.',
+  },
+  {
+    title: 'config --format',
+    template: true,
+    shape: configShape,
+    note: 'One line. (`config` prints the config itself, byte for byte as served.)',
+  },
+  {
+    title: 'ratelimit --json, --format',
+    json: 'object',
+    template: true,
+    shape: ratelimitShape,
+    note: 'One answer; all null when the registry sent no rate-limit headers.',
+  },
+];

@@ -1,0 +1,129 @@
+// Each *Json function builds exactly the shape it declares (so the documented shape is the printed
+// one), and docs/output.md carries the current field tables.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { describe, test } from 'node:test';
+import type { TagDescription } from '../../../src/registry/describe.js';
+import type { FieldType, ObjectType } from '../../../src/ui/shape.js';
+import {
+  catalogItem,
+  catalogItemShape,
+  catalogJson,
+  catalogShape,
+  configJson,
+  configShape,
+  deleteJson,
+  deleteShape,
+  digestJson,
+  digestShape,
+  existingJson,
+  existsJson,
+  existsShape,
+  manifestJson,
+  manifestShape,
+  ratelimitJson,
+  ratelimitShape,
+  tagItem,
+  tagItemShape,
+  tagRowJson,
+  tagRowShape,
+  tagsJson,
+  tagsShape,
+  transferJson,
+  transferShape,
+} from '../../../src/ui/shapes/index.js';
+import { spliceShapesDoc } from '../../../src/ui/shapes-doc.js';
+
+function conforms(value: unknown, type: FieldType, path: string): void {
+  switch (type.kind) {
+    case 'any':
+      return;
+    case 'list':
+      assert.ok(Array.isArray(value), `${path} is a list`);
+      for (const [i, v] of value.entries()) conforms(v, type.of, `${path}[${i}]`);
+      return;
+    case 'object': {
+      assert.ok(value !== null && typeof value === 'object', `${path} is an object`);
+      const record = value as Record<string, unknown>;
+      assert.deepEqual(Object.keys(record), Object.keys(type.fields), `${path}: keys, in the declared order`);
+      for (const [key, field] of Object.entries(type.fields))
+        conforms(record[key], field.type, `${path}.${key}`);
+      return;
+    }
+    default:
+      if (value === null) assert.ok(type.nullable, `${path} may be null`);
+      else assert.equal(typeof value, type.kind, `${path} is a ${type.kind}`);
+  }
+}
+
+const description: TagDescription = {
+  tag: 'v1',
+  digest: `sha256:${'a'.repeat(64)}`,
+  mediaType: 'application/vnd.oci.image.index.v1+json',
+  platforms: ['linux/amd64'],
+  platformList: [{ os: 'linux', architecture: 'amd64' }],
+  size: 10,
+  created: undefined,
+};
+const summary = {
+  descriptor: { digest: description.digest, mediaType: description.mediaType, size: 3 },
+  copied: 1,
+  skipped: 2,
+  mounted: 0,
+  bytes: 100,
+  manifests: 1,
+};
+const registry = { kind: 'registry', ref: { registry: 'r.example', repository: 'a/b', tag: 'v1' } } as const;
+
+const cases: Array<[name: string, value: unknown, shape: ObjectType]> = [
+  ['catalogJson', catalogJson('r.example', ['a', 'b']), catalogShape],
+  ['catalogJson with next', catalogJson('r.example', ['a'], 'a'), catalogShape],
+  ['catalogItem', catalogItem('r.example', 'a/b'), catalogItemShape],
+  ['tagsJson', tagsJson('r.example/a', ['1', '2']), tagsShape],
+  ['tagRowJson (no created)', tagRowJson(description), tagRowShape],
+  ['tagRowJson', tagRowJson({ ...description, created: '2024-01-01T00:00:00Z' }), tagRowShape],
+  ['tagItem (described)', tagItem('r.example/a', 'v1', description), tagItemShape],
+  ['digestJson', digestJson('r.example/a:v1', description.digest), digestShape],
+  ['digestJson --platform', digestJson('r.example/a:v1', description.digest, 'linux/arm64'), digestShape],
+  [
+    'manifestJson',
+    manifestJson('r.example/a:v1', { ...description, bytes: Buffer.from('{"schemaVersion":2}') }),
+    manifestShape,
+  ],
+  ['existsJson', existsJson('r.example/a:v1', true, description.digest), existsShape],
+  ['existsJson absent', existsJson('r.example/a:v1', false), existsShape],
+  [
+    'deleteJson',
+    deleteJson('r.example/a:v1', { kind: 'tag', digest: description.digest }, true),
+    deleteShape,
+  ],
+  ['transferJson', transferJson(registry, { kind: 'oci', path: '/x', tag: 'v1' }, summary), transferShape],
+  ['existingJson', existingJson(registry, registry, summary.descriptor), transferShape],
+  [
+    'configJson',
+    configJson('r.example/a:v1', { digest: 'd', bytes: Buffer.from('{"os":"linux"}') }),
+    configShape,
+  ],
+  [
+    'ratelimitJson',
+    ratelimitJson({ limit: 100, remaining: null, windowSeconds: 21600, resetSeconds: null, source: null }),
+    ratelimitShape,
+  ],
+];
+
+describe('every output function builds its declared shape', () => {
+  for (const [name, value, shape] of cases) test(name, () => conforms(value, shape, name));
+
+  test('an undescribed ls item has only the fields ls has without describing', () => {
+    assert.deepEqual(tagItem('r.example/a', 'v1'), { repository: 'r.example/a', tag: 'v1' });
+  });
+
+  test('delete kinds: tag, or manifest for a digest', () => {
+    assert.equal(deleteJson('x', { kind: 'digest', digest: 'd' }, false).kind, 'manifest');
+  });
+});
+
+test('docs/output.md has the current field tables (else: node --import tsx scripts/output-docs.ts)', async () => {
+  const doc = await readFile(new URL('../../../docs/output.md', import.meta.url), 'utf8');
+  assert.equal(doc, spliceShapesDoc(doc));
+});
