@@ -1,13 +1,13 @@
 /**
  * The field tables of docs/output.md, written from OUTPUTS (shapes/) so the documented shapes
- * are the printed ones. scripts/output-docs.ts writes them between the markers below;
+ * are the printed ones. `npm run docs` (scripts/docs.ts) writes them between the markers below;
  * test/unit/ui/shapes.test.ts fails when the file is stale.
  */
 import { type Field, templateName, typeName } from './shape.js';
 import { OUTPUTS, type OutputSpec } from './shapes/index.js';
 
 export const BEGIN =
-  '<!-- BEGIN shapes: generated from src/ui/shapes/ by `node --import tsx scripts/output-docs.ts` -->';
+  '<!-- BEGIN shapes: generated from src/ui/shapes/ by `npm run docs` -->';
 export const END = '<!-- END shapes -->';
 
 function form(o: OutputSpec): string {

@@ -2,7 +2,7 @@
  * What each command prints with --json, and the item each --format template sees: every shape is
  * declared once in this folder (listing.ts, image.ts, transfer.ts, in the vocabulary of
  * ../shape.ts), next to the one function that builds it. docs/output.md is
- * generated from OUTPUTS below (scripts/output-docs.ts), and test/unit/ui/shapes.test.ts holds each
+ * generated from OUTPUTS below (`npm run docs`, scripts/docs.ts), and test/unit/ui/shapes.test.ts holds each
  * function to its shape. Changing a key here is a change to a public contract: add keys, do not
  * rename or remove them.
  */

@@ -123,7 +123,7 @@ describe('every output function builds its declared shape', () => {
   });
 });
 
-test('docs/output.md has the current field tables (else: node --import tsx scripts/output-docs.ts)', async () => {
+test('docs/output.md has the current field tables (else: npm run docs)', async () => {
   const doc = await readFile(new URL('../../../docs/output.md', import.meta.url), 'utf8');
   assert.equal(doc, spliceShapesDoc(doc));
 });
