@@ -6,8 +6,7 @@
 import { type Field, templateName, typeName } from './shape.js';
 import { OUTPUTS, type OutputSpec } from './shapes/index.js';
 
-export const BEGIN =
-  '<!-- BEGIN shapes: generated from src/ui/shapes/ by `npm run docs` -->';
+export const BEGIN = '<!-- BEGIN shapes: generated from src/ui/shapes/ by `npm run docs` -->';
 export const END = '<!-- END shapes -->';
 
 function form(o: OutputSpec): string {
