@@ -16,6 +16,7 @@
  * is then cancelled so the caller can upload normally.
  */
 import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { VerifyingStream } from '../digest/index.js';
 import { DigestMismatchError, InvalidContentError } from '../errors.js';
 import { header } from '../http/types.js';
@@ -82,24 +83,35 @@ async function cancelUpload(target: UploadTarget, location: URL): Promise<void> 
   }
 }
 
-/** Streams `data` as one blob; `expected` digest checked as it flows when known, else computed. */
+/**
+ * Streams `data` as one blob; `expected` digest checked as it flows when known, else computed.
+ * `verified`: `data` already fails at its end unless it matches `expected.digest` (a store's blob
+ * stream, store.ts), so it is counted, not hashed a second time.
+ */
 export async function uploadBlob(
   target: UploadTarget,
   data: Readable,
-  expected: { digest?: string; size?: number },
+  expected: { digest?: string; size?: number; verified?: boolean },
 ): Promise<{ digest: string; size: number }> {
   const { client, repository, scopes } = target;
   const what = `blob ${expected.digest ?? '(streamed)'} for ${client.registry}/${repository}`;
   const session = await startUpload(target);
   let location = session.location;
   try {
-    const verify = new VerifyingStream({ digest: expected.digest, size: expected.size, what });
+    const verify = new VerifyingStream({
+      digest: expected.digest,
+      size: expected.size,
+      what,
+      hash: expected.verified !== true,
+    });
     const body = chain(data, verify);
     location = target.chunkSize
       ? await patchChunks(target, location, body, Math.max(target.chunkSize, session.minChunk), what)
       : await patchWhole(target, location, body, expected.size, what);
-    // A body stream that failed (digest mismatch, source error) must not be committed, whatever the registry said.
-    if (verify.errored) throw verify.errored;
+    // The registry may answer the PATCH as soon as the last byte arrived, before the data stream
+    // has ended and given its verdict (the digest check is at its end): wait for it. A stream that
+    // failed (digest mismatch, source error) must not be committed, whatever the registry said.
+    await finished(body, { writable: false });
     const digest = verify.digest;
     if (!digest) throw new InvalidContentError(`${what}: the upload ended before the data did`);
     const put = new URL(location);

@@ -52,6 +52,25 @@ describe('digest', () => {
     await assert.rejects(run([data], { digest: good, size: data.length - 1, what: 'blob' }), /longer than/);
   });
 
+  test('hash: false counts and checks the size, and trusts the expected digest', async () => {
+    const wrong = `sha256:${'0'.repeat(64)}`;
+    const v = new VerifyingStream({ digest: wrong, size: data.length, what: 'blob', hash: false });
+    await pipeline(Readable.from([data]), v, async (source: AsyncIterable<Buffer>) => {
+      for await (const _ of source);
+    });
+    assert.equal(v.digest, wrong, 'the upstream stream vouches for the digest');
+    await assert.rejects(
+      run([data], { digest: good, size: data.length + 1, what: 'blob', hash: false }),
+      /truncated/,
+    );
+    // Without an expected digest there is nothing to trust: it hashes.
+    const computed = new VerifyingStream({ what: 'blob', hash: false });
+    await pipeline(Readable.from([data]), computed, async (source: AsyncIterable<Buffer>) => {
+      for await (const _ of source);
+    });
+    assert.equal(computed.digest, good);
+  });
+
   test('verifyBytes', () => {
     verifyBytes(data, { digest: good, size: data.length }, 'config');
     assert.throws(() => verifyBytes(Buffer.from('x'), { digest: good }, 'config'), {
