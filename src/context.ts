@@ -8,7 +8,7 @@ import type { Credential } from './auth/credential.js';
 import { createKeychain, type Keychain } from './auth/keychain.js';
 import { UsageError } from './errors.js';
 import { DEFAULT_RETRY_POLICY, Retrier } from './http/retry.js';
-import { createTransport, type Transport } from './http/transport.js';
+import { proxySettings, type Transport, type TransportOptions } from './http/transport-options.js';
 import { isInsecure, registryEndpoint, schemesToTry } from './ref/index.js';
 import { RegistryClient } from './registry/client.js';
 import { type StreamColors, streamColors } from './ui/color.js';
@@ -66,14 +66,17 @@ export class Context {
   readonly globals: GlobalOptions;
   private readonly io: Io;
   private readonly clients = new Map<string, RegistryClient>();
-  private transport: Transport | undefined;
+  private transport: Promise<Transport> | undefined;
+  /** The command moves blobs (copy, pull, push, blob): it gets undici's pooled transport. */
+  private readonly bulk: boolean;
   /** One retry policy for every registry, the transfer engine and the resumed downloads. */
   readonly retrier: Retrier;
   private keychain: Keychain | undefined;
   private explicit: Promise<Credential | undefined> | undefined;
 
-  constructor(io: Io, globals: GlobalOptions) {
+  constructor(io: Io, globals: GlobalOptions, options: { bulk?: boolean | undefined } = {}) {
     this.io = io;
+    this.bulk = options.bulk === true;
     this.globals = globals;
     this.colors = streamColors(globals.color, io.env, io);
     this.chalk = this.colors.stdout;
@@ -120,18 +123,11 @@ export class Context {
     let client = this.clients.get(registry);
     if (!client) {
       const schemeOptions = { plainHttp: this.globals.plainHttp, insecure: this.globals.insecure };
-      this.transport ??= createTransport({
-        env: this.io.env,
-        caFile: this.globals.caFile,
-        isInsecure: (hostPort) => isInsecure(hostPort, schemeOptions),
-        idleTimeoutMs: this.globals.idleTimeoutSeconds * 1000,
-        interrupt: this.io.interrupt,
-      });
       client = new RegistryClient({
         registry,
         endpoint: registryEndpoint(registry),
         schemes: schemesToTry(registry, schemeOptions),
-        transport: this.transport.send,
+        transport: async (req) => (await this.transportFor()).send(req),
         stack: {
           userAgent: USER_AGENT,
           log: this.globals.debug ? (line) => this.status.debug(line) : undefined,
@@ -142,6 +138,28 @@ export class Context {
       this.clients.set(registry, client);
     }
     return client;
+  }
+
+  /**
+   * The one transport of this run, loaded on the first request: undici for transfers and behind a
+   * proxy, node:http(s) for everything else (http/transport-options.ts says why).
+   */
+  private transportFor(): Promise<Transport> {
+    this.transport ??= (async () => {
+      const schemeOptions = { plainHttp: this.globals.plainHttp, insecure: this.globals.insecure };
+      const options: TransportOptions = {
+        env: this.io.env,
+        caFile: this.globals.caFile,
+        isInsecure: (hostPort) => isInsecure(hostPort, schemeOptions),
+        idleTimeoutMs: this.globals.idleTimeoutSeconds * 1000,
+        interrupt: this.io.interrupt,
+      };
+      if (this.bulk || proxySettings(this.io.env)) {
+        return (await import('./http/transport.js')).createTransport(options);
+      }
+      return (await import('./http/node-transport.js')).createNodeTransport(options);
+    })();
+    return this.transport;
   }
 
   private getKeychain(): Keychain {
@@ -174,6 +192,7 @@ export class Context {
   }
 
   async close(): Promise<void> {
-    await this.transport?.close();
+    const transport = await this.transport?.catch(() => undefined);
+    await transport?.close();
   }
 }

@@ -19,6 +19,7 @@ import {
 export const copy: CommandSpec = {
   name: 'copy',
   aliases: ['cp'],
+  bulk: true,
   summary: 'Copy an image between registries (or files), keeping every platform and the digest',
   args: ['<source>', '<destination>'],
   options: [

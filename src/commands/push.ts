@@ -1,5 +1,4 @@
 import { parseReference } from '../ref/index.js';
-import { detectLocation } from '../store/detect.js';
 import type { Location } from '../store/location.js';
 import { transferJson } from '../ui/shapes/index.js';
 import { jsonOption, outputChoice } from './options.js';
@@ -15,6 +14,7 @@ import {
 
 export const push: CommandSpec = {
   name: 'push',
+  bulk: true,
   summary: 'Upload an image from a docker-archive, an OCI tarball or an OCI layout directory',
   args: ['<source>', '<image>'],
   options: [platformsOption, jobsOption, chunkSizeOption, jsonOption, transferFormatOption],
@@ -27,6 +27,7 @@ export const push: CommandSpec = {
   async run(ctx, [from, image], options) {
     const output = outputChoice(options);
     const destination: Location = { kind: 'registry', ref: parseReference(image ?? '') };
+    const { detectLocation } = await import('../store/detect.js');
     const source = await detectLocation(from ?? '');
     const summary = await runTransfer(ctx, source, destination, options);
     printTransfers(ctx, output, [transferJson(source, destination, summary)]);

@@ -1,12 +1,10 @@
 /** Options shared by copy, pull and push, and the one function they all end in. */
 import type { Context } from '../context.js';
 import type { CopySummary } from '../copy/events.js';
-import { transferImage } from '../copy/transfer.js';
 import { UsageError } from '../errors.js';
 import type { Platform } from '../image/descriptor.js';
 import { parsePlatform } from '../image/platform.js';
 import type { Location } from '../store/location.js';
-import { Progress } from '../ui/progress.js';
 import { type TransferJson, transferShape } from '../ui/shapes/index.js';
 import { formatOption, type OutputChoice, PLATFORMS, positiveInt } from './options.js';
 import type { OptionSpec } from './spec.js';
@@ -83,6 +81,12 @@ export async function runTransfer(
   destination: Location,
   options: Record<string, unknown>,
 ): Promise<CopySummary> {
+  // Loaded here: the transfer engine and the stores (tar-stream among them) are for transfers
+  // only, so the light commands do not parse them at every start.
+  const [{ transferImage }, { Progress }] = await Promise.all([
+    import('../copy/transfer.js'),
+    import('../ui/progress.js'),
+  ]);
   const progress = new Progress({
     stream: ctx.stderr,
     quiet: ctx.globals.quiet,

@@ -1,0 +1,127 @@
+/**
+ * The bottom of the HTTP stack for the light commands (digest, exists, manifest, ls, …): Node's
+ * own http/https client, already in the runtime, so a command that sends a few small requests
+ * does not pay ~40 ms at start to load undici (transport-options.ts says when which is used).
+ *
+ * It keeps the contract of transport.ts: bytes untouched (no decoding), one keep-alive agent per
+ * TLS policy, `--insecure HOST` for that host only, `--ca-file` added to Node's roots, an idle
+ * timeout (no bytes for N ms either way, never a total limit), Ctrl-C aborting all but detached
+ * requests, and failures mapped by transportError like undici's.
+ */
+import {
+  type Agent,
+  type ClientRequest,
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingMessage,
+} from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { NetworkError } from '../errors.js';
+import { transportError } from './errors.js';
+import { caCertificates, requestSignal, type Transport, type TransportOptions } from './transport-options.js';
+import type { HttpRequest, HttpResponse, ResponseBody } from './types.js';
+
+/** An IncomingMessage with the helpers the stack expects of a body (undici's shape). */
+function asResponseBody(res: IncomingMessage): ResponseBody {
+  const body = res as IncomingMessage & Partial<ResponseBody>;
+  const collect = async (): Promise<Buffer> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of res as AsyncIterable<Buffer>) chunks.push(chunk);
+    return Buffer.concat(chunks);
+  };
+  body.text = async () => (await collect()).toString('utf8');
+  body.arrayBuffer = async () => {
+    const bytes = await collect();
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  };
+  // Reads and drops what is left, so the socket goes back to the pool (as undici's dump()).
+  body.dump = async () => {
+    if (res.readableEnded || res.destroyed) return;
+    res.resume();
+    await new Promise<void>((done) => {
+      res.once('end', done);
+      res.once('close', done);
+      res.once('error', () => done());
+    });
+  };
+  return body as ResponseBody;
+}
+
+export function createNodeTransport(options: TransportOptions): Transport {
+  const idle = options.idleTimeoutMs ?? 120_000;
+  const ca = caCertificates(options.caFile);
+  const agents = new Map<string, Agent>();
+  const maxSockets = options.connections ?? 16;
+
+  const agentFor = (url: URL): Agent => {
+    const tls = url.protocol === 'https:';
+    const insecure = tls && options.isInsecure(url.host);
+    const key = `${url.protocol}${insecure ? '-insecure' : ''}`;
+    let agent = agents.get(key);
+    if (!agent) {
+      agent = tls
+        ? new HttpsAgent({
+            keepAlive: true,
+            maxSockets,
+            ...(ca ? { ca } : {}),
+            ...(insecure ? { rejectUnauthorized: false } : {}),
+          })
+        : new HttpAgent({ keepAlive: true, maxSockets });
+      agents.set(key, agent);
+    }
+    return agent;
+  };
+
+  const send = (req: HttpRequest): Promise<HttpResponse> =>
+    new Promise<HttpResponse>((resolve, reject) => {
+      const signal = requestSignal(req, options.interrupt);
+      const outgoing: ClientRequest = (req.url.protocol === 'https:' ? httpsRequest : httpRequest)(req.url, {
+        method: req.method,
+        headers: req.headers ?? {},
+        agent: agentFor(req.url),
+        ...(signal ? { signal } : {}),
+      });
+      let answered = false;
+      const fail = (err: unknown): void => {
+        if (answered) return;
+        answered = true;
+        reject(transportError(err, req.url));
+      };
+      // The socket's idle timer covers both directions: waiting for headers, and between body chunks.
+      outgoing.setTimeout(idle, () => {
+        outgoing.destroy(
+          new NetworkError(`${req.url.host} stopped sending (no data within the idle timeout)`, {
+            hint: 'a slow link? raise --idle-timeout',
+            transient: true,
+          }),
+        );
+      });
+      outgoing.once('error', fail);
+      outgoing.once('response', (res) => {
+        answered = true;
+        res.on('error', () => {
+          // Surfaces to whoever reads the body (readBody maps it); nothing to do here.
+        });
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: asResponseBody(res),
+          url: req.url,
+        });
+      });
+      const { body } = req;
+      if (body === undefined) outgoing.end();
+      else if (typeof body === 'string' || Buffer.isBuffer(body)) outgoing.end(body);
+      else {
+        body.once('error', (err) => outgoing.destroy(err));
+        body.pipe(outgoing);
+      }
+    });
+
+  return {
+    send,
+    async close() {
+      for (const agent of agents.values()) agent.destroy();
+    },
+  };
+}
