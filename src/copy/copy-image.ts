@@ -12,7 +12,6 @@
  * several platforms share it.
  */
 import { type Readable, Transform } from 'node:stream';
-import { createGzip } from 'node:zlib';
 import { digestOf } from '../digest/index.js';
 import { NotFoundError } from '../errors.js';
 import type { Retrier } from '../http/retry.js';
@@ -23,6 +22,7 @@ import { formatPlatform, selectPlatform } from '../image/platform.js';
 import { canMount, type ImageDestination, type ImageSource, type StoredManifest } from '../store/store.js';
 import { chain } from '../util/chain.js';
 import { createLimiter } from '../util/limit.js';
+import { adaptiveGzip } from './adaptive-gzip.js';
 import type { CopyListener, CopySummary } from './events.js';
 
 export interface CopyOptions {
@@ -253,7 +253,7 @@ class Copier {
       if (this.failure) throw this.failure;
       const counted = this.counting(descriptor, data);
       if (compress && this.destination.putBlobStream && compressTo) {
-        const gzip = createGzip({ level: 1 });
+        const gzip = adaptiveGzip();
         stored = await this.destination.putBlobStream(chain(counted, gzip), compressTo);
       } else {
         await this.destination.putBlob(descriptor, counted);
