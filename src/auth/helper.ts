@@ -5,7 +5,7 @@
  * with exit status 1, and "no credentials" as the fixed message below
  * (docker-credential-helpers `credentials/credentials.go`, `credentials/error.go`, `client/client.go`).
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { CredentialHelperError } from '../errors.js';
 import { ANONYMOUS, type Credential } from './credential.js';
 
@@ -55,7 +55,7 @@ export function helperOutputLine(text: string): string {
  * Runs one helper action to completion. Resolves with whatever it printed and its exit status;
  * rejects with CredentialHelperError only when it could not be run or did not finish in time.
  */
-export function runCredentialHelper(
+export async function runCredentialHelper(
   helper: string,
   action: HelperAction,
   input: string,
@@ -63,6 +63,8 @@ export function runCredentialHelper(
 ): Promise<HelperRun> {
   const program = helperProgram(helper);
   const timeoutMs = options.timeoutMs ?? DEFAULT_HELPER_TIMEOUT_MS;
+  // Loaded only when a helper is configured: child_process is a cost every start would pay.
+  const { spawn } = await import('node:child_process');
   return new Promise<HelperRun>((resolve, reject) => {
     let child: ChildProcessWithoutNullStreams;
     try {
