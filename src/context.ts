@@ -118,15 +118,19 @@ export class Context {
     return this.io.stderr;
   }
 
+  /** --plain-http and --insecure, as ref/scheme.ts reads them. */
+  private get schemeOptions(): { plainHttp: string[]; insecure: string[] } {
+    return { plainHttp: this.globals.plainHttp, insecure: this.globals.insecure };
+  }
+
   /** The client for a registry (ferry's registry name, e.g. 'docker.io' or '127.0.0.1:5000'); one per run. */
   client(registry: string): RegistryClient {
     let client = this.clients.get(registry);
     if (!client) {
-      const schemeOptions = { plainHttp: this.globals.plainHttp, insecure: this.globals.insecure };
       client = new RegistryClient({
         registry,
         endpoint: registryEndpoint(registry),
-        schemes: schemesToTry(registry, schemeOptions),
+        schemes: schemesToTry(registry, this.schemeOptions),
         transport: async (req) => (await this.transportFor()).send(req),
         stack: {
           userAgent: USER_AGENT,
@@ -146,11 +150,10 @@ export class Context {
    */
   private transportFor(): Promise<Transport> {
     this.transport ??= (async () => {
-      const schemeOptions = { plainHttp: this.globals.plainHttp, insecure: this.globals.insecure };
       const options: TransportOptions = {
         env: this.io.env,
         caFile: this.globals.caFile,
-        isInsecure: (hostPort) => isInsecure(hostPort, schemeOptions),
+        isInsecure: (hostPort) => isInsecure(hostPort, this.schemeOptions),
         idleTimeoutMs: this.globals.idleTimeoutSeconds * 1000,
         interrupt: this.io.interrupt,
       };

@@ -15,9 +15,8 @@ import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { repositoryScope } from '../auth/scope.js';
 import { InvalidContentError, NotFoundError } from '../errors.js';
-import { header } from '../http/types.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
-import { getBlobStream } from './blobs.js';
+import { getBlobStream, headBlob } from './blobs.js';
 import type { RegistryClient } from './client.js';
 
 export type BlobSink = { kind: 'stream'; stream: Writable } | { kind: 'file'; path: string };
@@ -25,19 +24,11 @@ export type BlobSink = { kind: 'stream'; stream: Writable } | { kind: 'file'; pa
 /** The blob's size from HEAD /v2/<name>/blobs/<digest> (end-2). */
 export async function blobSize(client: RegistryClient, repository: string, digest: string): Promise<number> {
   const what = `blob ${digest} of ${client.registry}/${repository}`;
-  const req = {
-    method: 'HEAD' as const,
-    path: `/v2/${repository}/blobs/${digest}`,
-    scopes: [repositoryScope(repository, ['pull'])],
-  };
-  const res = await client.request(req);
-  await res.body.dump();
-  if (res.status === 404) throw new NotFoundError(`${what} not found`);
-  if (res.status !== 200) throw await client.error(req.method, res, what);
-  const length = header(res.headers, 'content-length');
-  if (length === undefined || !/^\d+$/.test(length))
+  const head = await headBlob(client, repository, digest, [repositoryScope(repository, ['pull'])]);
+  if (!head.found) throw new NotFoundError(`${what} not found`);
+  if (head.size === undefined)
     throw new InvalidContentError(`${what}: the registry did not say how large it is (no Content-Length)`);
-  return Number(length);
+  return head.size;
 }
 
 async function writeAll(out: Writable, chunk: Buffer): Promise<void> {

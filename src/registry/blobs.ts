@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { repositoryScope } from '../auth/scope.js';
 import { VerifyingStream, verifyBytes } from '../digest/index.js';
 import { FerryError, InvalidContentError, NotFoundError } from '../errors.js';
+import { header } from '../http/types.js';
 import type { Descriptor } from '../image/descriptor.js';
 import { chain } from '../util/chain.js';
 import type { RegistryClient } from './client.js';
@@ -33,6 +34,23 @@ export async function getSmallBlob(
 
 const blobPath = (repository: string, digest: string) => `/v2/${repository}/blobs/${digest}`;
 
+/** HEAD a blob (end-2): absent (404), or present with the size its Content-Length states, if any. */
+export async function headBlob(
+  client: RegistryClient,
+  repository: string,
+  digest: string,
+  scopes: readonly string[],
+): Promise<{ found: false } | { found: true; size: number | undefined }> {
+  const req = { method: 'HEAD' as const, path: blobPath(repository, digest), scopes };
+  const res = await client.request(req);
+  await res.body.dump();
+  if (res.status === 404) return { found: false };
+  if (res.status !== 200)
+    throw await client.error(req.method, res, `blob ${digest} of ${client.registry}/${repository}`);
+  const length = header(res.headers, 'content-length');
+  return { found: true, size: length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined };
+}
+
 /** HEAD a blob: true when the registry has it (with the size the descriptor says, when it reports one). */
 export async function blobExists(
   client: RegistryClient,
@@ -40,18 +58,8 @@ export async function blobExists(
   descriptor: Descriptor,
   scopes: readonly string[],
 ): Promise<boolean> {
-  const req = { method: 'HEAD' as const, path: blobPath(repository, descriptor.digest), scopes };
-  const res = await client.request(req);
-  await res.body.dump();
-  if (res.status === 404) return false;
-  if (res.status !== 200)
-    throw await client.error(
-      req.method,
-      res,
-      `blob ${descriptor.digest} of ${client.registry}/${repository}`,
-    );
-  const length = res.headers['content-length'];
-  return length === undefined || Number(length) === descriptor.size;
+  const head = await headBlob(client, repository, descriptor.digest, scopes);
+  return head.found && (head.size === undefined || head.size === descriptor.size);
 }
 
 /**
