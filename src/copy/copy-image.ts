@@ -90,6 +90,16 @@ class Copier {
       `manifest of ${this.source.description}`,
     );
     const platforms = this.options.platforms ?? [];
+    const { tag } = this.options;
+    // The tag already names this very content (a re-copy): the registry accepted that manifest,
+    // so everything under it is there. One HEAD instead of one per blob and a manifest PUT.
+    if (platforms.length === 0 && tag !== undefined && this.destination.taggedDigest) {
+      if ((await this.destination.taggedDigest(tag)) === root.descriptor.digest) {
+        this.counts.skipped++;
+        this.emit({ type: 'manifest-done', descriptor: root.descriptor, outcome: 'skipped' });
+        return root.descriptor;
+      }
+    }
     if (parsed.kind === 'image' || platforms.length === 0) {
       return this.copyManifest(
         { ...root, descriptor: { ...root.descriptor, mediaType: parsed.mediaType } },

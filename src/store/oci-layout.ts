@@ -312,7 +312,14 @@ export class OciLayoutDestination implements ImageDestination {
     this.temps.add(temp);
     try {
       await mkdir(folder, { recursive: true });
-      const verifier = new VerifyingStream({ digest: expected?.digest, size: expected?.size, what });
+      // With a descriptor the data is a source's blob stream, which verifies itself (store.ts):
+      // count and check the size. Without one (a layer gzip'd on the way) the digest is computed.
+      const verifier = new VerifyingStream({
+        digest: expected?.digest,
+        size: expected?.size,
+        what,
+        hash: expected === undefined,
+      });
       await pipeline(data, verifier, createWriteStream(temp, { flags: 'wx' }));
       const digest = verifier.digest as string;
       const final = join(this.dir, blobPath(digest));

@@ -96,6 +96,10 @@ export class RegistryDestination implements ImageDestination, BlobMounter {
     return mountBlob(target, descriptor.digest, source.ref.repository);
   }
 
+  async taggedDigest(tag: string): Promise<string | undefined> {
+    return (await headManifest(this.client, this.ref.repository, tag))?.digest;
+  }
+
   async hasManifest(descriptor: Descriptor): Promise<boolean> {
     const head = await headManifest(this.client, this.ref.repository, descriptor.digest);
     return head !== undefined;

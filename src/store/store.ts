@@ -49,7 +49,10 @@ export interface ImageDestination {
    */
   readonly sequential: boolean;
   hasBlob(descriptor: Descriptor): Promise<boolean>;
-  /** Stores a blob from a (verifying) stream; rejects, storing nothing, when the stream fails. */
+  /**
+   * Stores a blob from a source's blob stream, which verifies itself (so destinations only count
+   * and check the size: one hash per byte); rejects, storing nothing, when the stream fails.
+   */
   putBlob(descriptor: Descriptor, data: Readable): Promise<void>;
   /**
    * Optional: stores a blob whose digest and size are only known once it has all streamed
@@ -58,6 +61,11 @@ export interface ImageDestination {
    */
   putBlobStream?(data: Readable, mediaType: string): Promise<Descriptor>;
   hasManifest(descriptor: Descriptor): Promise<boolean>;
+  /**
+   * Optional: the digest `tag` points at now, when the destination can tell cheaply (a registry:
+   * one HEAD). A re-copy whose tag already names the source's digest then stops there.
+   */
+  taggedDigest?(tag: string): Promise<string | undefined>;
   putManifest(manifest: StoredManifest, options?: PutManifestOptions): Promise<void>;
   /** Makes the result visible (renames temp files, writes index.json / manifest.json). */
   commit(): Promise<void>;

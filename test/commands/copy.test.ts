@@ -177,6 +177,11 @@ describe('ferry copy', () => {
       JSON.stringify(requests.map((q) => `${q.method} ${q.uri}`)),
     );
     assert.match(second.stderr, /0 blobs copied/);
+    // The tag already names the source's digest: one HEAD on it, no blob HEAD, no manifest PUT.
+    assert.deepEqual(
+      requests.filter((q) => q.path.includes('/copy/again/')).map((q) => `${q.method} ${q.path}`),
+      ['HEAD /v2/copy/again/manifests/v1'],
+    );
     assert.equal(await rawDigest(dst, 'copy/again:v1'), single.digest);
   });
 

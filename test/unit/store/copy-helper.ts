@@ -3,6 +3,8 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { VerifyingStream } from '../../../src/digest/index.js';
 import type { Descriptor } from '../../../src/image/descriptor.js';
 import { parseManifest } from '../../../src/image/manifest.js';
 import type { ImageDestination, ImageSource } from '../../../src/store/store.js';
@@ -73,4 +75,13 @@ export async function corruptBlob(dir: string, digest: string): Promise<void> {
   const i = Math.floor(bytes.length / 2);
   bytes[i] = (bytes[i] as number) ^ 0xff;
   await writeFile(file, bytes);
+}
+
+/**
+ * `bytes` as a source's blob stream hands them to a destination: verified against `descriptor`
+ * as they flow, failing at the end on a mismatch (store.ts: destinations rely on that).
+ */
+export function sourceStream(bytes: Buffer, descriptor: Pick<Descriptor, 'digest' | 'size'>): Readable {
+  const verify = new VerifyingStream({ digest: descriptor.digest, size: descriptor.size, what: 'test blob' });
+  return Readable.from([bytes]).pipe(verify);
 }

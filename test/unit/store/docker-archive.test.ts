@@ -25,6 +25,7 @@ import {
 } from '../../harness/images.js';
 import { runSkopeo, skopeoCopy } from '../../harness/skopeo.js';
 import { makeTempDir } from '../../harness/tmp.js';
+import { sourceStream } from './copy-helper.js';
 
 const DOCKER_LAYER_TAR = 'application/vnd.docker.image.rootfs.diff.tar';
 const sha256 = (data: Buffer | string): string => `sha256:${createHash('sha256').update(data).digest('hex')}`;
@@ -654,7 +655,10 @@ describe('docker-archive destination: refusals leave nothing behind', () => {
     const dest = await openDockerArchiveDestination(out, { repoTags: ['x:1'] });
     const data = Buffer.from('not what the digest says');
     await assert.rejects(
-      dest.putBlob({ ...blobOf(Buffer.from('other')), size: data.length }, Readable.from([data])),
+      dest.putBlob(
+        { ...blobOf(Buffer.from('other')), size: data.length },
+        sourceStream(data, { ...blobOf(Buffer.from('other')), size: data.length }),
+      ),
       code('E_DIGEST_MISMATCH'),
     );
     await dest.abort();
@@ -668,7 +672,10 @@ describe('docker-archive destination: refusals leave nothing behind', () => {
     const dest = await openDockerArchiveDestination(join(dir, 'out.tar'), { repoTags: [] });
     const descriptor = blobOf(Buffer.from('expected'));
     await assert.rejects(
-      dest.putBlob({ ...descriptor, size: 8 }, Readable.from([Buffer.from('12345678')])),
+      dest.putBlob(
+        { ...descriptor, size: 8 },
+        sourceStream(Buffer.from('12345678'), { ...descriptor, size: 8 }),
+      ),
       code('E_DIGEST_MISMATCH'),
     );
     await dest.abort();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import tar from 'tar-stream';
 import { digestOf } from '../../../src/digest/index.js';
@@ -11,7 +11,7 @@ import { scanTar } from '../../../src/store/tar-index.js';
 import { generateImage, type ImageSummary } from '../../harness/images.js';
 import { skopeoCopy, skopeoInspectRaw } from '../../harness/skopeo.js';
 import { makeTempDir, removeTempDir } from '../../harness/tmp.js';
-import { copyImage, corruptBlob, layoutBlobs, REF_NAME } from './copy-helper.js';
+import { copyImage, corruptBlob, layoutBlobs, REF_NAME, sourceStream } from './copy-helper.js';
 
 let work: string;
 let multi: ImageSummary;
@@ -121,11 +121,15 @@ describe('oci archive', () => {
     const destination = await openOciArchiveDestination(sink, 't');
     const data = Buffer.from('not what the descriptor says');
     const descriptor = { mediaType: 'x', digest: digestOf(Buffer.from('other')), size: data.length };
-    await assert.rejects(destination.putBlob(descriptor, Readable.from([data])), {
+    await assert.rejects(destination.putBlob(descriptor, sourceStream(data, descriptor)), {
       code: 'E_DIGEST_MISMATCH',
     });
+    // The archive is broken from the first failure on: even a good blob is refused.
     await assert.rejects(
-      destination.putBlob({ ...descriptor, digest: digestOf(data) }, Readable.from([data])),
+      destination.putBlob(
+        { ...descriptor, digest: digestOf(data) },
+        sourceStream(data, { ...descriptor, digest: digestOf(data) }),
+      ),
       {
         code: 'E_DIGEST_MISMATCH',
       },
