@@ -4,6 +4,7 @@
  * Commands receive it; nothing below reads process.env or process.argv.
  */
 import type { Readable, Writable } from 'node:stream';
+import { setFlagsFromString } from 'node:v8';
 import type { Credential } from './auth/credential.js';
 import { createKeychain, type Keychain } from './auth/keychain.js';
 import { UsageError } from './errors.js';
@@ -158,6 +159,12 @@ export class Context {
         interrupt: this.io.interrupt,
       };
       if (this.bulk || proxySettings(this.io.env)) {
+        // undici parses HTTP with llhttp compiled to WebAssembly; V8 tiering it up to TurboFan in
+        // the background costs ~30 MiB of RSS and a slower exit, for a parser that reads headers
+        // only (bench/PROFILE.md). Set before undici loads, and only here: a V8 flag changed at run
+        // time makes Node recompile its own built-ins instead of using their code cache, which a
+        // light command would pay at start.
+        setFlagsFromString('--liftoff-only');
         return (await import('./http/transport.js')).createTransport(options);
       }
       return (await import('./http/node-transport.js')).createNodeTransport(options);
