@@ -10,6 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LocalError } from '../errors.js';
+import { isObject } from '../util/is-object.js';
 import { ANONYMOUS, type Credential } from './credential.js';
 
 /**
@@ -147,10 +148,6 @@ export function credentialFromEntry(entry: AuthEntry, origin: string, key: strin
 }
 
 const ENTRY_FIELDS = ['auth', 'username', 'password', 'identitytoken', 'registrytoken'] as const;
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** "line 3, column 7" from V8's "... at position 41", if it says so. */
 function jsonErrorPlace(text: string, err: unknown): string {

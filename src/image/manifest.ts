@@ -10,6 +10,7 @@
  */
 import { isDigest } from '../digest/index.js';
 import { FerryError, InvalidContentError } from '../errors.js';
+import { isObject } from '../util/is-object.js';
 import type { Descriptor, Platform } from './descriptor.js';
 import { isImageManifestType, isIndexType, isManifestType, isMediaType, MediaType } from './media-types.js';
 
@@ -43,8 +44,6 @@ function fail(what: string, problem: string): never {
   throw new InvalidContentError(`invalid ${what}: ${problem}`);
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isStringArray = (v: unknown): boolean => Array.isArray(v) && v.every(isString);
 const isStringMap = (v: unknown): boolean => isObject(v) && Object.values(v).every(isString);

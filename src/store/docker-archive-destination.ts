@@ -38,6 +38,7 @@ import {
   MANIFEST_JSON,
   MAX_CONFIG_BYTES,
   type ManifestItem,
+  readDiffIds,
 } from './docker-archive-format.js';
 import type { ImageDestination, PutManifestOptions, StoredManifest } from './store.js';
 
@@ -186,7 +187,8 @@ export class DockerArchiveDestination implements ImageDestination {
       }
     }
     const configBytes = this.configs.get(config.digest);
-    const diffIds = configBytes === undefined ? undefined : readDiffIds(configBytes, config.digest);
+    const diffIds =
+      configBytes === undefined ? undefined : readDiffIds(configBytes, `image config ${config.digest}`);
     if (diffIds !== undefined && diffIds.length !== layers.length) {
       throw new InvalidContentError(
         `image config ${config.digest} lists ${diffIds.length} diff_ids for ${layers.length} layers`,
@@ -293,22 +295,6 @@ export class DockerArchiveDestination implements ImageDestination {
     await fill(entry!);
     await added;
   }
-}
-
-function readDiffIds(bytes: Buffer, digest: string): string[] {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    throw new InvalidContentError(`image config ${digest} is not JSON`);
-  }
-  const rootfs = (doc as { rootfs?: { diff_ids?: unknown } } | null)?.rootfs;
-  const ids = rootfs?.diff_ids;
-  if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) {
-    throw new InvalidContentError(`image config ${digest} has no rootfs.diff_ids`);
-  }
-  for (const id of ids) parseDigest(id, `diff_id in image config ${digest}`);
-  return ids as string[];
 }
 
 /** Reads a small stream whole, refusing more than `size` bytes. */

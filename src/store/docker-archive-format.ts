@@ -15,7 +15,9 @@
  * Layers may be plain tars or gzip'd; `docker load` and skopeo decompress either (moby
  * tarexport/load.go runs every layer through DecompressStream).
  */
-import { UsageError } from '../errors.js';
+import { isDigest } from '../digest/index.js';
+import { InvalidContentError, UsageError } from '../errors.js';
+import { shown } from '../image/manifest.js';
 import {
   familiarName,
   formatReference,
@@ -23,6 +25,7 @@ import {
   parseReference,
   type Reference,
 } from '../ref/index.js';
+import { isObject } from '../util/is-object.js';
 
 export const MANIFEST_JSON = 'manifest.json';
 /** manifest.json is read into memory; a real one is a few hundred bytes per image. */
@@ -86,4 +89,23 @@ export function canonicalTag(input: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** An image config's rootfs.diff_ids, each a valid digest (`what` names the config in errors). */
+export function readDiffIds(config: Buffer, what: string): string[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(config.toString('utf8'));
+  } catch {
+    throw new InvalidContentError(`${what} is not JSON`);
+  }
+  const rootfs = isObject(doc) ? doc['rootfs'] : undefined;
+  const ids = isObject(rootfs) ? rootfs['diff_ids'] : undefined;
+  if (!Array.isArray(ids)) throw new InvalidContentError(`${what} has no rootfs.diff_ids`);
+  for (const id of ids) {
+    if (typeof id !== 'string' || !isDigest(id)) {
+      throw new InvalidContentError(`${what}: rootfs.diff_ids holds ${shown(id)}, not a digest`);
+    }
+  }
+  return ids as string[];
 }

@@ -26,7 +26,7 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { pipeline, Readable } from 'node:stream';
-import { digestOf, isDigest, VerifyingStream, verifyBytes } from '../digest/index.js';
+import { digestOf, VerifyingStream, verifyBytes } from '../digest/index.js';
 import {
   DigestMismatchError,
   FerryError,
@@ -35,9 +35,9 @@ import {
   UsageError,
 } from '../errors.js';
 import type { Descriptor } from '../image/descriptor.js';
-import { shown } from '../image/manifest.js';
 import { MediaType } from '../image/media-types.js';
 import { parseReference } from '../ref/index.js';
+import { isObject } from '../util/is-object.js';
 import { DiffIdCheck } from './diff-id-check.js';
 import {
   canonicalTag,
@@ -46,6 +46,7 @@ import {
   MAX_CONFIG_BYTES,
   MAX_MANIFEST_JSON_BYTES,
   type ManifestItem,
+  readDiffIds,
 } from './docker-archive-format.js';
 import type { ImageSource, StoredManifest } from './store.js';
 import { scanTar, type TarIndex } from './tar-index.js';
@@ -76,9 +77,6 @@ function sniff(magic: Buffer): Compression {
   if (magic.subarray(0, 3).toString('latin1') === 'BZh') return 'bzip2';
   return 'none';
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Validates manifest.json's shape: an array of {Config, RepoTags, Layers}. */
 function parseManifestJson(bytes: Buffer, file: string): ManifestItem[] {
@@ -143,24 +141,6 @@ function pickImage(items: ManifestItem[], ref: string | undefined, file: string)
   if (found === undefined)
     throw new NotFoundError(`${file} has no image tagged ${ref}; it holds: ${listTags(items)}`);
   return found;
-}
-
-function readDiffIds(config: Buffer, what: string): string[] {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(config.toString('utf8'));
-  } catch {
-    throw new InvalidContentError(`${what} is not JSON`);
-  }
-  const rootfs = isObject(doc) ? doc['rootfs'] : undefined;
-  const ids = isObject(rootfs) ? rootfs['diff_ids'] : undefined;
-  if (!Array.isArray(ids)) throw new InvalidContentError(`${what} has no rootfs.diff_ids`);
-  for (const id of ids) {
-    if (typeof id !== 'string' || !isDigest(id)) {
-      throw new InvalidContentError(`${what}: rootfs.diff_ids holds ${shown(id)}, not a digest`);
-    }
-  }
-  return ids as string[];
 }
 
 async function hashMember(index: TarIndex, name: string): Promise<string> {

@@ -13,6 +13,7 @@ import { InvalidContentError, NotFoundError, UsageError } from '../errors.js';
 import type { Descriptor } from '../image/descriptor.js';
 import { checkDescriptor, MAX_MANIFEST_BYTES, parseDescribedManifest } from '../image/manifest.js';
 import { MediaType } from '../image/media-types.js';
+import { isObject } from '../util/is-object.js';
 import type { ImageSource, StoredManifest } from './store.js';
 
 export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
@@ -27,9 +28,6 @@ export function blobPath(digest: string): string {
   const { algorithm, encoded } = parseDigest(digest);
   return `blobs/${algorithm}/${encoded}`;
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function parseJson(bytes: Uint8Array, what: string): unknown {
   try {
