@@ -1,3 +1,66 @@
+/**
+ * Counting semaphores. A freed slot is handed straight to the oldest waiter: releasing does not
+ * lower the count when someone waits, so a caller arriving between the release and the waiter's
+ * wake-up finds the slot taken and queues (an earlier version decremented first and let that
+ * caller in too, admitting two where one was allowed).
+ */
+
+export type Limiter = <R>(task: () => Promise<R>) => Promise<R>;
+
+export interface Semaphore {
+  /** Resolves once a slot is held; call the returned function exactly once to give it back. */
+  acquire(): Promise<() => void>;
+  /** Slots held now. */
+  readonly active: number;
+  /** Callers waiting for a slot. */
+  readonly waiting: number;
+}
+
+export function createSemaphore(concurrency: number): Semaphore {
+  if (!(concurrency >= 1)) throw new RangeError(`concurrency must be at least 1, not ${concurrency}`);
+  let active = 0;
+  const queue: (() => void)[] = [];
+  const releaser = (): (() => void) => {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = queue.shift();
+      // The slot passes to `next` as it is: `active` stays the same.
+      if (next) next();
+      else active--;
+    };
+  };
+  return {
+    acquire() {
+      if (active < concurrency) {
+        active++;
+        return Promise.resolve(releaser());
+      }
+      return new Promise((resolve) => queue.push(() => resolve(releaser())));
+    },
+    get active() {
+      return active;
+    },
+    get waiting() {
+      return queue.length;
+    },
+  };
+}
+
+/** `limit(task)` runs `task` once one of `concurrency` slots is free, and frees it when the task settles. */
+export function createLimiter(concurrency: number): Limiter {
+  const semaphore = createSemaphore(concurrency);
+  return async (task) => {
+    const release = await semaphore.acquire();
+    try {
+      return await task();
+    } finally {
+      release();
+    }
+  };
+}
+
 /** Runs at most `concurrency` of the given async tasks at once; results keep their order. */
 export async function mapLimit<T, R>(
   items: readonly T[],
@@ -14,20 +77,4 @@ export async function mapLimit<T, R>(
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
   return results;
-}
-
-/** A counting semaphore: `run(task)` waits for one of `concurrency` slots. */
-export function createLimiter(concurrency: number): <R>(task: () => Promise<R>) => Promise<R> {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async (task) => {
-    if (active >= concurrency) await new Promise<void>((resolve) => waiting.push(resolve));
-    active++;
-    try {
-      return await task();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
 }
