@@ -64,7 +64,7 @@ __ferry_value_flags() {
     catalog) REPLY=' --limit --last --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     completion) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     config) REPLY=' --platform --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
-    copy) REPLY=' --platform -j --jobs --chunk-size --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    copy) REPLY=' --platform -j --jobs --chunk-size --compress --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     delete) REPLY=' --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     digest) REPLY=' --platform --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     exists) REPLY=' --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
@@ -72,8 +72,8 @@ __ferry_value_flags() {
     logout) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     ls) REPLY=' -f --filter --platform --limit --last --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     manifest) REPLY=' --platform --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
-    pull) REPLY=' --format --platform -j --jobs --template --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
-    push) REPLY=' --platform -j --jobs --chunk-size --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    pull) REPLY=' --format --platform -j --jobs --compress --template --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    push) REPLY=' --platform -j --jobs --chunk-size --compress --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     ratelimit) REPLY=' --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     tag) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     *) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
@@ -88,7 +88,7 @@ __ferry_flags() {
     catalog) REPLY='--limit --last --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     completion) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     config) REPLY='--platform --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    copy) REPLY='--platform -j --jobs --chunk-size -a --all-tags -n --no-clobber --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    copy) REPLY='--platform -j --jobs --chunk-size --compress --preserve-digests -a --all-tags -n --no-clobber --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     delete) REPLY='--dry-run --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     digest) REPLY='--platform --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     exists) REPLY='-q --quiet --json --format --debug --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
@@ -96,8 +96,8 @@ __ferry_flags() {
     logout) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     ls) REPLY='-l --long -f --filter --platform --limit --last --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     manifest) REPLY='--platform --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    pull) REPLY='--format --platform -j --jobs --json --template --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    push) REPLY='--platform -j --jobs --chunk-size --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    pull) REPLY='--format --platform -j --jobs --compress --preserve-digests --json --template --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    push) REPLY='--platform -j --jobs --chunk-size --compress --preserve-digests --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     ratelimit) REPLY='--json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     tag) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     *) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
@@ -123,6 +123,7 @@ __ferry_flag_value() {
   local cands=() w
   case $1:$2 in
     config:--platform | copy:--platform | digest:--platform | ls:--platform | manifest:--platform | pull:--platform | push:--platform) cands=('linux/amd64' 'linux/arm64' 'linux/arm/v7' 'linux/arm/v6' 'linux/386' 'linux/ppc64le' 'linux/s390x' 'linux/riscv64' 'windows/amd64') ;;
+    copy:--compress | pull:--compress | push:--compress) cands=('gzip' 'none') ;;
     pull:--format) cands=('docker' 'oci' 'oci-dir') ;;
     *:--ca-file)
       compopt -o filenames 2>/dev/null

@@ -27,7 +27,7 @@ function __ferry_takes_value --argument-names command word
         case config
             contains -- $word --platform --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case copy
-            contains -- $word --platform -j --jobs --chunk-size --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+            contains -- $word --platform -j --jobs --chunk-size --compress --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case delete
             contains -- $word --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case digest
@@ -43,9 +43,9 @@ function __ferry_takes_value --argument-names command word
         case manifest
             contains -- $word --platform --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case pull
-            contains -- $word --format --platform -j --jobs --template --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+            contains -- $word --format --platform -j --jobs --compress --template --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case push
-            contains -- $word --platform -j --jobs --chunk-size --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+            contains -- $word --platform -j --jobs --chunk-size --compress --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case ratelimit
             contains -- $word --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case tag
@@ -239,7 +239,9 @@ complete -c ferry -n '__ferry_using_command config' -l format -x -a '(__ferry_va
 complete -c ferry -n '__ferry_using_command copy' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'copy only this platform of an index (repeatable: several make a new index of them)'
 complete -c ferry -n '__ferry_using_command copy' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'blobs transferred in parallel (default 6)'
 complete -c ferry -n '__ferry_using_command copy' -l chunk-size -x -a '(__ferry_value --chunk-size)' -d 'upload blobs in PATCHes of this size (e.g. 16MiB) for registries or proxies that cap request bodies'
-complete -c ferry -n '__ferry_using_command copy' -s a -l all-tags -d 'copy every tag of the source repository'
+complete -c ferry -n '__ferry_using_command copy' -l compress -x -a 'gzip none' -d 'gzip: compress plain-tar layers on the way (their digests change, and ferry says so); none: never, not even a docker save archive\'s layers for a registry (default: only those)'
+complete -c ferry -n '__ferry_using_command copy' -l preserve-digests -d 'fail rather than change any digest (a docker save archive is then pushed with plain-tar layers)'
+complete -c ferry -n '__ferry_using_command copy' -s a -l all-tags -d 'copy every tag of the source repository (SOURCE and DESTINATION name repositories)'
 complete -c ferry -n '__ferry_using_command copy' -s n -l no-clobber -d 'leave tags that already exist at the destination alone'
 complete -c ferry -n '__ferry_using_command copy' -l json -d 'print JSON (shapes: docs/output.md)'
 complete -c ferry -n '__ferry_using_command copy' -l format -x -a '(__ferry_value --format)' -d 'print a summary of the transfer through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
@@ -273,12 +275,16 @@ complete -c ferry -n '__ferry_using_command manifest' -l format -x -a '(__ferry_
 complete -c ferry -n '__ferry_using_command pull' -l format -x -a 'docker oci oci-dir' -d 'docker (docker load tarball, one platform), oci (OCI tarball) or oci-dir (OCI layout directory)'
 complete -c ferry -n '__ferry_using_command pull' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'copy only this platform of an index (repeatable: several make a new index of them)'
 complete -c ferry -n '__ferry_using_command pull' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'blobs transferred in parallel (default 6)'
+complete -c ferry -n '__ferry_using_command pull' -l compress -x -a 'gzip none' -d 'gzip: compress plain-tar layers on the way (their digests change, and ferry says so); none: never, not even a docker save archive\'s layers for a registry (default: only those)'
+complete -c ferry -n '__ferry_using_command pull' -l preserve-digests -d 'fail rather than change any digest (a docker save archive is then pushed with plain-tar layers)'
 complete -c ferry -n '__ferry_using_command pull' -l json -d 'print JSON (shapes: docs/output.md)'
 complete -c ferry -n '__ferry_using_command pull' -l template -x -a '(__ferry_value --template)' -d 'print a summary of the transfer through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # push
 complete -c ferry -n '__ferry_using_command push' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'copy only this platform of an index (repeatable: several make a new index of them)'
 complete -c ferry -n '__ferry_using_command push' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'blobs transferred in parallel (default 6)'
 complete -c ferry -n '__ferry_using_command push' -l chunk-size -x -a '(__ferry_value --chunk-size)' -d 'upload blobs in PATCHes of this size (e.g. 16MiB) for registries or proxies that cap request bodies'
+complete -c ferry -n '__ferry_using_command push' -l compress -x -a 'gzip none' -d 'gzip: compress plain-tar layers on the way (their digests change, and ferry says so); none: never, not even a docker save archive\'s layers for a registry (default: only those)'
+complete -c ferry -n '__ferry_using_command push' -l preserve-digests -d 'fail rather than change any digest (a docker save archive is then pushed with plain-tar layers)'
 complete -c ferry -n '__ferry_using_command push' -l json -d 'print JSON (shapes: docs/output.md)'
 complete -c ferry -n '__ferry_using_command push' -l format -x -a '(__ferry_value --format)' -d 'print a summary of the transfer through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # ratelimit

@@ -126,7 +126,9 @@ _ferry_cmd_copy() {
     '*--platform=[copy only this platform of an index (repeatable: several make a new index of them)]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
     '(-j --jobs)'{-j+,--jobs=}'[blobs transferred in parallel (default 6)]:n:__ferry_dynamic "copy" "--jobs"' \
     '--chunk-size=[upload blobs in PATCHes of this size (e.g. 16MiB) for registries or proxies that cap request bodies]:size:__ferry_dynamic "copy" "--chunk-size"' \
-    '(-a --all-tags)'{-a,--all-tags}'[copy every tag of the source repository]' \
+    '--compress=[gzip: compress plain-tar layers on the way (their digests change, and ferry says so); none: never, not even a docker save archive'\''s layers for a registry (default: only those)]:mode:(gzip none)' \
+    '--preserve-digests[fail rather than change any digest (a docker save archive is then pushed with plain-tar layers)]' \
+    '(-a --all-tags)'{-a,--all-tags}'[copy every tag of the source repository (SOURCE and DESTINATION name repositories)]' \
     '(-n --no-clobber)'{-n,--no-clobber}'[leave tags that already exist at the destination alone]' \
     '--json[print JSON (shapes: docs/output.md)]' \
     '--format=[print a summary of the transfer through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "copy" "--format"' \
@@ -280,6 +282,8 @@ _ferry_cmd_pull() {
     '--format=[docker (docker load tarball, one platform), oci (OCI tarball) or oci-dir (OCI layout directory)]:format:(docker oci oci-dir)' \
     '*--platform=[copy only this platform of an index (repeatable: several make a new index of them)]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
     '(-j --jobs)'{-j+,--jobs=}'[blobs transferred in parallel (default 6)]:n:__ferry_dynamic "pull" "--jobs"' \
+    '--compress=[gzip: compress plain-tar layers on the way (their digests change, and ferry says so); none: never, not even a docker save archive'\''s layers for a registry (default: only those)]:mode:(gzip none)' \
+    '--preserve-digests[fail rather than change any digest (a docker save archive is then pushed with plain-tar layers)]' \
     '--json[print JSON (shapes: docs/output.md)]' \
     '--template=[print a summary of the transfer through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "pull" "--template"' \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
@@ -302,6 +306,8 @@ _ferry_cmd_push() {
     '*--platform=[copy only this platform of an index (repeatable: several make a new index of them)]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
     '(-j --jobs)'{-j+,--jobs=}'[blobs transferred in parallel (default 6)]:n:__ferry_dynamic "push" "--jobs"' \
     '--chunk-size=[upload blobs in PATCHes of this size (e.g. 16MiB) for registries or proxies that cap request bodies]:size:__ferry_dynamic "push" "--chunk-size"' \
+    '--compress=[gzip: compress plain-tar layers on the way (their digests change, and ferry says so); none: never, not even a docker save archive'\''s layers for a registry (default: only those)]:mode:(gzip none)' \
+    '--preserve-digests[fail rather than change any digest (a docker save archive is then pushed with plain-tar layers)]' \
     '--json[print JSON (shapes: docs/output.md)]' \
     '--format=[print a summary of the transfer through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "push" "--format"' \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \

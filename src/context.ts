@@ -72,6 +72,7 @@ export class Context {
   private readonly bulk: boolean;
   /** One retry policy for every registry, the transfer engine and the resumed downloads. */
   readonly retrier: Retrier;
+
   private keychain: Keychain | undefined;
   private explicit: Promise<Credential | undefined> | undefined;
 
@@ -117,6 +118,11 @@ export class Context {
 
   get stderr(): Io['stderr'] {
     return this.io.stderr;
+  }
+
+  /** Aborted when the user interrupts ferry: long runs stop starting new work. */
+  get interrupt(): AbortSignal | undefined {
+    return this.io.interrupt;
   }
 
   /** --plain-http and --insecure, as ref/scheme.ts reads them. */

@@ -17,6 +17,8 @@ export const ExitCode = {
   digestMismatch: 6,
   registry: 7,
   local: 8,
+  /** A run of many images (`copy -a`, `sync`) where some failed and others did not. */
+  partial: 9,
   internal: 10,
   /** 128 + SIGINT, as shells report a process ended by Ctrl-C. */
   interrupted: 130,

@@ -5,8 +5,10 @@ import { transferJson } from '../ui/shapes/index.js';
 import { jsonOption, outputChoice } from './options.js';
 import type { CommandSpec } from './spec.js';
 import {
+  compressOption,
   jobsOption,
   platformsOption,
+  preserveDigestsOption,
   printTransfers,
   runTransfer,
   transferTemplateOption,
@@ -35,6 +37,8 @@ export const pull: CommandSpec = {
     },
     platformsOption,
     jobsOption,
+    compressOption,
+    preserveDigestsOption,
     jsonOption,
     transferTemplateOption,
   ],

@@ -5,8 +5,10 @@ import { jsonOption, outputChoice } from './options.js';
 import type { CommandSpec } from './spec.js';
 import {
   chunkSizeOption,
+  compressOption,
   jobsOption,
   platformsOption,
+  preserveDigestsOption,
   printTransfers,
   runTransfer,
   transferFormatOption,
@@ -17,7 +19,15 @@ export const push: CommandSpec = {
   bulk: true,
   summary: 'Upload an image from a docker-archive, an OCI tarball or an OCI layout directory',
   args: ['<source>', '<image>'],
-  options: [platformsOption, jobsOption, chunkSizeOption, jsonOption, transferFormatOption],
+  options: [
+    platformsOption,
+    jobsOption,
+    chunkSizeOption,
+    compressOption,
+    preserveDigestsOption,
+    jsonOption,
+    transferFormatOption,
+  ],
   examples: [
     'ferry push image.tar registry.example.com/app:1.0',
     'ferry push ./oci-layout:v1 localhost:5000/app:v1',

@@ -1,11 +1,15 @@
 /** Options shared by copy, pull and push, and the one function they all end in. */
 import type { Context } from '../context.js';
 import type { CopySummary } from '../copy/events.js';
+import type { CompressRequest, LayerRequest } from '../copy/layer-policy.js';
+import type { CopyItem, ItemResult } from '../copy/many.js';
 import { UsageError } from '../errors.js';
 import type { Platform } from '../image/descriptor.js';
 import { parsePlatform } from '../image/platform.js';
-import type { Location } from '../store/location.js';
-import { type TransferJson, transferShape } from '../ui/shapes/index.js';
+import { describeLocation, type Location } from '../store/location.js';
+import { errorMessage, formatError } from '../ui/format-error.js';
+import { count, duration, type Progress } from '../ui/progress.js';
+import { failedJson, type TransferJson, transferJson, transferShape } from '../ui/shapes/index.js';
 import { formatOption, type OutputChoice, PLATFORMS, positiveInt } from './options.js';
 import type { OptionSpec } from './spec.js';
 
@@ -57,6 +61,34 @@ export const chunkSizeOption: OptionSpec = {
   parse: (value) => parseSize(value),
 };
 
+const COMPRESS = ['gzip', 'none'] as const;
+
+export const compressOption: OptionSpec = {
+  flags: '--compress <mode>',
+  description:
+    "gzip: compress plain-tar layers on the way (their digests change, and ferry says so); none: never, not even a docker save archive's layers for a registry (default: only those)",
+  choices: COMPRESS,
+  parse: (value) => {
+    if (!(COMPRESS as readonly string[]).includes(value))
+      throw new UsageError(`--compress must be gzip or none, not '${value}'`);
+    return value;
+  },
+};
+
+export const preserveDigestsOption: OptionSpec = {
+  flags: '--preserve-digests',
+  description:
+    'fail rather than change any digest (a docker save archive is then pushed with plain-tar layers)',
+};
+
+/** --compress and --preserve-digests as the layer policy reads them (copy/layer-policy.ts). */
+function layerRequest(options: Record<string, unknown>): LayerRequest {
+  return {
+    compress: (options['compress'] as CompressRequest | undefined) ?? 'auto',
+    preserveDigests: options['preserveDigests'] === true,
+  };
+}
+
 /** push and copy: --format; pull names it --template (its --format is the archive format). */
 export const transferFormatOption = formatOption(transferShape, 'a summary of the transfer');
 export const transferTemplateOption = formatOption(transferShape, 'a summary of the transfer', '--template');
@@ -75,18 +107,23 @@ export function printTransfers(
   else if (output.kind === 'template') ctx.out.template(output.template, results);
 }
 
-export async function runTransfer(
-  ctx: Context,
-  source: Location,
-  destination: Location,
-  options: Record<string, unknown>,
-): Promise<CopySummary> {
+/** The engine's options from the command's, shared by one transfer and many. */
+function engineOptions(ctx: Context, options: Record<string, unknown>) {
+  return {
+    client: (registry: string) => ctx.client(registry),
+    platforms: options['platform'] as Platform[] | undefined,
+    jobs: (options['jobs'] as number | undefined) ?? DEFAULT_JOBS,
+    layers: layerRequest(options),
+    stdout: ctx.stdout,
+    chunkSize: options['chunkSize'] as number | undefined,
+    retrier: ctx.retrier,
+  };
+}
+
+async function startProgress(ctx: Context): Promise<Progress> {
   // Loaded here: the transfer engine and the stores (tar-stream among them) are for transfers
   // only, so the light commands do not parse them at every start.
-  const [{ transferImage }, { Progress }] = await Promise.all([
-    import('../copy/transfer.js'),
-    import('../ui/progress.js'),
-  ]);
+  const { Progress } = await import('../ui/progress.js');
   const progress = new Progress({
     stream: ctx.stderr,
     quiet: ctx.globals.quiet,
@@ -94,19 +131,79 @@ export async function runTransfer(
     color: ctx.colors.stderr.level > 0,
   });
   await progress.start();
-  let summary: CopySummary | undefined;
+  return progress;
+}
+
+/** One image: source to destination, with progress and its closing line on stderr. */
+export async function runTransfer(
+  ctx: Context,
+  source: Location,
+  destination: Location,
+  options: Record<string, unknown>,
+  extra: { noClobber?: boolean } = {},
+): Promise<CopySummary> {
+  const { transferImage } = await import('../copy/transfer.js');
+  const progress = await startProgress(ctx);
   try {
-    summary = await transferImage(source, destination, {
-      client: (registry) => ctx.client(registry),
-      platforms: options['platform'] as Platform[] | undefined,
-      jobs: (options['jobs'] as number | undefined) ?? DEFAULT_JOBS,
+    const summary = await transferImage(source, destination, {
+      ...engineOptions(ctx, options),
+      noClobber: extra.noClobber,
       onEvent: progress.onEvent,
-      stdout: ctx.stdout,
-      chunkSize: options['chunkSize'] as number | undefined,
-      retrier: ctx.retrier,
     });
+    progress.finish();
+    progress.imageDone(summary, describeLocation(destination));
     return summary;
   } finally {
-    progress.finish(summary);
+    progress.finish();
   }
+}
+
+/**
+ * Many images in one run (copy -a, sync): one closing line per item as it finishes (named by its
+ * label), each failure on its own line, and a total at the end. Failures do not stop the rest.
+ */
+export async function runMany(
+  ctx: Context,
+  items: readonly CopyItem[],
+  options: Record<string, unknown>,
+  extra: { noClobber?: boolean; concurrency?: number } = {},
+): Promise<ItemResult[]> {
+  const { copyMany } = await import('../copy/many.js');
+  const progress = await startProgress(ctx);
+  const started = new Map<CopyItem, number>();
+  const engine = engineOptions(ctx, options);
+  try {
+    const results = await copyMany(items, {
+      ...engine,
+      noClobber: extra.noClobber,
+      concurrency: extra.concurrency ?? engine.jobs,
+      signal: ctx.interrupt,
+      onEvent: (item, event) => {
+        if (!started.has(item)) started.set(item, progress.elapsed());
+        progress.onEvent(event);
+      },
+      onResult: (result) => {
+        const label = result.item.label;
+        if (result.status === 'done')
+          progress.imageDone(result.summary, label, progress.elapsed() - (started.get(result.item) ?? 0));
+        else progress.say(`${label}: failed: ${formatError(result.error, ctx.globals.debug)}`);
+      },
+    });
+    const failed = results.filter((r) => r.status === 'failed').length;
+    progress.finish(
+      `${count(results.length, 'image')}: ${results.length - failed} done, ${failed} failed in ${duration(progress.elapsed())}`,
+    );
+    return results;
+  } finally {
+    progress.finish();
+  }
+}
+
+/** The --json / --format record of each item of a run of many. */
+export function manyJson(results: readonly ItemResult[]): TransferJson[] {
+  return results.map((r) =>
+    r.status === 'done'
+      ? transferJson(r.item.source, r.item.destination, r.summary)
+      : failedJson(r.item.source, r.item.destination, errorMessage(r.error)),
+  );
 }

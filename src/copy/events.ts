@@ -6,22 +6,45 @@ import type { Descriptor } from '../image/descriptor.js';
 
 export type BlobOutcome = 'copied' | 'skipped' | 'mounted';
 
+/**
+ * A change the copy made to what it moved, said to the user because a digest differs from the
+ * source's: a layer compressed (policy or --compress), a manifest or index rebuilt around changed
+ * or left-out children.
+ */
+export interface Change {
+  kind: 'compressed' | 'rebuilt';
+  from: Descriptor;
+  to: Descriptor;
+  reason: string;
+}
+
 export type CopyEvent =
   | { type: 'blob-start'; descriptor: Descriptor }
   | { type: 'blob-progress'; descriptor: Descriptor; bytes: number }
   | { type: 'blob-done'; descriptor: Descriptor; outcome: BlobOutcome; bytes: number }
   | { type: 'manifest-done'; descriptor: Descriptor; outcome: 'pushed' | 'skipped' }
-  | { type: 'platform-picked'; descriptor: Descriptor; platform: string };
+  | { type: 'platform-picked'; descriptor: Descriptor; platform: string }
+  | { type: 'changed'; change: Change };
 
 export type CopyListener = (event: CopyEvent) => void;
 
 export interface CopySummary {
   /** The destination's root: the manifest or index the tag now points at. */
   descriptor: Descriptor;
+  /** The source's root digest (the index, or the manifest) before any change. */
+  sourceDigest: string;
+  /**
+   * 'in-step': the destination tag already named this content, so nothing was sent;
+   * 'existing': --no-clobber found the tag at the destination and left it (the descriptor is
+   * what it names).
+   */
+  outcome: 'copied' | 'in-step' | 'existing';
   copied: number;
   skipped: number;
   mounted: number;
   /** Bytes actually transferred (not skipped or mounted). */
   bytes: number;
   manifests: number;
+  /** What the copy changed, when the destination's digest is not the source's. */
+  changes: Change[];
 }

@@ -1,53 +1,37 @@
 /**
  * The one core function behind `copy`, `pull` and `push`: open the source and destination
- * stores for two locations and run the copy engine between them. `pull` is copy(registry →
- * file), `push` is copy(file → registry), `copy` is registry → registry.
+ * stores for two locations, settle the layer policy from what they declare, and copy the image
+ * graph between them. `pull` is copy(registry → file), `push` is copy(file → registry), `copy`
+ * is registry → registry; `copy -a` and `sync` run many of these in one session (many.ts).
  */
-import { UsageError } from '../errors.js';
 import type { Retrier } from '../http/retry.js';
 import type { Platform } from '../image/descriptor.js';
-import { hostPlatform } from '../image/platform.js';
-import { familiarName } from '../ref/index.js';
 import type { RegistryClient } from '../registry/client.js';
-import type { Location } from '../store/location.js';
+import { destinationTag, type Location } from '../store/location.js';
 import { openDestination, openSource } from '../store/open.js';
-import { copyImage } from './copy-image.js';
 import type { CopyListener, CopySummary } from './events.js';
+import { copyImageGraph } from './image-copy.js';
+import { DEFAULT_LAYER_REQUEST, type LayerRequest, layerPolicy } from './layer-policy.js';
+import { CopySession } from './session.js';
 
 export interface TransferOptions {
   client: (registry: string) => RegistryClient;
   platforms?: readonly Platform[] | undefined;
+  /** Blob transfers at once (the session's limiter, when no session is given). */
   jobs: number;
+  /** Shared by every image of a run (many.ts); a session of its own otherwise. */
+  session?: CopySession | undefined;
+  /** --compress and --preserve-digests (layer-policy.ts). */
+  layers?: LayerRequest | undefined;
+  /** --no-clobber: an existing destination tag is left alone. */
+  noClobber?: boolean | undefined;
   onEvent?: CopyListener | undefined;
   /** Where `-` as a file destination writes (pull to stdout). */
   stdout?: NodeJS.WritableStream | undefined;
   /** Registry uploads in PATCHes of this many bytes (--chunk-size). */
   chunkSize?: number | undefined;
-  /** Whole-blob retries (copy-image.ts); the registry clients carry the same policy. */
+  /** Whole-blob retries (image-copy.ts); the registry clients carry the same policy. */
   retrier?: Retrier | undefined;
-}
-
-/** The tag a destination gets: its own, else the source's, else 'latest'. */
-function destinationTag(source: Location, destination: Location): string | undefined {
-  const sourceTag =
-    source.kind === 'registry' ? source.ref.tag : source.kind === 'docker-archive' ? undefined : source.tag;
-  switch (destination.kind) {
-    case 'registry':
-      return destination.ref.digest && !destination.ref.tag ? undefined : (destination.ref.tag ?? 'latest');
-    case 'docker-archive':
-      return undefined;
-    default:
-      return destination.tag ?? sourceTag ?? 'latest';
-  }
-}
-
-/** RepoTags for a docker-archive: its own REF, else the source image's name. */
-function repoTags(source: Location, destination: Location): string[] {
-  if (destination.kind !== 'docker-archive') return [];
-  if (destination.ref) return [destination.ref];
-  if (source.kind !== 'registry' || !source.ref.tag) return [];
-  const { digest: _digest, ...byTag } = source.ref;
-  return [familiarName(byTag)];
 }
 
 export async function transferImage(
@@ -57,27 +41,23 @@ export async function transferImage(
 ): Promise<CopySummary> {
   const src = await openSource(source, options.client);
   try {
-    // A docker-archive holds one image: pick a platform from an index (the host's by default).
-    const singlePlatform = destination.kind === 'docker-archive';
-    const platforms =
-      options.platforms && options.platforms.length > 0
-        ? options.platforms
-        : singlePlatform
-          ? [hostPlatform()]
-          : undefined;
-    if (singlePlatform && platforms && platforms.length > 1) {
-      throw new UsageError('a docker-archive holds one image: give at most one --platform');
-    }
     const dst = await openDestination(destination, options.client, {
-      repoTags: repoTags(source, destination),
+      source,
       stdout: options.stdout,
       chunkSize: options.chunkSize,
     });
-    return await copyImage(src, dst, {
-      platforms,
+    let layers: ReturnType<typeof layerPolicy>;
+    try {
+      layers = layerPolicy(options.layers ?? DEFAULT_LAYER_REQUEST, src.traits, dst.traits, dst.description);
+    } catch (err) {
+      await dst.abort();
+      throw err;
+    }
+    return await copyImageGraph(options.session ?? new CopySession(options.jobs), src, dst, {
+      platforms: options.platforms,
       tag: destinationTag(source, destination),
-      jobs: options.jobs,
-      compressLayers: true,
+      noClobber: options.noClobber,
+      layers,
       onEvent: options.onEvent,
       retrier: options.retrier,
     });

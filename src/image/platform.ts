@@ -149,7 +149,7 @@ function rank(want: Platform, have: Platform): number {
  * Attestation manifests (BuildKit provenance/SBOM) sit in an index as `unknown/unknown` with a
  * `vnd.docker.reference.type` annotation; they are never a runnable image.
  */
-function isAttestation(d: Descriptor): boolean {
+export function isAttestation(d: Descriptor): boolean {
   const p = d.platform;
   if (p?.os.toLowerCase() === 'unknown' && p.architecture.toLowerCase() === 'unknown') return true;
   return d.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest';

@@ -40,7 +40,7 @@ import {
   type ManifestItem,
   readDiffIds,
 } from './docker-archive-format.js';
-import type { ImageDestination, PutManifestOptions, StoredManifest } from './store.js';
+import type { DestinationTraits, ImageDestination, PutManifestOptions, StoredManifest } from './store.js';
 
 export interface DockerArchiveDestinationOptions {
   /**
@@ -72,7 +72,13 @@ interface WrittenImage {
 
 export class DockerArchiveDestination implements ImageDestination {
   readonly description: string;
-  readonly sequential = true;
+  readonly traits: DestinationTraits = {
+    holds: 'one-image',
+    sequential: true,
+    learnsDigests: false,
+    wantsCompressedLayers: false,
+    place: undefined,
+  };
 
   private readonly pack = tar.pack();
   private readonly output: Promise<void>;
@@ -121,12 +127,10 @@ export class DockerArchiveDestination implements ImageDestination {
     return this.written.has(descriptor.digest);
   }
 
-  async putBlob(descriptor: Descriptor, data: Readable): Promise<void> {
+  async putBlob(descriptor: Descriptor, open: () => Promise<Readable>): Promise<void> {
     this.check();
-    if (this.written.has(descriptor.digest)) {
-      data.resume();
-      return;
-    }
+    if (this.written.has(descriptor.digest)) return;
+    const data = await open();
     const path = blobPath(descriptor.digest);
     const what = `blob ${descriptor.digest}`;
     try {
@@ -155,6 +159,19 @@ export class DockerArchiveDestination implements ImageDestination {
       throw error;
     }
     this.written.add(descriptor.digest);
+  }
+
+  /** Tar entries carry their size up front (see putBlob). */
+  async putStreamedBlob(): Promise<Descriptor> {
+    throw new FerryError('E_INTERNAL', `${this.description} needs each blob's size up front`);
+  }
+
+  async mountBlob(): Promise<boolean> {
+    return false;
+  }
+
+  async tagged(): Promise<undefined> {
+    return undefined;
   }
 
   async putManifest(manifest: StoredManifest, _options: PutManifestOptions = {}): Promise<void> {

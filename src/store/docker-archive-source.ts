@@ -48,7 +48,7 @@ import {
   type ManifestItem,
   readDiffIds,
 } from './docker-archive-format.js';
-import type { ImageSource, StoredManifest } from './store.js';
+import type { ImageSource, SourceTraits, StoredManifest } from './store.js';
 import { scanTar, type TarIndex } from './tar-index.js';
 
 /**
@@ -150,6 +150,8 @@ async function hashMember(index: TarIndex, name: string): Promise<string> {
 }
 
 export class DockerArchiveSource implements ImageSource {
+  /** `docker save` writes layers as plain tars: a registry should get them compressed (store.ts). */
+  readonly traits: SourceTraits = { layers: 'uncompressed-export' };
   /** Use openDockerArchiveSource(). */
   constructor(
     readonly description: string,
@@ -188,6 +190,10 @@ export class DockerArchiveSource implements ImageSource {
     const unpacked = new DiffIdCheck(data.diffId, what);
     pipeline(this.index.open(data.member), verify, unpacked, () => {});
     return unpacked;
+  }
+
+  placeOf(): undefined {
+    return undefined;
   }
 
   async close(): Promise<void> {}

@@ -10,7 +10,7 @@
  * docker-archive REF like `app:1.0` is read as `FILE:app:1.0` → ref `app:1.0`.
  */
 import { UsageError } from '../errors.js';
-import { parseReference, type Reference } from '../ref/index.js';
+import { familiarName, parseReference, type Reference } from '../ref/index.js';
 
 export type Location =
   | { kind: 'registry'; ref: Reference }
@@ -65,4 +65,31 @@ export function describeLocation(location: Location): string {
     default:
       return `${location.kind}:${location.path}${location.tag ? `:${location.tag}` : ''}`;
   }
+}
+
+/**
+ * The tag a copy's root gets at `destination`: its own, else the source's, else 'latest'. A
+ * registry destination named by digest alone gets none (the root is stored by digest); a
+ * docker-archive has RepoTags instead (archiveNames).
+ */
+export function destinationTag(source: Location, destination: Location): string | undefined {
+  const sourceTag =
+    source.kind === 'registry' ? source.ref.tag : source.kind === 'docker-archive' ? undefined : source.tag;
+  switch (destination.kind) {
+    case 'registry':
+      return destination.ref.digest && !destination.ref.tag ? undefined : (destination.ref.tag ?? 'latest');
+    case 'docker-archive':
+      return undefined;
+    default:
+      return destination.tag ?? sourceTag ?? 'latest';
+  }
+}
+
+/** RepoTags for a docker-archive destination: its own REF, else the source image's name. */
+export function archiveNames(source: Location, destination: Location): string[] {
+  if (destination.kind !== 'docker-archive') return [];
+  if (destination.ref) return [destination.ref];
+  if (source.kind !== 'registry' || !source.ref.tag) return [];
+  const { digest: _digest, ...byTag } = source.ref;
+  return [familiarName(byTag)];
 }

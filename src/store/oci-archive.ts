@@ -38,7 +38,13 @@ import {
   mergeIndexJson,
   OciSource,
 } from './oci-common.js';
-import type { ImageDestination, ImageSource, PutManifestOptions, StoredManifest } from './store.js';
+import type {
+  DestinationTraits,
+  ImageDestination,
+  ImageSource,
+  PutManifestOptions,
+  StoredManifest,
+} from './store.js';
 import { TarIndex } from './tar-index.js';
 
 /** LayoutFiles over a scanned tar. */
@@ -108,7 +114,13 @@ interface TargetFile {
 }
 
 export class OciArchiveDestination implements ImageDestination {
-  readonly sequential = true;
+  readonly traits: DestinationTraits = {
+    holds: 'graph',
+    sequential: true,
+    learnsDigests: false,
+    wantsCompressedLayers: false,
+    place: undefined,
+  };
   private readonly pack = tar.pack();
   private readonly written: Promise<void>;
   private readonly names = new Set<string>();
@@ -116,7 +128,7 @@ export class OciArchiveDestination implements ImageDestination {
   private queue: Promise<unknown> = Promise.resolve();
   private failure: unknown;
   private state: 'open' | 'committed' | 'aborted' = 'open';
-  private tagged: { descriptor: Descriptor; tag: string } | undefined;
+  private named: { descriptor: Descriptor; tag: string } | undefined;
   private last: Descriptor | undefined;
 
   constructor(
@@ -141,14 +153,11 @@ export class OciArchiveDestination implements ImageDestination {
     return this.hasBlob(descriptor);
   }
 
-  putBlob(descriptor: Descriptor, data: Readable): Promise<void> {
+  putBlob(descriptor: Descriptor, open: () => Promise<Readable>): Promise<void> {
     return this.serial(async () => {
       const name = blobPath(descriptor.digest);
-      if (this.names.has(name)) {
-        data.resume();
-        await finished(data);
-        return;
-      }
+      if (this.names.has(name)) return;
+      const data = await open();
       this.addFolders(parseDigest(descriptor.digest).algorithm);
       const what = `blob ${descriptor.digest} for ${this.description}`;
       // Blob streams from a source verify themselves (store.ts): count and check the size only.
@@ -169,6 +178,19 @@ export class OciArchiveDestination implements ImageDestination {
     });
   }
 
+  /** A tar entry's size goes in its header, before its bytes: a digest learnt while streaming is too late. */
+  async putStreamedBlob(): Promise<Descriptor> {
+    throw new FerryError('E_INTERNAL', `${this.description} needs each blob's size up front`);
+  }
+
+  async mountBlob(): Promise<boolean> {
+    return false;
+  }
+
+  async tagged(): Promise<undefined> {
+    return undefined;
+  }
+
   putManifest(manifest: StoredManifest, options: PutManifestOptions = {}): Promise<void> {
     const { descriptor, bytes } = manifest;
     return this.serial(async () => {
@@ -179,15 +201,15 @@ export class OciArchiveDestination implements ImageDestination {
         await this.addBuffer(name, bytes);
         this.names.add(name);
       }
-      if (options.tag !== undefined) this.tagged = { descriptor, tag: options.tag };
+      if (options.tag !== undefined) this.named = { descriptor, tag: options.tag };
       this.last = descriptor;
     });
   }
 
   commit(): Promise<void> {
     return this.serial(async () => {
-      const root = this.tagged?.descriptor ?? this.last;
-      await this.addBuffer(INDEX_FILE, mergeIndexJson(undefined, root, this.tagged?.tag ?? this.tag));
+      const root = this.named?.descriptor ?? this.last;
+      await this.addBuffer(INDEX_FILE, mergeIndexJson(undefined, root, this.named?.tag ?? this.tag));
       this.pack.finalize();
       await this.written;
       if (this.file !== undefined) {

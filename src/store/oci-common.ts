@@ -14,7 +14,7 @@ import type { Descriptor } from '../image/descriptor.js';
 import { checkDescriptor, MAX_MANIFEST_BYTES, parseDescribedManifest } from '../image/manifest.js';
 import { MediaType } from '../image/media-types.js';
 import { isObject } from '../util/is-object.js';
-import type { ImageSource, StoredManifest } from './store.js';
+import type { ImageSource, SourceTraits, StoredManifest } from './store.js';
 
 export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
 export const LAYOUT_FILE = 'oci-layout';
@@ -138,6 +138,7 @@ export function verifiedStream(source: Readable, descriptor: Descriptor, what: s
 
 /** An OCI image layout (directory or tar) as an ImageSource. */
 export class OciSource implements ImageSource {
+  readonly traits: SourceTraits = { layers: 'as-published' };
   private index: Promise<IndexJson> | undefined;
 
   constructor(
@@ -185,6 +186,11 @@ export class OciSource implements ImageSource {
   async blob(descriptor: Descriptor): Promise<Readable> {
     const source = await this.files.stream(blobPath(descriptor.digest));
     return verifiedStream(source, descriptor, `blob ${descriptor.digest} in ${this.description}`);
+  }
+
+  /** A file holds its blobs itself: nothing to mount from. */
+  placeOf(): undefined {
+    return undefined;
   }
 
   close(): Promise<void> {

@@ -58,7 +58,13 @@ import {
   OciSource,
   parseIndexJson,
 } from './oci-common.js';
-import type { ImageDestination, ImageSource, PutManifestOptions, StoredManifest } from './store.js';
+import type {
+  DestinationTraits,
+  ImageDestination,
+  ImageSource,
+  PutManifestOptions,
+  StoredManifest,
+} from './store.js';
 
 const errno = (err: unknown): string | undefined => (err as NodeJS.ErrnoException | undefined)?.code;
 
@@ -167,7 +173,13 @@ export async function openOciLayoutDestination(dir: string, tag?: string): Promi
 
 export class OciLayoutDestination implements ImageDestination {
   readonly description: string;
-  readonly sequential = false;
+  readonly traits: DestinationTraits = {
+    holds: 'graph',
+    sequential: false,
+    learnsDigests: true,
+    wantsCompressedLayers: false,
+    place: undefined,
+  };
   private readonly token = randomBytes(6).toString('hex');
   private ready: Promise<void> | undefined;
   /** The top directory `mkdir -p` made for this copy; abort() removes it. */
@@ -175,7 +187,7 @@ export class OciLayoutDestination implements ImageDestination {
   private readonly temps = new Set<string>();
   /** Blobs this copy added (not there before); abort() removes them. */
   private readonly added = new Set<string>();
-  private tagged: { descriptor: Descriptor; tag: string } | undefined;
+  private named: { descriptor: Descriptor; tag: string } | undefined;
   private last: Descriptor | undefined;
   private state: 'open' | 'committed' | 'aborted' = 'open';
   private sequence = 0;
@@ -277,13 +289,23 @@ export class OciLayoutDestination implements ImageDestination {
     return this.hasBlob(descriptor);
   }
 
-  async putBlob(descriptor: Descriptor, data: Readable): Promise<void> {
-    await this.store(data, descriptor, `blob ${descriptor.digest} for ${this.description}`);
+  async putBlob(descriptor: Descriptor, open: () => Promise<Readable>): Promise<void> {
+    await this.ensureOpen();
+    await this.store(await open(), descriptor, `blob ${descriptor.digest} for ${this.description}`);
   }
 
-  async putBlobStream(data: Readable, mediaType: string): Promise<Descriptor> {
+  async putStreamedBlob(data: Readable, mediaType: string): Promise<Descriptor> {
     const { digest, size } = await this.store(data, undefined, `blob for ${this.description}`);
     return { mediaType, digest, size };
+  }
+
+  async mountBlob(): Promise<boolean> {
+    return false;
+  }
+
+  /** index.json is read at commit, not per copy: no cheap answer. */
+  async tagged(): Promise<undefined> {
+    return undefined;
   }
 
   async putManifest(manifest: StoredManifest, options: PutManifestOptions = {}): Promise<void> {
@@ -294,7 +316,7 @@ export class OciLayoutDestination implements ImageDestination {
       descriptor,
       `manifest ${descriptor.digest} for ${this.description}`,
     );
-    if (options.tag !== undefined) this.tagged = { descriptor, tag: options.tag };
+    if (options.tag !== undefined) this.named = { descriptor, tag: options.tag };
     this.last = descriptor;
   }
 
@@ -343,8 +365,8 @@ export class OciLayoutDestination implements ImageDestination {
 
   async commit(): Promise<void> {
     await this.ensureOpen();
-    const root = this.tagged?.descriptor ?? this.last;
-    const tag = this.tagged?.tag ?? this.tag;
+    const root = this.named?.descriptor ?? this.last;
+    const tag = this.named?.tag ?? this.tag;
     try {
       await mkdir(join(this.dir, 'blobs'), { recursive: true });
       const layoutExists = await lstat(join(this.dir, LAYOUT_FILE)).then(

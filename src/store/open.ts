@@ -2,7 +2,7 @@
 import type { Writable } from 'node:stream';
 import type { RegistryClient } from '../registry/client.js';
 import { openDockerArchiveDestination, openDockerArchiveSource } from './docker-archive.js';
-import type { Location } from './location.js';
+import { archiveNames, type Location } from './location.js';
 import { openOciArchiveDestination, openOciArchiveSource } from './oci-archive.js';
 import { openOciLayoutDestination, openOciLayoutSource } from './oci-layout.js';
 import { RegistryDestination, RegistrySource } from './registry.js';
@@ -24,8 +24,8 @@ export async function openSource(location: Location, client: ClientFor): Promise
 }
 
 export interface DestinationOptions {
-  /** RepoTags written into a docker-archive's manifest.json. */
-  repoTags: string[];
+  /** Where the image comes from: a docker-archive takes its RepoTags from there (archiveNames). */
+  source: Location;
   /** Where a file destination named '-' writes. */
   stdout?: NodeJS.WritableStream | undefined;
   /** Registry uploads in PATCHes of this many bytes instead of one stream. */
@@ -47,6 +47,8 @@ export async function openDestination(
     case 'oci-archive':
       return openOciArchiveDestination(target(location.path), location.tag);
     case 'docker-archive':
-      return openDockerArchiveDestination(target(location.path), { repoTags: options.repoTags });
+      return openDockerArchiveDestination(target(location.path), {
+        repoTags: archiveNames(options.source, location),
+      });
   }
 }

@@ -4,6 +4,11 @@
  * docker-archive are each an ImageSource and an ImageDestination, and copy/ moves images between
  * any two without knowing which.
  *
+ * Stores declare what they are and can do (`traits`); copy/ decides from those declarations what
+ * to do (architecture.md §7, "capabilities, not kinds"). Every method exists on every store: one
+ * that cannot mount answers `false`, one that cannot look a tag up answers `undefined`, so no
+ * policy hides in which optional method a class happens to have.
+ *
  * Contracts every backend keeps:
  * - Sources verify: `manifest()` returns bytes already checked against the descriptor, and the
  *   stream from `blob()` fails at its end (DigestMismatchError, or a size error) when the bytes
@@ -11,7 +16,8 @@
  * - Destinations publish nothing half-done: a blob is only visible once all of it arrived and
  *   matched; files appear under their final name only in `commit()`; `abort()` removes every
  *   trace of an unfinished copy.
- * - Manifests are moved as bytes, never re-serialised, so digests survive.
+ * - Manifests are moved as bytes, never re-serialised by a store, so digests survive. Only copy/
+ *   builds new manifest bytes, when the user asked for a change or a child changed under them.
  */
 import type { Readable } from 'node:stream';
 import type { Descriptor } from '../image/descriptor.js';
@@ -22,15 +28,38 @@ export interface StoredManifest {
   bytes: Buffer;
 }
 
+/** A repository on a registry: where a blob already is, or where a destination writes. */
+export interface BlobPlace {
+  /** ferry's name for the registry ('docker.io', '127.0.0.1:5000'). */
+  registry: string;
+  repository: string;
+}
+
+export interface SourceTraits {
+  /**
+   * How the source holds its layers. 'as-published': the blobs are the image as it was published
+   * (a registry, an OCI layout), to be kept byte for byte. 'uncompressed-export': layers are plain
+   * tars only because the export format keeps them so (a `docker save` archive), and a registry
+   * should get them compressed, as `docker push` would send them.
+   */
+  readonly layers: 'as-published' | 'uncompressed-export';
+}
+
 export interface ImageSource {
   /** The location as the user would write it, for messages: 'oci:/tmp/x:v1', 'docker://h/r:t'. */
   readonly description: string;
+  readonly traits: SourceTraits;
   /** The manifest or index the location names. */
   root(): Promise<StoredManifest>;
   /** A manifest by its descriptor (an index's child), verified. */
   manifest(descriptor: Descriptor): Promise<Buffer>;
   /** A blob's bytes as a stream that verifies as it flows and errors at the end on a mismatch. */
   blob(descriptor: Descriptor): Promise<Readable>;
+  /**
+   * Where this blob already sits in a registry, so a destination on that registry can mount it
+   * (distribution-spec end-11) instead of moving its bytes; undefined when it sits in no registry.
+   */
+  placeOf(descriptor: Descriptor): BlobPlace | undefined;
   close(): Promise<void>;
 }
 
@@ -39,46 +68,55 @@ export interface PutManifestOptions {
   tag?: string | undefined;
 }
 
-export interface ImageDestination {
-  readonly description: string;
+export interface DestinationTraits {
   /**
-   * True when blobs must arrive one at a time, in the order the copy visits them (a tar file is
-   * written front to back). The copy engine then runs one blob at a time. A sequential
-   * destination cannot take back half a blob, so a failed putBlob ends the copy; a parallel one
-   * stores nothing of a failed putBlob, so the engine may transfer that blob again.
+   * What the destination can hold: 'graph', indexes and any number of manifests (a registry, an
+   * OCI layout); 'one-image', a single image manifest and its blobs (a docker-archive), so a copy
+   * of an index must pick one platform.
+   */
+  readonly holds: 'graph' | 'one-image';
+  /**
+   * Blobs must arrive one at a time, in the order the copy visits them (a tar file is written
+   * front to back). A sequential destination cannot take back half a blob, so a failed putBlob
+   * ends the copy; a parallel one stores nothing of a failed putBlob, so the copy may send that
+   * blob again.
    */
   readonly sequential: boolean;
+  /** Takes a blob whose digest and size are learnt as it streams (a layer compressed on the way). */
+  readonly learnsDigests: boolean;
+  /** Wants layers compressed (a registry): the layer policy gzips an export format's plain tars for it. */
+  readonly wantsCompressedLayers: boolean;
+  /** The repository written to, when the destination is a registry; a blob placed elsewhere on it can be mounted. */
+  readonly place: BlobPlace | undefined;
+}
+
+export interface ImageDestination {
+  readonly description: string;
+  readonly traits: DestinationTraits;
   hasBlob(descriptor: Descriptor): Promise<boolean>;
   /**
-   * Stores a blob from a source's blob stream, which verifies itself (so destinations only count
-   * and check the size: one hash per byte); rejects, storing nothing, when the stream fails.
+   * Stores a blob. `open` opens the source's blob stream, which verifies itself (so destinations
+   * only count and check the size: one hash per byte); the destination calls it when it is ready
+   * for the bytes, so a registry can open its upload session while the source answers. Rejects,
+   * storing nothing, when the stream fails.
    */
-  putBlob(descriptor: Descriptor, data: Readable): Promise<void>;
+  putBlob(descriptor: Descriptor, open: () => Promise<Readable>): Promise<void>;
   /**
-   * Optional: stores a blob whose digest and size are only known once it has all streamed
-   * through (a layer gzip'd on the way, when pushing a docker-archive with uncompressed layers).
-   * Absent where sizes must be known up front (tar files).
+   * Stores a blob whose digest and size are only known once it has all streamed through; only
+   * where `traits.learnsDigests` (elsewhere it throws).
    */
-  putBlobStream?(data: Readable, mediaType: string): Promise<Descriptor>;
+  putStreamedBlob(data: Readable, mediaType: string): Promise<Descriptor>;
+  /** Mounts `descriptor` from `from` on the same registry; false when it was not mounted (or cannot be). */
+  mountBlob(descriptor: Descriptor, from: BlobPlace): Promise<boolean>;
   hasManifest(descriptor: Descriptor): Promise<boolean>;
   /**
-   * Optional: the digest `tag` points at now, when the destination can tell cheaply (a registry:
-   * one HEAD). A re-copy whose tag already names the source's digest then stops there.
+   * What `tag` points at now, when the destination can tell cheaply (a registry: one HEAD);
+   * undefined when the tag is absent or the destination cannot tell.
    */
-  taggedDigest?(tag: string): Promise<string | undefined>;
+  tagged(tag: string): Promise<Descriptor | undefined>;
   putManifest(manifest: StoredManifest, options?: PutManifestOptions): Promise<void>;
   /** Makes the result visible (renames temp files, writes index.json / manifest.json). */
   commit(): Promise<void>;
   /** Removes what an unfinished copy wrote. Safe to call after a failed commit. */
   abort(): Promise<void>;
-}
-
-/** Optional ability: cross-repository blob mount on the same registry (distribution-spec end-11). */
-export interface BlobMounter {
-  /** Tries to mount `descriptor` from the source; true when the registry mounted it. */
-  mountBlob(descriptor: Descriptor, source: ImageSource): Promise<boolean>;
-}
-
-export function canMount(destination: ImageDestination): destination is ImageDestination & BlobMounter {
-  return typeof (destination as Partial<BlobMounter>).mountBlob === 'function';
 }

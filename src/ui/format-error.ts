@@ -16,6 +16,11 @@ export function formatError(err: unknown, debug: boolean): string {
   return redactText(debug && err instanceof Error && err.stack ? `${line}\n${err.stack}` : line);
 }
 
+/** A failure's one-line message, redacted, without "ferry: " (a line per failed item, --json's `error`). */
+export function errorMessage(err: unknown): string {
+  return formatError(err, false).replace(/^ferry: /, '');
+}
+
 function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim();
 }

@@ -1,9 +1,11 @@
 /**
  * Shows a copy's events to a person, on stderr only (stdout may be carrying a tarball):
- * - on a TTY: a live spinner line (ora) naming the blobs in flight with byte counters;
- * - off a TTY (CI logs): one summary line every few seconds, never a line per chunk;
+ * - on a TTY: a live spinner line (ora): bytes done of the total known so far, the percentage
+ *   and an estimate of the time left, and the blobs in flight;
+ * - off a TTY (CI logs): one such line every few seconds, never a line per chunk;
  * - under --quiet: nothing.
- * A closing summary line follows in every mode but --quiet.
+ * Closing lines follow in every mode but --quiet: one per image, naming it (for `copy -a` and
+ * `sync`, one per tag as each finishes), and a note whenever a digest differs from the source's.
  */
 import type { Writable } from 'node:stream';
 import type { CopyEvent, CopySummary } from '../copy/events.js';
@@ -23,12 +25,52 @@ export interface ProgressOptions {
   intervalSeconds?: number;
 }
 
-const short = (d: Descriptor) => d.digest.replace(/^sha256:/, '').slice(0, 12);
+const short = (digest: string) => digest.replace(/^sha256:/, '').slice(0, 12);
+
+/** "1 blob", "3 blobs". */
+export const count = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** "2.5 s", "1 min 05 s": for durations a person reads. */
+export function duration(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
+  const minutes = Math.floor(seconds / 60);
+  return `${minutes} min ${String(Math.round(seconds % 60)).padStart(2, '0')} s`;
+}
+
+/** What one finished image says: the outcome, what moved, how fast. */
+export function summaryLine(summary: CopySummary, label: string, seconds: number): string {
+  const root = summary.descriptor.digest;
+  if (summary.outcome === 'in-step') return `${label}: already in step (${root}): nothing sent`;
+  if (summary.outcome === 'existing') return `${label}: exists (${root}): left alone (--no-clobber)`;
+  const rate = seconds > 0 && summary.bytes > 0 ? `, ${humanSize(summary.bytes / seconds)}/s` : '';
+  const parts = [`${count(summary.copied, 'blob')} copied (${humanSize(summary.bytes)})`];
+  if (summary.skipped > 0) parts.push(`${summary.skipped} skipped`);
+  if (summary.mounted > 0) parts.push(`${summary.mounted} mounted`);
+  parts.push(count(summary.manifests, 'manifest'));
+  return `${label}: ${root}: ${parts.join(', ')} in ${duration(seconds)}${rate}`;
+}
+
+/**
+ * Said when the destination's digest is not the source's, so nobody is surprised by it later
+ * (the brief: digests are kept unless a change was asked for or is required, and then it is said).
+ */
+export function changeNote(summary: CopySummary): string | undefined {
+  if (summary.changes.length === 0) return undefined;
+  const compressed = summary.changes.filter((c) => c.kind === 'compressed');
+  const reasons = [...new Set(summary.changes.map((c) => c.reason))];
+  const what =
+    compressed.length > 0 ? `${count(compressed.length, 'layer')} gzip'd on the way` : 'the manifest rebuilt';
+  return `note: ${what} (${reasons.join('; ')}): the digest there is ${summary.descriptor.digest}, not the source's ${summary.sourceDigest}`;
+}
 
 export class Progress {
   private readonly active = new Map<string, { descriptor: Descriptor; bytes: number }>();
-  private done = 0;
-  private bytes = 0;
+  /** Every blob a copy of this run has planned, by digest: the total to move or skip. */
+  private readonly planned = new Map<string, number>();
+  private readonly finished = new Set<string>();
+  private doneBlobs = 0;
+  /** Bytes moved, plus the sizes of blobs found already there (they count towards the total too). */
+  private progressed = 0;
   private readonly started = performance.now();
   private timer: NodeJS.Timeout | undefined;
   private spinner: { text: string; start(): unknown; stop(): unknown } | undefined;
@@ -65,31 +107,48 @@ export class Progress {
       case 'blob-start': {
         // A retried transfer starts again from zero: take back what its failed attempt counted.
         const retried = this.active.get(event.descriptor.digest);
-        if (retried) this.bytes -= retried.bytes;
+        if (retried) this.progressed -= retried.bytes;
         this.active.set(event.descriptor.digest, { descriptor: event.descriptor, bytes: 0 });
+        this.plan(event.descriptor);
         break;
       }
       case 'blob-progress': {
         const entry = this.active.get(event.descriptor.digest);
         if (entry) {
-          this.bytes += event.bytes - entry.bytes;
+          this.progressed += event.bytes - entry.bytes;
           entry.bytes = event.bytes;
         }
         break;
       }
-      case 'blob-done':
-        this.active.delete(event.descriptor.digest);
-        this.done++;
+      case 'blob-done': {
+        const { digest, size } = event.descriptor;
+        const entry = this.active.get(digest);
+        this.active.delete(digest);
+        this.doneBlobs++;
+        this.plan(event.descriptor);
+        if (!this.finished.has(digest)) {
+          this.finished.add(digest);
+          // A skipped or mounted blob counts whole; a copied one has counted its bytes already.
+          this.progressed += event.outcome === 'copied' ? size - (entry?.bytes ?? 0) : size;
+        }
         break;
+      }
       case 'platform-picked':
-        if (!this.options.quiet) this.print(`platform ${event.platform}: ${event.descriptor.digest}`);
+        this.say(`platform ${event.platform}: ${event.descriptor.digest}`);
         break;
       default:
         break;
     }
   };
 
-  private print(text: string): void {
+  /** A blob the copy will move or skip: part of the total. */
+  private plan(descriptor: Descriptor): void {
+    if (!this.planned.has(descriptor.digest)) this.planned.set(descriptor.digest, descriptor.size);
+  }
+
+  /** A line for the person, kept clear of the spinner. */
+  say(text: string): void {
+    if (this.options.quiet) return;
     if (this.spinner) {
       this.spinner.stop();
       this.options.stream.write(`${text}\n`);
@@ -100,25 +159,40 @@ export class Progress {
   }
 
   private line(): string {
+    const total = [...this.planned.values()].reduce((a, b) => a + b, 0);
+    const done = Math.min(this.progressed, total);
+    const seconds = (performance.now() - this.started) / 1000;
+    const parts = [`${count(this.doneBlobs, 'blob')} done`, `${humanSize(done)} of ${humanSize(total)}`];
+    if (total > 0) parts.push(`${Math.floor((done / total) * 100)}%`);
+    const rate = seconds > 0 ? done / seconds : 0;
+    if (rate > 0 && done < total) parts.push(`about ${duration((total - done) / rate)} left`);
     const inflight = [...this.active.values()].map(
-      (a) => `${short(a.descriptor)} ${humanSize(a.bytes)}/${humanSize(a.descriptor.size)}`,
+      (a) => `${short(a.descriptor.digest)} ${humanSize(a.bytes)}/${humanSize(a.descriptor.size)}`,
     );
-    return `${this.done} blobs done, ${humanSize(this.bytes)} moved${inflight.length ? `; in flight: ${inflight.join(', ')}` : ''}`;
+    return `${parts.join(', ')}${inflight.length ? `; in flight: ${inflight.join(', ')}` : ''}`;
   }
 
   private render(): void {
     if (this.spinner) this.spinner.text = this.line();
   }
 
-  finish(summary: CopySummary | undefined): void {
+  /** Seconds since the progress started (closing lines give the time taken). */
+  elapsed(): number {
+    return (performance.now() - this.started) / 1000;
+  }
+
+  /** One finished image: its closing line, and its note when a digest changed. */
+  imageDone(summary: CopySummary, label: string, seconds = this.elapsed()): void {
+    this.say(summaryLine(summary, label, seconds));
+    const note = changeNote(summary);
+    if (note) this.say(note);
+  }
+
+  /** Stops the spinner and the timer; `closing` is said last, when given. */
+  finish(closing?: string): void {
     if (this.timer) clearInterval(this.timer);
     this.spinner?.stop();
     this.spinner = undefined;
-    if (this.options.quiet || !summary) return;
-    const seconds = (performance.now() - this.started) / 1000;
-    const rate = seconds > 0 ? `, ${humanSize(summary.bytes / seconds)}/s` : '';
-    this.options.stream.write(
-      `${summary.descriptor.digest}: ${summary.copied} blobs copied (${humanSize(summary.bytes)}), ${summary.skipped} skipped, ${summary.mounted} mounted, ${summary.manifests} manifests in ${seconds.toFixed(1)}s${rate}\n`,
-    );
+    if (closing) this.say(closing);
   }
 }

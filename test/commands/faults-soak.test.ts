@@ -53,7 +53,8 @@ test(`${COPIES} copies of a 256 MiB image through resets at random offsets all a
       action: { kind: 'reset-response', at: 'random' },
     });
     const uploads = destinationProxy.addRule({
-      method: 'PATCH',
+      // Each blob's bytes go in the PUT that names its digest (a monolithic upload).
+      method: 'PUT',
       path: /\/blobs\/uploads\//,
       times: blobs,
       action: { kind: 'reset-request', at: 'random' },

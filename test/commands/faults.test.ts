@@ -10,7 +10,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { type FaultProxy, type ProxyLogEntry, startFaultProxy } from '../harness/fault-proxy.js';
 import { errorLine } from '../harness/fixtures.js';
 import { generateImage, type ImageSummary } from '../harness/images.js';
-import { type Registry, startRegistry } from '../harness/registry.js';
+import { type Registry, startRegistry, uploadsHoldingData } from '../harness/registry.js';
 import { ferry, ferryBin } from '../harness/run-ferry.js';
 import { pushImage, runSkopeo, skopeoInspectConfig } from '../harness/skopeo.js';
 import { makeTempDir } from '../harness/tmp.js';
@@ -288,8 +288,9 @@ describe('faults between ferry and the registry', () => {
     });
 
     test('push whose upload is altered in transit fails with a digest mismatch; no tag', async () => {
+      // The blob's bytes go in the PUT that names its digest (a monolithic upload).
       proxy.addRule({
-        method: 'PATCH',
+        method: 'PUT',
         path: /\/blobs\/uploads\//,
         times: 1,
         action: { kind: 'flip', direction: 'request', at: 'random' },
@@ -301,15 +302,18 @@ describe('faults between ferry and the registry', () => {
         /digest mismatch for blob sha256:[0-9a-f]{64}.*the registry computed another digest/,
       );
       assert.equal(await existsDirect(reg, 'lab/flip-push:v1'), 1);
-      // The refused session was cancelled, so the registry can free it.
+      // A cancel goes out for the refused session. Distribution 2.8 keeps a session whose commit
+      // failed, and its state no longer matches the bytes it holds, so it cannot be cancelled
+      // (404 BLOB_UPLOAD_INVALID): its data waits for the registry's upload purge.
       assert.ok(requestsTo(proxy, 'DELETE', /\/blobs\/uploads\//).length >= 1, 'upload cancelled');
+      assert.equal((await uploadsHoldingData(reg, 'lab/flip-push')).length, 1);
     });
   });
 
   describe('uploads', () => {
     test('a reset upload is retried as a whole with a fresh session; the abandoned one is cancelled', async () => {
       const rule = proxy.addRule({
-        method: 'PATCH',
+        method: 'PUT',
         path: /\/blobs\/uploads\//,
         times: 2,
         action: { kind: 'reset-request', at: 'random' },
@@ -323,11 +327,16 @@ describe('faults between ferry and the registry', () => {
         blobs + 2,
         'one new session per failed upload',
       );
-      assert.equal(requestsTo(proxy, 'PATCH', /\/blobs\/uploads\//).length, blobs + 2);
+      // Digest and size are known: each attempt is one PUT with the bytes, no PATCH.
+      assert.equal(requestsTo(proxy, 'PUT', /\/blobs\/uploads\//).length, blobs + 2);
+      assert.equal(requestsTo(proxy, 'PATCH', /\/blobs\/uploads\//).length, 0);
+      // A cancel is sent for each abandoned session. Distribution cannot cancel one whose body was
+      // cut part-way (its state no longer matches), so the answer is not asserted here; the
+      // interrupt tests show cancels that the registry does take.
       assert.equal(
         requestsTo(proxy, 'DELETE', /\/blobs\/uploads\//).length,
         2,
-        'each abandoned session cancelled',
+        'a cancel for each abandoned session',
       );
       assert.equal(await existsDirect(reg, 'lab/reset-push:v1'), 0);
       const copied = await ferry(['digest', `${reg.host}/lab/reset-push:v1`]);
@@ -363,7 +372,13 @@ describe('faults between ferry and the registry', () => {
         `${proxy.host}/lab/head-503:v1`,
       ]);
       assert.equal(r.code, 7);
-      assert.equal(requestsTo(proxy, 'HEAD', BLOB).length, 3);
+      // Every blob's HEAD goes out at once, ahead of the transfers: each is sent 3 times (the
+      // transport's retries), never 3 × 3.
+      const heads = requestsTo(proxy, 'HEAD', BLOB);
+      const perBlob = new Map<string, number>();
+      for (const h of heads) perBlob.set(h.path, (perBlob.get(h.path) ?? 0) + 1);
+      assert.ok(perBlob.size >= 1);
+      assert.deepEqual([...new Set(perBlob.values())], [3], JSON.stringify([...perBlob]));
     });
   });
 

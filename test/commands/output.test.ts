@@ -29,7 +29,15 @@ import { pushImage } from '../harness/skopeo.js';
 import { makeTempDir } from '../harness/tmp.js';
 
 /** A tiny schema: each key's type; the object must have exactly these keys. */
-type Kind = 'string' | 'number' | 'boolean' | 'string[]' | 'string|null' | 'number|null' | 'object';
+type Kind =
+  | 'string'
+  | 'number'
+  | 'boolean'
+  | 'string[]'
+  | 'string|null'
+  | 'number|null'
+  | 'object'
+  | 'object[]';
 
 function assertShape(value: unknown, schema: Record<string, Kind>, what = 'value'): void {
   assert.ok(value !== null && typeof value === 'object' && !Array.isArray(value), `${what} is an object`);
@@ -44,7 +52,9 @@ function assertShape(value: unknown, schema: Record<string, Kind>, what = 'value
           ? v === null || typeof v === kind.split('|')[0]
           : kind === 'object'
             ? v !== null && typeof v === 'object'
-            : typeof v === kind;
+            : kind === 'object[]'
+              ? Array.isArray(v) && v.every((x) => x !== null && typeof x === 'object')
+              : typeof v === kind;
     assert.ok(ok, `${what}.${key} is a ${kind}, got ${JSON.stringify(v)}`);
   }
 }
@@ -73,9 +83,13 @@ const DELETE = { reference: 'string', kind: 'string', digest: 'string', dryRun: 
 const TRANSFER = {
   source: 'string',
   destination: 'string',
-  digest: 'string',
-  mediaType: 'string',
-  size: 'number',
+  outcome: 'string',
+  digest: 'string|null',
+  mediaType: 'string|null',
+  size: 'number|null',
+  sourceDigest: 'string|null',
+  changes: 'object[]',
+  error: 'string|null',
   copied: 'number',
   skipped: 'number',
   mounted: 'number',

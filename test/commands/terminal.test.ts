@@ -187,10 +187,16 @@ describe('progress on a terminal and in a log', () => {
       (t) => /in flight: [0-9a-f]{12} [\d.]+ (KiB|MiB)\/4\.0 MiB/.test(t),
       'live per-blob progress',
     );
-    assert.match(live, /blobs done/);
+    // The total, the share done and an estimate of the time left, beside the blobs in flight.
+    assert.match(live, /blobs? done, [\d.]+ (B|KiB|MiB) of 8\.0 MiB, \d+%/);
+    assert.match(live, /about [\d.]+ (s|min)/);
     const final = await waitForScreen(pane, (t) => t.includes('EXIT='), 'the copy to finish');
     assert.match(final, /EXIT=0/);
-    assert.match(final, /sha256:[0-9a-f]{64}: 3 blobs copied/);
+    // The closing line names the destination, the digest, what moved and how fast.
+    assert.match(
+      final,
+      /lab\/progress-tty:v1: sha256:[0-9a-f]{64}: 3 blobs copied \(8\.0 MiB\), 1 manifest in/,
+    );
     // The spinner redraws one line in place: the finished screen holds the summary, not a scroll of updates.
     const lines = final.split('\n').filter((l) => l.trim() !== '');
     assert.ok(lines.length <= 3, `a few lines on screen, got:\n${final}`);
@@ -212,7 +218,10 @@ describe('progress on a terminal and in a log', () => {
       lines.length >= 1 && lines.length <= 4,
       `a few lines, got ${lines.length}:\n${lines.join('\n')}`,
     );
-    assert.match(lines.at(-1) ?? '', /^sha256:[0-9a-f]{64}: 3 blobs copied/);
+    assert.match(
+      lines.at(-1) ?? '',
+      /^docker:\/\/[^ ]+\/lab\/progress-log:v1: sha256:[0-9a-f]{64}: 3 blobs copied \(8\.0 MiB\), 1 manifest in [\d.]+ s, [\d.]+ (KiB|MiB)\/s$/,
+    );
     assert.doesNotMatch(lines.join('\n'), /\u001b\[/, 'no terminal control codes in a log');
   });
 });

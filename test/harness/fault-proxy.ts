@@ -157,7 +157,17 @@ export interface HeadersFault {
   headers: Record<string, string>;
 }
 
+/**
+ * Hold the request at the proxy for `ms` before forwarding it: upstream has not seen it (not even
+ * its headers) while it is held, so the registry's state is what the earlier requests left.
+ */
+export interface HoldFault {
+  kind: 'hold';
+  ms: number;
+}
+
 export type FaultAction =
+  | HoldFault
   | StatusFault
   | HeadersFault
   | ResetResponseFault
@@ -837,6 +847,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       const action = state?.rule.action;
       if (state && action?.kind === 'status') return answerStatus(req, res, entry, state, action);
       if (state && action?.kind === 'redirect') return answerRedirect(req, res, entry, state);
+      if (state && action?.kind === 'hold') {
+        entry.fault = { rule: state.name, kind: 'hold' };
+        await sleepFor(action.ms, undefined, { signal });
+      }
 
       const skip = new Set([...hopByHop(req.headers.connection), 'host', 'expect']);
       const headers = copyHeaders(req.rawHeaders, skip);

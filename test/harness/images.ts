@@ -47,7 +47,29 @@ export interface ImageOptions {
    * keep the default mtime either way, so they stay shared.
    */
   created?: string | null;
+  /** Layers as plain tars (`…layer.v1.tar`, Docker `…rootfs.diff.tar`), not gzip'd. Default false. */
+  uncompressed?: boolean;
+  /** Docker media types (v2 schema 2 manifests, a manifest list) written natively. Default OCI. */
+  docker?: boolean;
 }
+
+/** The media types of one family: OCI, or Docker v2 schema 2. */
+const MEDIA_TYPES = {
+  oci: {
+    manifest: 'application/vnd.oci.image.manifest.v1+json',
+    index: 'application/vnd.oci.image.index.v1+json',
+    config: 'application/vnd.oci.image.config.v1+json',
+    layer: 'application/vnd.oci.image.layer.v1.tar',
+    layerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+  },
+  docker: {
+    manifest: 'application/vnd.docker.distribution.manifest.v2+json',
+    index: 'application/vnd.docker.distribution.manifest.list.v2+json',
+    config: 'application/vnd.docker.container.image.v1+json',
+    layer: 'application/vnd.docker.image.rootfs.diff.tar',
+    layerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+  },
+} as const;
 
 export interface Platform {
   os: string;
@@ -185,19 +207,21 @@ function withDirLock<T>(dir: string, work: () => Promise<T>): Promise<T> {
 async function buildPlatform(
   writer: LayoutWriter,
   platformText: string,
-  options: Required<Pick<ImageOptions, 'layers' | 'seed' | 'gzipLevel'>> & {
+  options: Required<Pick<ImageOptions, 'layers' | 'seed' | 'gzipLevel' | 'uncompressed' | 'docker'>> & {
     labels: Record<string, string>;
     created: string | null;
   },
 ): Promise<PlatformImage & { descriptor: Descriptor }> {
   const platform = parsePlatform(platformText);
+  const types = MEDIA_TYPES[options.docker ? 'docker' : 'oci'];
   const layers: LayerSummary[] = [];
   for (const [i, size] of options.layers.entries()) {
     const payload = pseudoRandomBytes(`${options.seed}/${platformText}/${i}/${size}`, size);
     const tarBytes = await tarOf(i, payload);
-    const gz = gzipSync(tarBytes, { level: options.gzipLevel });
-    const { digest, size: blobSize } = await writer.blob(gz);
-    layers.push({ digest, size: blobSize, diffId: sha256(tarBytes), mediaType: OCI_LAYER_GZIP });
+    const bytes = options.uncompressed ? tarBytes : gzipSync(tarBytes, { level: options.gzipLevel });
+    const { digest, size: blobSize } = await writer.blob(bytes);
+    const mediaType = options.uncompressed ? types.layer : types.layerGzip;
+    layers.push({ digest, size: blobSize, diffId: sha256(tarBytes), mediaType });
   }
   const created = options.created === null ? {} : { created: options.created };
   const config = {
@@ -219,8 +243,8 @@ async function buildPlatform(
   const configBlob = await writer.blob(jsonBytes(config));
   const manifest = {
     schemaVersion: 2,
-    mediaType: OCI_MANIFEST,
-    config: { mediaType: OCI_CONFIG, digest: configBlob.digest, size: configBlob.size },
+    mediaType: types.manifest,
+    config: { mediaType: types.config, digest: configBlob.digest, size: configBlob.size },
     layers: layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })),
   };
   const manifestBlob = await writer.blob(jsonBytes(manifest));
@@ -232,7 +256,7 @@ async function buildPlatform(
     configSize: configBlob.size,
     layers,
     descriptor: {
-      mediaType: OCI_MANIFEST,
+      mediaType: types.manifest,
       digest: manifestBlob.digest,
       size: manifestBlob.size,
       platform: {
@@ -255,7 +279,10 @@ export async function generateImage(options: ImageOptions): Promise<ImageSummary
     gzipLevel: options.gzipLevel ?? 1,
     labels: options.labels ?? {},
     created: options.created === undefined ? CREATED : options.created,
+    uncompressed: options.uncompressed ?? false,
+    docker: options.docker ?? false,
   };
+  const types = MEDIA_TYPES[settings.docker ? 'docker' : 'oci'];
   return withDirLock(dir, async () => {
     const writer = new LayoutWriter(dir);
     await writer.init();
@@ -264,11 +291,11 @@ export async function generateImage(options: ImageOptions): Promise<ImageSummary
     let top: Descriptor;
     if (built.length === 1) {
       const only = built[0]!;
-      top = { mediaType: OCI_MANIFEST, digest: only.manifestDigest, size: only.manifestSize };
+      top = { mediaType: types.manifest, digest: only.manifestDigest, size: only.manifestSize };
     } else {
-      const index = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: built.map((b) => b.descriptor) };
+      const index = { schemaVersion: 2, mediaType: types.index, manifests: built.map((b) => b.descriptor) };
       const blob = await writer.blob(jsonBytes(index));
-      top = { mediaType: OCI_INDEX, ...blob };
+      top = { mediaType: types.index, ...blob };
     }
     await writer.tag(options.tag, top);
     return {

@@ -15,7 +15,7 @@
 // registry printed so far, requests() parses the access-log line each request produces.
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { getPki } from './ca.js';
 import { writeHtpasswd } from './htpasswd.js';
@@ -326,4 +326,18 @@ export async function startRegistry(modeOrOptions: RegistryMode | RegistryOption
     await cleanup().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * Upload sessions of `repository` that still hold data: Distribution keeps the bytes a session
+ * received in `_uploads/<uuid>/data` (filesystem storage) and removes that file when the session
+ * is cancelled or its commit fails (a `hashstates/` folder stays behind either way).
+ */
+export async function uploadsHoldingData(registry: Registry, repository: string): Promise<string[]> {
+  const dir = join(registry.storageDir, 'docker/registry/v2/repositories', repository, '_uploads');
+  const sessions = await readdir(dir).catch(() => [] as string[]);
+  const holding = await Promise.all(
+    sessions.map(async (id) => ((await readdir(join(dir, id))).includes('data') ? [id] : [])),
+  );
+  return holding.flat();
 }

@@ -190,6 +190,8 @@ export interface PushOptions {
   docker?: boolean;
   /** Which user pushes (default the '*' user). */
   user?: string;
+  /** skopeo --preserve-digests: the registry gets every byte as it is in the layout. */
+  preserveDigests?: boolean;
 }
 
 /**
@@ -207,5 +209,6 @@ export function pushImage(
     all: true,
     dest: registryAccess(registry, options.user),
     ...(options.docker ? { format: 'v2s2' as const } : {}),
+    ...(options.preserveDigests ? { preserveDigests: true } : {}),
   });
 }

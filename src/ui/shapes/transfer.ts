@@ -1,10 +1,16 @@
 /** What `pull`, `push` and `copy` print when done (see index.ts). */
 import type { CopySummary } from '../../copy/events.js';
+import type { Descriptor } from '../../image/descriptor.js';
 import { describeLocation, type Location } from '../../store/location.js';
 import { f, t } from '../shape.js';
-import { mediaTypeField } from './fields.js';
 
 // ---- pull, push, copy -------------------------------------------------------------------------
+
+const descriptorShape = t.object({
+  mediaType: f(t.string, 'its media type'),
+  digest: f(t.string, 'its digest'),
+  size: f(t.number, 'its size in bytes'),
+});
 
 export const transferShape = t.object({
   source: f(
@@ -12,9 +18,20 @@ export const transferShape = t.object({
     'where the image came from: `docker://host/repo:tag`, `oci:DIR:TAG`, `docker-archive:FILE`…',
   ),
   destination: f(t.string, 'where it went, written the same way'),
-  digest: f(t.string, 'the digest of what the destination now holds (the index, or the one manifest)'),
-  mediaType: mediaTypeField,
-  size: f(t.number, 'the size of that manifest or index in bytes'),
+  outcome: f(
+    t.string,
+    '`copied`; `in-step` (the destination tag already named this content: nothing was sent); `existing` (`--no-clobber` left the tag as it was); `failed` (see `error`)',
+  ),
+  digest: f(
+    t.nullable(t.string),
+    'the digest of what the destination now holds (the index, or the one manifest); null when failed',
+  ),
+  mediaType: f(t.nullable(t.string), 'the media type of that manifest or index; null when failed'),
+  size: f(t.nullable(t.number), 'the size of that manifest or index in bytes; null when failed'),
+  sourceDigest: f(
+    t.nullable(t.string),
+    "the source's digest before the copy; it differs from `digest` only when the copy changed something (`changes` says what); null when failed before it was read",
+  ),
   copied: f(t.number, 'blobs transferred'),
   skipped: f(t.number, 'blobs the destination already had'),
   mounted: f(t.number, 'blobs mounted from another repository of the same registry'),
@@ -24,20 +41,42 @@ export const transferShape = t.object({
     t.boolean,
     'true when `copy --no-clobber` left an existing destination tag alone: nothing was copied, and the digest is the one already there',
   ),
+  changes: f(
+    t.list(
+      t.object({
+        kind: f(
+          t.string,
+          "`compressed` (a layer gzip'd on the way) or `rebuilt` (a manifest or index with new children)",
+        ),
+        from: f(descriptorShape, 'the source descriptor'),
+        to: f(descriptorShape, 'what the destination holds instead'),
+        reason: f(t.string, 'why, in words'),
+      }),
+    ),
+    'what the copy changed, so that `digest` differs from `sourceDigest`; empty when every digest was kept',
+  ),
+  error: f(t.nullable(t.string), 'why a failed item failed (the one-line message); null otherwise'),
 });
 export interface TransferJson {
   source: string;
   destination: string;
-  digest: string;
-  mediaType: string;
-  size: number;
+  outcome: 'copied' | 'in-step' | 'existing' | 'failed';
+  digest: string | null;
+  mediaType: string | null;
+  size: number | null;
+  sourceDigest: string | null;
   copied: number;
   skipped: number;
   mounted: number;
   bytes: number;
   manifests: number;
   existing: boolean;
+  changes: { kind: string; from: Descriptor; to: Descriptor; reason: string }[];
+  error: string | null;
 }
+
+const brief = (d: Descriptor): Descriptor => ({ mediaType: d.mediaType, digest: d.digest, size: d.size });
+
 export const transferJson = (
   source: Location,
   destination: Location,
@@ -45,29 +84,41 @@ export const transferJson = (
 ): TransferJson => ({
   source: describeLocation(source),
   destination: describeLocation(destination),
+  outcome: summary.outcome,
   digest: summary.descriptor.digest,
   mediaType: summary.descriptor.mediaType,
   size: summary.descriptor.size,
+  sourceDigest: summary.sourceDigest,
   copied: summary.copied,
   skipped: summary.skipped,
   mounted: summary.mounted,
   bytes: summary.bytes,
   manifests: summary.manifests,
-  existing: false,
+  existing: summary.outcome === 'existing',
+  changes: summary.changes.map((c) => ({
+    kind: c.kind,
+    from: brief(c.from),
+    to: brief(c.to),
+    reason: c.reason,
+  })),
+  error: null,
 });
-/** A destination tag `copy --no-clobber` left alone: its own digest, nothing moved. */
-export const existingJson = (
-  source: Location,
-  destination: Location,
-  head: { digest: string; mediaType: string; size: number },
-): TransferJson => ({
-  ...transferJson(source, destination, {
-    descriptor: head,
-    copied: 0,
-    skipped: 0,
-    mounted: 0,
-    bytes: 0,
-    manifests: 0,
-  }),
-  existing: true,
+
+/** An item of a run of many (`copy -a`, `sync`) that failed. */
+export const failedJson = (source: Location, destination: Location, message: string): TransferJson => ({
+  source: describeLocation(source),
+  destination: describeLocation(destination),
+  outcome: 'failed',
+  digest: null,
+  mediaType: null,
+  size: null,
+  sourceDigest: null,
+  copied: 0,
+  skipped: 0,
+  mounted: 0,
+  bytes: 0,
+  manifests: 0,
+  existing: false,
+  changes: [],
+  error: message,
 });

@@ -1,41 +1,30 @@
-// Shared by the store tests: a tiny copy loop (index → manifests → blobs, children before
-// parents; the real engine lives in src/copy/) and helpers to compare layouts.
+// Shared by the store tests: the real copy engine over two stores (with no change to any layer,
+// as between files) and helpers to compare layouts.
 import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { copyImageGraph } from '../../../src/copy/image-copy.js';
+import { KEEP_LAYERS } from '../../../src/copy/layer-policy.js';
+import { CopySession } from '../../../src/copy/session.js';
 import { VerifyingStream } from '../../../src/digest/index.js';
 import type { Descriptor } from '../../../src/image/descriptor.js';
-import { parseManifest } from '../../../src/image/manifest.js';
 import type { ImageDestination, ImageSource } from '../../../src/store/store.js';
 
 export const REF_NAME = 'org.opencontainers.image.ref.name';
 
-/** Copies the source's root (every platform) to the destination; aborts it on failure. */
+/** Copies the source's root (every platform) to the destination with the engine; closes the source. */
 export async function copyImage(
   source: ImageSource,
   destination: ImageDestination,
   tag?: string,
 ): Promise<Descriptor> {
-  const visit = async (descriptor: Descriptor, bytes: Buffer, rootTag?: string): Promise<void> => {
-    const parsed = parseManifest(bytes, descriptor.mediaType);
-    if (parsed.kind === 'index') {
-      for (const child of parsed.index.manifests) await visit(child, await source.manifest(child));
-    } else {
-      for (const blob of [parsed.manifest.config, ...parsed.manifest.layers]) {
-        if (!(await destination.hasBlob(blob))) await destination.putBlob(blob, await source.blob(blob));
-      }
-    }
-    await destination.putManifest({ descriptor, bytes }, rootTag === undefined ? {} : { tag: rootTag });
-  };
   try {
-    const root = await source.root();
-    await visit(root.descriptor, root.bytes, tag);
-    await destination.commit();
-    return root.descriptor;
-  } catch (err) {
-    await destination.abort();
-    throw err;
+    const summary = await copyImageGraph(new CopySession(4), source, destination, {
+      tag,
+      layers: KEEP_LAYERS,
+    });
+    return summary.descriptor;
   } finally {
     await source.close();
   }

@@ -132,7 +132,7 @@ async function copyLayout(dir: string, tag: string, dest: ImageDestination): Pro
   try {
     for (const d of [manifest.config, ...manifest.layers]) {
       if (await dest.hasBlob(d)) continue;
-      await dest.putBlob(d, createReadStream(join(dir, 'blobs', 'sha256', hex(d.digest))));
+      await dest.putBlob(d, async () => createReadStream(join(dir, 'blobs', 'sha256', hex(d.digest))));
     }
     await dest.putManifest(
       { descriptor: { mediaType: top.mediaType, digest: top.digest, size: top.size }, bytes },
@@ -228,7 +228,7 @@ describe('docker-archive destination: what skopeo reads', () => {
     const dir = await makeTempDir('darchive-dest');
     const file = join(dir, 'y.tar');
     const dest = await openDockerArchiveDestination(file, { repoTags: ['docker.io/lab/y:v2'] });
-    assert.equal(dest.sequential, true);
+    assert.equal(dest.traits.sequential, true);
     await copyLayout(image.dir, 'v2', dest);
     assert.deepEqual(await readdir(dir), ['y.tar']);
 
@@ -302,7 +302,7 @@ describe('docker-archive destination: what skopeo reads', () => {
     const dest = await openDockerArchiveDestination(second, { repoTags: ['lab/z:v3', 'lab/z:also'] });
     const root = await source.root();
     const { manifest } = await rootOf(source);
-    for (const d of [manifest.config, ...manifest.layers]) await dest.putBlob(d, await source.blob(d));
+    for (const d of [manifest.config, ...manifest.layers]) await dest.putBlob(d, () => source.blob(d));
     await dest.putManifest(root);
     await dest.commit();
 
@@ -641,8 +641,13 @@ describe('docker-archive destination: refusals leave nothing behind', () => {
         this.destroy(new Error('connection reset'));
       },
     });
-    await assert.rejects(dest.putBlob(blobOf(data), failing), /connection reset/);
-    await assert.rejects(dest.putBlob(blobOf(Buffer.from('x')), Readable.from([Buffer.from('x')])));
+    await assert.rejects(
+      dest.putBlob(blobOf(data), async () => failing),
+      /connection reset/,
+    );
+    await assert.rejects(
+      dest.putBlob(blobOf(Buffer.from('x')), async () => Readable.from([Buffer.from('x')])),
+    );
     await assert.rejects(dest.commit());
     await dest.abort();
     await dest.abort();
@@ -655,8 +660,7 @@ describe('docker-archive destination: refusals leave nothing behind', () => {
     const dest = await openDockerArchiveDestination(out, { repoTags: ['x:1'] });
     const data = Buffer.from('not what the digest says');
     await assert.rejects(
-      dest.putBlob(
-        { ...blobOf(Buffer.from('other')), size: data.length },
+      dest.putBlob({ ...blobOf(Buffer.from('other')), size: data.length }, async () =>
         sourceStream(data, { ...blobOf(Buffer.from('other')), size: data.length }),
       ),
       code('E_DIGEST_MISMATCH'),
@@ -672,8 +676,7 @@ describe('docker-archive destination: refusals leave nothing behind', () => {
     const dest = await openDockerArchiveDestination(join(dir, 'out.tar'), { repoTags: [] });
     const descriptor = blobOf(Buffer.from('expected'));
     await assert.rejects(
-      dest.putBlob(
-        { ...descriptor, size: 8 },
+      dest.putBlob({ ...descriptor, size: 8 }, async () =>
         sourceStream(Buffer.from('12345678'), { ...descriptor, size: 8 }),
       ),
       code('E_DIGEST_MISMATCH'),
@@ -701,10 +704,10 @@ describe('docker-archive destination: refusals leave nothing behind', () => {
     );
     await assert.rejects(dest.putManifest(stored(indexBytes, MediaType.ociIndex)), code('E_USAGE'));
     await assert.rejects(dest.putManifest(stored(manifestBytes([layer]))), code('E_LOCAL'));
-    await dest.putBlob(config, Readable.from([image.config]));
-    await dest.putBlob(layer, Readable.from([image.layers[0]!.gz]));
+    await dest.putBlob(config, async () => Readable.from([image.config]));
+    await dest.putBlob(layer, async () => Readable.from([image.layers[0]!.gz]));
     assert.equal(await dest.hasBlob(layer), true);
-    await dest.putBlob(layer, Readable.from([image.layers[0]!.gz])); // already there: skipped
+    await dest.putBlob(layer, async () => Readable.from([image.layers[0]!.gz])); // already there: skipped
     await assert.rejects(dest.putManifest(stored(manifestBytes([layer, layer]))), code('E_INVALID_CONTENT'));
     await dest.putManifest(stored(manifestBytes([layer])));
     await assert.rejects(dest.putManifest(stored(manifestBytes([]))), code('E_USAGE'));

@@ -121,13 +121,15 @@ describe('oci archive', () => {
     const destination = await openOciArchiveDestination(sink, 't');
     const data = Buffer.from('not what the descriptor says');
     const descriptor = { mediaType: 'x', digest: digestOf(Buffer.from('other')), size: data.length };
-    await assert.rejects(destination.putBlob(descriptor, sourceStream(data, descriptor)), {
-      code: 'E_DIGEST_MISMATCH',
-    });
+    await assert.rejects(
+      destination.putBlob(descriptor, async () => sourceStream(data, descriptor)),
+      {
+        code: 'E_DIGEST_MISMATCH',
+      },
+    );
     // The archive is broken from the first failure on: even a good blob is refused.
     await assert.rejects(
-      destination.putBlob(
-        { ...descriptor, digest: digestOf(data) },
+      destination.putBlob({ ...descriptor, digest: digestOf(data) }, async () =>
         sourceStream(data, { ...descriptor, digest: digestOf(data) }),
       ),
       {

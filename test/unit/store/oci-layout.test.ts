@@ -165,11 +165,11 @@ describe('oci layout destination', () => {
     assert.equal((await (await openOciLayoutSource(out)).root()).descriptor.digest, multi.digest);
   });
 
-  test('putBlobStream learns the digest while streaming', async () => {
+  test('putStreamedBlob learns the digest while streaming', async () => {
     const out = fresh('stream');
     const destination = await openOciLayoutDestination(out, 't');
     const data = pseudoRandomBytes('stream', 100_000);
-    const descriptor = await destination.putBlobStream!(
+    const descriptor = await destination.putStreamedBlob(
       Readable.from([data.subarray(0, 5), data.subarray(5)]),
       'application/octet-stream',
     );

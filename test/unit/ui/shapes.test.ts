@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, test } from 'node:test';
+import type { CopySummary } from '../../../src/copy/events.js';
 import type { TagDescription } from '../../../src/registry/describe.js';
 import type { FieldType, ObjectType } from '../../../src/ui/shape.js';
 import {
@@ -16,9 +17,9 @@ import {
   deleteShape,
   digestJson,
   digestShape,
-  existingJson,
   existsJson,
   existsShape,
+  failedJson,
   manifestJson,
   manifestShape,
   ratelimitJson,
@@ -65,13 +66,23 @@ const description: TagDescription = {
   size: 10,
   created: undefined,
 };
-const summary = {
+const summary: CopySummary = {
   descriptor: { digest: description.digest, mediaType: description.mediaType, size: 3 },
+  sourceDigest: description.digest,
+  outcome: 'copied',
   copied: 1,
   skipped: 2,
   mounted: 0,
   bytes: 100,
   manifests: 1,
+  changes: [
+    {
+      kind: 'compressed',
+      from: { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: description.digest, size: 9 },
+      to: { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: description.digest, size: 5 },
+      reason: 'asked',
+    },
+  ],
 };
 const registry = { kind: 'registry', ref: { registry: 'r.example', repository: 'a/b', tag: 'v1' } } as const;
 
@@ -98,7 +109,12 @@ const cases: Array<[name: string, value: unknown, shape: ObjectType]> = [
     deleteShape,
   ],
   ['transferJson', transferJson(registry, { kind: 'oci', path: '/x', tag: 'v1' }, summary), transferShape],
-  ['existingJson', existingJson(registry, registry, summary.descriptor), transferShape],
+  [
+    'transferJson existing',
+    transferJson(registry, registry, { ...summary, outcome: 'existing' }),
+    transferShape,
+  ],
+  ['failedJson', failedJson(registry, registry, 'gone'), transferShape],
   [
     'configJson',
     configJson('r.example/a:v1', { digest: 'd', bytes: Buffer.from('{"os":"linux"}') }),

@@ -1,0 +1,463 @@
+/**
+ * The copy of one image graph, written once for every pair of stores (architecture.md §7):
+ *
+ *   root ─┬─ index: each child (or the chosen platforms' children) copied first, then the index
+ *         └─ image: config and layers in parallel, then the manifest
+ *
+ * Copying a node returns the descriptor it has at the destination, and a parent is built from its
+ * children's returned descriptors (rebuild.ts): unchanged children leave the parent's bytes, and
+ * so its digest, as they were; a changed child (a layer gzip'd by the layer policy) gives its
+ * parents new bytes all the way up, so no parent can name what the destination does not hold.
+ *
+ * Order: children before parents, blobs before manifests, the tag last. A registry refuses a
+ * manifest whose blobs are missing (MANIFEST_BLOB_UNKNOWN), and a tag must never point at
+ * something incomplete. A blob the destination already has is skipped after a HEAD (all of an
+ * image's HEADs go out at once, ahead of the transfers); a child manifest it already has is
+ * skipped with all its blobs; a blob that sits elsewhere on the destination's registry is mounted.
+ * A re-copy whose tag already names the source's content stops after one HEAD.
+ *
+ * Failure: the first failure of an image ends it. Its transfers in flight are stopped (unless
+ * another image of the run waits for them, session.ts), queued ones never start, and every
+ * transfer settles before the destination is aborted, so clean-up (cancelled upload sessions,
+ * removed temp files) is done before the copy reports.
+ */
+import { Readable, Transform } from 'node:stream';
+import { UsageError } from '../errors.js';
+import type { Retrier } from '../http/retry.js';
+import { summarizeConfig } from '../image/config.js';
+import type { Descriptor, Platform } from '../image/descriptor.js';
+import { type ImageIndex, type ImageManifest, parseManifest } from '../image/manifest.js';
+import { formatPlatform, hostPlatform } from '../image/platform.js';
+import type { BlobPlace, ImageDestination, ImageSource, StoredManifest } from '../store/store.js';
+import { chain } from '../util/chain.js';
+import { adaptiveGzip } from './adaptive-gzip.js';
+import type { BlobOutcome, Change, CopyListener, CopySummary } from './events.js';
+import type { LayerPolicy } from './layer-policy.js';
+import { checkImagePlatform, pickChildren } from './platforms.js';
+import { rebuildIndex, rebuildManifest, unchanged } from './rebuild.js';
+import type { CopySession } from './session.js';
+
+export interface ImageCopyOptions {
+  /**
+   * Copy only these platforms of an index: one gives that image alone, several a new index of
+   * them. Of a single image, it must be of these platforms.
+   */
+  platforms?: readonly Platform[] | undefined;
+  /** Point this tag at the copied root; without it the root is stored by digest only. */
+  tag?: string | undefined;
+  /** Leave the tag alone when it exists at the destination (--no-clobber): nothing is copied. */
+  noClobber?: boolean | undefined;
+  layers: LayerPolicy;
+  onEvent?: CopyListener | undefined;
+  /**
+   * Retries a blob transfer that failed on the way (a reset upload) as a whole: the source read
+   * again, a fresh upload session. Only into parallel destinations (store.ts `sequential`).
+   */
+  retrier?: Retrier | undefined;
+}
+
+/** Image configs are read whole to check a platform; anything this large is no config. */
+const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+
+/** Copies the image graph `source` names into `destination`, commits it, and aborts it on failure. */
+export async function copyImageGraph(
+  session: CopySession,
+  source: ImageSource,
+  destination: ImageDestination,
+  options: ImageCopyOptions,
+): Promise<CopySummary> {
+  const copy = new ImageCopy(session, source, destination, options);
+  try {
+    const summary = await copy.run();
+    await destination.commit();
+    return summary;
+  } catch (err) {
+    copy.fail(err);
+    await destination.abort();
+    throw copy.firstFailure ?? err;
+  }
+}
+
+class ImageCopy {
+  private readonly counts = { copied: 0, skipped: 0, mounted: 0, bytes: 0, manifests: 0 };
+  private readonly changes: Change[] = [];
+  private readonly emit: CopyListener;
+  private readonly destinationKey: string;
+  /** Configs read whole (for a platform check) are served from here, not fetched again. */
+  private readonly configs = new Map<string, Buffer>();
+  /** The first failure; once set, queued work does not start. */
+  firstFailure: unknown;
+
+  constructor(
+    private readonly session: CopySession,
+    private readonly source: ImageSource,
+    private readonly destination: ImageDestination,
+    private readonly options: ImageCopyOptions,
+  ) {
+    this.emit = options.onEvent ?? (() => {});
+    this.destinationKey = session.keyOf(destination);
+  }
+
+  fail(err: unknown): void {
+    if (this.firstFailure !== undefined) return;
+    this.firstFailure = err;
+    this.session.release(this, err);
+  }
+
+  private check(): void {
+    if (this.firstFailure !== undefined) throw this.firstFailure;
+  }
+
+  async run(): Promise<CopySummary> {
+    const platforms = this.options.platforms ?? [];
+    const { tag, noClobber } = this.options;
+    // What the tag names now, asked while the source's root is fetched: a tag that already names
+    // the source's content (a re-copy) means the destination accepted that manifest, so
+    // everything under it is there; with --no-clobber any existing tag ends the copy.
+    const tagged =
+      tag !== undefined && (noClobber || platforms.length === 0) ? this.destination.tagged(tag) : undefined;
+    tagged?.catch(() => {});
+    const root = await this.source.root();
+    const parsed = parseManifest(
+      root.bytes,
+      root.descriptor.mediaType,
+      `manifest of ${this.source.description}`,
+    );
+    const descriptor = { ...root.descriptor, mediaType: parsed.mediaType };
+    const summary = (result: Descriptor, outcome: CopySummary['outcome'] = 'copied'): CopySummary => ({
+      descriptor: result,
+      sourceDigest: root.descriptor.digest,
+      outcome,
+      ...this.counts,
+      changes: this.changes,
+    });
+    const existing = await tagged;
+    if (existing && noClobber) return summary(existing, 'existing');
+    if (existing?.digest === root.descriptor.digest && platforms.length === 0) {
+      this.emit({ type: 'manifest-done', descriptor, outcome: 'skipped' });
+      return summary(descriptor, 'in-step');
+    }
+    const stored = { descriptor, bytes: root.bytes };
+    if (parsed.kind === 'image') {
+      if (platforms.length > 0) await this.checkPlatform(parsed.manifest, platforms);
+      return summary(await this.copyImage(stored, parsed.manifest, tag));
+    }
+    if (this.destination.traits.holds === 'one-image') {
+      if (platforms.length > 1)
+        throw new UsageError(`${this.destination.description} holds one image: give at most one --platform`);
+      const wanted = platforms[0] ?? hostPlatform();
+      return summary(await this.copyOnePlatform(parsed.index, wanted, tag));
+    }
+    if (platforms.length === 1) return summary(await this.copyOnePlatform(parsed.index, platforms[0]!, tag));
+    if (platforms.length > 1) {
+      const { images, children } = pickChildren(parsed.index, platforms, this.source.description);
+      for (const { descriptor: child } of images) this.emitPicked(child, child.platform);
+      return summary(await this.copyIndex(stored, children, tag, 'only the platforms asked for'));
+    }
+    return summary(await this.copyIndex(stored, parsed.index.manifests, tag));
+  }
+
+  /** One image out of an index, copied as the root (with the tag); which one is said (an event). */
+  private async copyOnePlatform(
+    index: ImageIndex,
+    wanted: Platform,
+    tag: string | undefined,
+  ): Promise<Descriptor> {
+    const [picked] = pickChildren(index, [wanted], this.source.description).images;
+    const child = picked!.descriptor;
+    this.emitPicked(child, child.platform ?? wanted);
+    const bytes = await this.source.manifest(child);
+    const parsed = parseManifest(bytes, child.mediaType, `manifest ${child.digest}`);
+    if (parsed.kind === 'index')
+      return this.copyIndex({ descriptor: child, bytes }, parsed.index.manifests, tag);
+    return this.copyImage(
+      { descriptor: { ...child, mediaType: parsed.mediaType }, bytes },
+      parsed.manifest,
+      tag,
+    );
+  }
+
+  private emitPicked(descriptor: Descriptor, platform: Platform | undefined): void {
+    if (platform) this.emit({ type: 'platform-picked', descriptor, platform: formatPlatform(platform) });
+  }
+
+  /** Reads a single image's config (once) and checks it is of the platforms asked for. */
+  private async checkPlatform(manifest: ImageManifest, platforms: readonly Platform[]): Promise<void> {
+    const config = manifest.config;
+    if (config.size > MAX_CONFIG_BYTES) return;
+    const chunks: Buffer[] = [];
+    for await (const chunk of await this.source.blob(config)) chunks.push(chunk as Buffer);
+    const bytes = Buffer.concat(chunks);
+    this.configs.set(config.digest, bytes);
+    let platform: Platform | undefined;
+    try {
+      platform = summarizeConfig(bytes).platform;
+    } catch {
+      platform = undefined; // not an image config (an artifact): nothing to check against
+    }
+    checkImagePlatform(platform, platforms, this.source.description);
+  }
+
+  /**
+   * Copies an index's children (all, or those chosen), then the index: its own bytes when every
+   * child kept its descriptor and none was left out, else new bytes naming what the destination holds.
+   */
+  private async copyIndex(
+    index: StoredManifest,
+    children: readonly Descriptor[],
+    tag: string | undefined,
+    leftOut?: string,
+  ): Promise<Descriptor> {
+    const copied = await this.forEach(children, (child) => this.copyChild(child));
+    const moved = children.map((original, i) => ({ original, now: copied[i]! }));
+    if (leftOut === undefined && moved.every((c) => unchanged(c.original, c.now))) {
+      await this.putManifest(index, tag);
+      return index.descriptor;
+    }
+    const rebuilt = rebuildIndex(index, moved);
+    this.changes.push({
+      kind: 'rebuilt',
+      from: index.descriptor,
+      to: rebuilt.descriptor,
+      reason: leftOut ?? 'its children changed',
+    });
+    this.emit({ type: 'changed', change: this.changes.at(-1)! });
+    await this.putManifest(rebuilt, tag);
+    return rebuilt.descriptor;
+  }
+
+  /** An index's child, skipped whole when the destination has it already (and nothing would change it). */
+  private async copyChild(child: Descriptor): Promise<Descriptor> {
+    this.check();
+    const maySkip = !this.options.layers.transforms;
+    const [present, bytes] = await Promise.all([
+      maySkip ? this.destination.hasManifest(child) : false,
+      this.source.manifest(child),
+    ]);
+    if (present) {
+      this.counts.skipped++;
+      this.emit({ type: 'manifest-done', descriptor: child, outcome: 'skipped' });
+      return child;
+    }
+    const parsed = parseManifest(bytes, child.mediaType, `manifest ${child.digest}`);
+    const stored = { descriptor: { ...child, mediaType: parsed.mediaType }, bytes };
+    return parsed.kind === 'index'
+      ? this.copyIndex(stored, parsed.index.manifests, undefined)
+      : this.copyImage(stored, parsed.manifest, undefined);
+  }
+
+  /** Copies an image's config and layers, then its manifest (rebuilt if a layer changed). */
+  private async copyImage(
+    manifest: StoredManifest,
+    parsed: ImageManifest,
+    tag: string | undefined,
+  ): Promise<Descriptor> {
+    const blobs = [parsed.config, ...parsed.layers];
+    const copied = await this.forEach(blobs, (blob, i) => this.copyBlob(blob, i > 0));
+    if (blobs.every((blob, i) => unchanged(blob, copied[i]!))) {
+      await this.putManifest(manifest, tag);
+      return manifest.descriptor;
+    }
+    const rebuilt = rebuildManifest(
+      manifest,
+      { config: parsed.config, layers: parsed.layers },
+      { config: copied[0]!, layers: copied.slice(1) },
+    );
+    this.changes.push({
+      kind: 'rebuilt',
+      from: manifest.descriptor,
+      to: rebuilt.descriptor,
+      reason: 'its layers were compressed',
+    });
+    this.emit({ type: 'changed', change: this.changes.at(-1)! });
+    await this.putManifest(rebuilt, tag);
+    return rebuilt.descriptor;
+  }
+
+  private async putManifest(manifest: StoredManifest, tag: string | undefined): Promise<void> {
+    this.check();
+    await this.destination.putManifest(manifest, { tag });
+    this.counts.manifests++;
+    this.emit({ type: 'manifest-done', descriptor: manifest.descriptor, outcome: 'pushed' });
+  }
+
+  /**
+   * Runs `task` for each item, in parallel unless the destination is sequential; keeps order. On a
+   * failure it still waits for every task to settle (the others are stopped, see `fail`), so
+   * their clean-up is done before the copy reports. The first failure is the one reported.
+   */
+  private async forEach<T, R>(
+    items: readonly T[],
+    task: (item: T, index: number) => Promise<R>,
+  ): Promise<R[]> {
+    if (this.destination.traits.sequential) {
+      const results: R[] = [];
+      for (const [i, item] of items.entries()) results.push(await task(item, i));
+      return results;
+    }
+    const settled = await Promise.allSettled(
+      items.map(async (item, i) => {
+        try {
+          return await task(item, i);
+        } catch (err) {
+          this.fail(err);
+          throw err;
+        }
+      }),
+    );
+    const rejected = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (rejected) throw this.firstFailure ?? rejected.reason;
+    return settled.map((r) => (r as PromiseFulfilledResult<R>).value);
+  }
+
+  /** One blob into the destination, once per run however many images of the run need it. */
+  private async copyBlob(descriptor: Descriptor, isLayer: boolean): Promise<Descriptor> {
+    this.check();
+    const action = isLayer ? this.options.layers.actionFor(descriptor) : { kind: 'keep' as const };
+    const key = `${this.destinationKey}\0${action.kind}\0${descriptor.digest}`;
+    const { value, started } = await this.session.share(key, this, async (signal) => {
+      try {
+        return action.kind === 'gzip'
+          ? await this.compressBlob(descriptor, action.mediaType, action.reason, signal)
+          : await this.keepBlob(descriptor, signal);
+      } catch (err) {
+        // Said at once, before the limiter's slot passes on: the next queued transfer of this
+        // image must find the copy failed, not start.
+        this.fail(err);
+        throw err;
+      }
+    });
+    if (!started) {
+      // Another image of this run moved it: for this image it was already there.
+      this.counts.skipped++;
+      this.emit({ type: 'blob-done', descriptor, outcome: 'skipped', bytes: 0 });
+    }
+    return value;
+  }
+
+  private done(descriptor: Descriptor, outcome: BlobOutcome): Descriptor {
+    if (outcome === 'copied') {
+      this.counts.copied++;
+      this.counts.bytes += descriptor.size;
+    } else this.counts[outcome]++;
+    this.emit({ type: 'blob-done', descriptor, outcome, bytes: outcome === 'copied' ? descriptor.size : 0 });
+    const place = this.destination.traits.place;
+    if (place) this.session.recordLanded(descriptor.digest, place);
+    return descriptor;
+  }
+
+  /**
+   * A blob kept as it is: mounted when it sits elsewhere on the destination's registry (no HEAD
+   * first: a mount of a blob the repository has already answers 201 too), else skipped when the
+   * destination has it, else streamed. The HEAD and the mount go out at once for all of an
+   * image's blobs; only the streams wait for a slot of the run's limiter.
+   */
+  private async keepBlob(descriptor: Descriptor, signal: AbortSignal): Promise<Descriptor> {
+    const from = this.mountSource(descriptor);
+    if (from && (await this.destination.mountBlob(descriptor, from))) return this.done(descriptor, 'mounted');
+    if (await this.destination.hasBlob(descriptor)) return this.done(descriptor, 'skipped');
+    return this.limited(signal, () => {
+      const { retrier } = this.options;
+      const transfer = async (attempt: number): Promise<Descriptor> => {
+        // A retried transfer may have landed after all (the answer was lost, not the upload).
+        if (attempt > 0 && (await this.destination.hasBlob(descriptor)))
+          return this.done(descriptor, 'skipped');
+        await this.destination.putBlob(descriptor, () => this.open(descriptor, signal));
+        return this.done(descriptor, 'copied');
+      };
+      if (!retrier || this.destination.traits.sequential) return transfer(0);
+      return retrier.run(`transfer of blob ${descriptor.digest}`, transfer);
+    });
+  }
+
+  /**
+   * Runs a transfer in a slot of the run's limiter. A failure is said (fail) before the slot is
+   * given back, so the next queued transfer of this image finds the copy failed and does not
+   * start; one that another image of the run also waits for still runs (session.ts).
+   */
+  private limited<R>(signal: AbortSignal, transfer: () => Promise<R>): Promise<R> {
+    return this.session.limit(async () => {
+      if (signal.aborted) throw signal.reason;
+      try {
+        return await transfer();
+      } catch (err) {
+        this.fail(err);
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * Where on the destination's own registry the blob already sits, in another repository: the
+   * source's repository when the source is on that registry, or one this run wrote it to.
+   */
+  private mountSource(descriptor: Descriptor): BlobPlace | undefined {
+    const target = this.destination.traits.place;
+    if (!target) return undefined;
+    const near = (place: BlobPlace | undefined) =>
+      place && place.registry === target.registry && place.repository !== target.repository
+        ? place
+        : undefined;
+    return near(this.source.placeOf(descriptor)) ?? this.session.landedNear(descriptor.digest, target);
+  }
+
+  /**
+   * A layer gzip'd on the way (layer-policy.ts): its digest is learnt as it streams, so nothing can
+   * be checked or mounted first; the new descriptor is what its manifest will name.
+   */
+  private async compressBlob(
+    descriptor: Descriptor,
+    mediaType: string,
+    reason: string,
+    signal: AbortSignal,
+  ): Promise<Descriptor> {
+    return this.limited(signal, () => {
+      const transfer = async (): Promise<Descriptor> => {
+        const data = await this.open(descriptor, signal);
+        const stored = await this.destination.putStreamedBlob(chain(data, adaptiveGzip()), mediaType);
+        const to: Descriptor = { ...descriptor, ...stored };
+        this.counts.copied++;
+        this.counts.bytes += stored.size;
+        this.emit({ type: 'blob-done', descriptor, outcome: 'copied', bytes: stored.size });
+        this.changes.push({ kind: 'compressed', from: descriptor, to, reason });
+        this.emit({ type: 'changed', change: this.changes.at(-1)! });
+        return to;
+      };
+      const { retrier } = this.options;
+      if (!retrier || this.destination.traits.sequential) return transfer();
+      return retrier.run(`transfer of blob ${descriptor.digest}`, transfer);
+    });
+  }
+
+  /** The source's verified stream of a blob, stopped when `signal` aborts, counted for progress. */
+  private async open(descriptor: Descriptor, signal: AbortSignal): Promise<Readable> {
+    if (signal.aborted) throw signal.reason;
+    const held = this.configs.get(descriptor.digest);
+    const data = held ? Readable.from([held], { objectMode: false }) : await this.source.blob(descriptor);
+    if (signal.aborted) {
+      data.destroy();
+      throw signal.reason;
+    }
+    const stop = (): void => {
+      data.destroy(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+    };
+    signal.addEventListener('abort', stop, { once: true });
+    data.once('close', () => signal.removeEventListener('abort', stop));
+    this.emit({ type: 'blob-start', descriptor });
+    return this.counting(descriptor, data);
+  }
+
+  /** Passes the stream through unchanged, reporting bytes as they go. */
+  private counting(descriptor: Descriptor, stream: Readable): Readable {
+    if (!this.options.onEvent) return stream;
+    let bytes = 0;
+    const counter = new Transform({
+      transform: (chunk: Buffer, _enc, done) => {
+        bytes += chunk.length;
+        this.emit({ type: 'blob-progress', descriptor, bytes });
+        done(null, chunk);
+      },
+    });
+    return chain(stream, counter);
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * Plans for runs of many images (many.ts): which images to copy where. `copy -a` copies every tag
+ * of one repository into another.
+ */
+import { UsageError } from '../errors.js';
+import { formatReference, parseRepository, type Reference } from '../ref/index.js';
+import type { RegistryClient } from '../registry/client.js';
+import { listTags } from '../registry/tags.js';
+import type { CopyItem } from './many.js';
+
+/**
+ * A repository for `copy -a`: `[docker://]host/repo`. A tag or digest is refused, not dropped
+ * (the user meant something else than every tag), and so is a file location.
+ */
+function repositoryOf(input: string, side: 'source' | 'destination'): Reference {
+  if (/^(oci|oci-archive|docker-archive):/.test(input))
+    throw new UsageError(`copy --all-tags copies between registries: the ${side} '${input}' is a file`);
+  return parseRepository(input.replace(/^docker:\/\//, ''));
+}
+
+/** Every tag of `from`, each to the same tag in `to`, in the registry's tag order. */
+export async function planAllTags(
+  client: (registry: string) => RegistryClient,
+  from: string,
+  to: string,
+): Promise<CopyItem[]> {
+  const source = repositoryOf(from, 'source');
+  const destination = repositoryOf(to, 'destination');
+  const { items: tags } = await listTags(client(source.registry), source.repository);
+  return tags.map((tag) => ({
+    source: { kind: 'registry', ref: { registry: source.registry, repository: source.repository, tag } },
+    destination: {
+      kind: 'registry',
+      ref: { registry: destination.registry, repository: destination.repository, tag },
+    },
+    label: formatReference({ ...destination, tag }),
+  }));
+}
