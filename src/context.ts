@@ -8,6 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import type { Credential } from './auth/credential.js';
 import { createKeychain, type Keychain } from './auth/keychain.js';
 import { UsageError } from './errors.js';
+import { HostGates } from './http/host-gate.js';
 import { DEFAULT_RETRY_POLICY, Retrier } from './http/retry.js';
 import { proxySettings, type Transport, type TransportOptions } from './http/transport-options.js';
 import { isInsecure, registryEndpoint, schemesToTry } from './ref/index.js';
@@ -72,7 +73,8 @@ export class Context {
   private readonly bulk: boolean;
   /** One retry policy for every registry, the transfer engine and the resumed downloads. */
   readonly retrier: Retrier;
-
+  /** Per-host limits and cool-downs, shared by every request of the run (http/host-gate.ts). */
+  readonly gates = new HostGates();
   private keychain: Keychain | undefined;
   private explicit: Promise<Credential | undefined> | undefined;
 
@@ -142,6 +144,7 @@ export class Context {
         stack: {
           userAgent: USER_AGENT,
           log: this.globals.debug ? (line) => this.status.debug(line) : undefined,
+          gates: this.gates,
         },
         credential: () => this.credentialFor(registry),
         retrier: this.retrier,
