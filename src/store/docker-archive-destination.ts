@@ -18,16 +18,12 @@
  * blobs avoids a decompress-to-temp-file pass per layer, and the OCI view keeps the digests.
  *
  * Blobs stream straight into the tar (their size is known from the descriptor), so blobs must
- * come one at a time (`sequential`). The tar goes to `FILE.tmp-<random>` beside FILE, renamed in
- * `commit()`; `abort()` deletes it. With a Writable target (`-`, stdout) nothing can be taken
- * back: abort just stops writing.
+ * come one at a time (`sequential`). The tar is written by the one tar-layout writer
+ * (tar-layout.ts): a file is published whole at `commit()` and leaves nothing behind on
+ * `abort()`; a Writable target (`-`, stdout) cannot be taken back, and abort just stops writing.
  */
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
-import { type Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import tar from 'tar-stream';
-import { parseDigest, VerifyingStream, verifyBytes } from '../digest/index.js';
+import type { Readable, Writable } from 'node:stream';
+import { parseDigest, verifyBytes } from '../digest/index.js';
 import { FerryError, InvalidContentError, LocalError, UsageError } from '../errors.js';
 import type { Descriptor } from '../image/descriptor.js';
 import { parseManifest } from '../image/manifest.js';
@@ -40,7 +36,9 @@ import {
   type ManifestItem,
   readDiffIds,
 } from './docker-archive-format.js';
+import { blobPath, REF_NAME_ANNOTATION } from './oci-common.js';
 import type { DestinationTraits, ImageDestination, PutManifestOptions, StoredManifest } from './store.js';
+import { TarLayoutWriter } from './tar-layout.js';
 
 export interface DockerArchiveDestinationOptions {
   /**
@@ -51,17 +49,9 @@ export interface DockerArchiveDestinationOptions {
   repoTags: readonly string[];
 }
 
-/** Fixed mtime: the same image gives the same tar bytes. */
-const MTIME = new Date(0);
-const OCI_LAYOUT = '{"imageLayoutVersion":"1.0.0"}';
+/** What containerd-based `docker load` reads as the image's name in index.json. */
 const IMAGE_NAME_ANNOTATION = 'io.containerd.image.name';
-const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
 const CONFIG_TYPES = new Set<string>([MediaType.dockerConfig, MediaType.ociConfig]);
-
-const blobPath = (digest: string): string => {
-  const { algorithm, encoded } = parseDigest(digest);
-  return `blobs/${algorithm}/${encoded}`;
-};
 
 interface WrittenImage {
   descriptor: Descriptor;
@@ -80,85 +70,42 @@ export class DockerArchiveDestination implements ImageDestination {
     place: undefined,
   };
 
-  private readonly pack = tar.pack();
-  private readonly output: Promise<void>;
-  private readonly names: ArchiveName[];
-  /** Digests already in the tar. */
-  private readonly written = new Set<string>();
-  private readonly dirs = new Set<string>();
   /** Config blobs kept in memory (small) to read rootfs.diff_ids at putManifest. */
   private readonly configs = new Map<string, Buffer>();
   private image: WrittenImage | undefined;
-  private failure: unknown;
-  private state: 'open' | 'committed' | 'aborted' = 'open';
 
   /** Use openDockerArchiveDestination(). */
   constructor(
-    sink: Writable,
-    private readonly temp: string | undefined,
-    private readonly file: string | undefined,
-    names: ArchiveName[],
+    private readonly tar: TarLayoutWriter,
+    private readonly names: ArchiveName[],
+    description: string,
   ) {
-    this.names = names;
-    this.description = `docker-archive:${file ?? '-'}${names[0] ? `:${names[0].repoTag}` : ''}`;
-    // The pack streams into the file as entries are added; remember (do not throw) a write failure,
-    // so the next put or the commit reports it.
-    this.output = pipeline(this.pack, sink).catch((error: unknown) => {
-      this.failure ??= error;
-    });
-  }
-
-  private check(): void {
-    if (this.state !== 'open')
-      throw new LocalError(`${this.description}: the archive is already ${this.state}`);
-    if (this.failure !== undefined) {
-      if (this.failure instanceof FerryError) throw this.failure;
-      throw new LocalError(`writing ${this.file ?? 'the archive'}: ${errorText(this.failure)}`, {
-        cause: this.failure,
-      });
-    }
+    this.description = description;
   }
 
   async hasBlob(descriptor: Descriptor): Promise<boolean> {
-    return this.written.has(descriptor.digest);
+    return this.tar.has(blobPath(descriptor.digest));
   }
 
   async hasManifest(descriptor: Descriptor): Promise<boolean> {
-    return this.written.has(descriptor.digest);
+    return this.tar.has(blobPath(descriptor.digest));
   }
 
   async putBlob(descriptor: Descriptor, open: () => Promise<Readable>): Promise<void> {
-    this.check();
-    if (this.written.has(descriptor.digest)) return;
-    const data = await open();
+    this.tar.check();
     const path = blobPath(descriptor.digest);
+    if (this.tar.has(path)) return;
+    const data = await open();
     const what = `blob ${descriptor.digest}`;
-    try {
-      if (CONFIG_TYPES.has(descriptor.mediaType) && descriptor.size <= MAX_CONFIG_BYTES) {
-        // A config is small and needed again at putManifest (rootfs.diff_ids): take it whole.
-        const bytes = await readAll(data, descriptor.size, what);
-        verifyBytes(bytes, descriptor, what);
-        this.addDirs(path);
-        await this.writeBuffer(path, bytes);
-        this.configs.set(descriptor.digest, bytes);
-      } else {
-        // Blob streams from a source verify themselves (store.ts): count and check the size only.
-        const verify = new VerifyingStream({
-          digest: descriptor.digest,
-          size: descriptor.size,
-          what,
-          hash: false,
-        });
-        this.addDirs(path);
-        await this.writeEntry(path, descriptor.size, (entry) => pipeline(data, verify, entry));
-      }
-    } catch (error) {
-      // Part of the entry may be in the tar already: the archive is unusable from here on.
-      this.failure ??= error;
-      data.destroy();
-      throw error;
+    if (CONFIG_TYPES.has(descriptor.mediaType) && descriptor.size <= MAX_CONFIG_BYTES) {
+      // A config is small and needed again at putManifest (rootfs.diff_ids): take it whole.
+      const bytes = await readAll(data, descriptor.size, what);
+      verifyBytes(bytes, descriptor, what);
+      await this.tar.addBuffer(path, bytes);
+      this.configs.set(descriptor.digest, bytes);
+    } else {
+      await this.tar.addStream(path, descriptor, data, what);
     }
-    this.written.add(descriptor.digest);
   }
 
   /** Tar entries carry their size up front (see putBlob). */
@@ -175,7 +122,7 @@ export class DockerArchiveDestination implements ImageDestination {
   }
 
   async putManifest(manifest: StoredManifest, _options: PutManifestOptions = {}): Promise<void> {
-    this.check();
+    this.tar.check();
     const { descriptor, bytes } = manifest;
     verifyBytes(bytes, descriptor, `manifest ${descriptor.digest}`);
     const parsed = parseManifest(bytes, descriptor.mediaType, `manifest ${descriptor.digest}`);
@@ -197,7 +144,7 @@ export class DockerArchiveDestination implements ImageDestination {
       );
     }
     for (const d of [config, ...layers]) {
-      if (!this.written.has(d.digest)) {
+      if (!this.tar.has(blobPath(d.digest))) {
         throw new LocalError(
           `${this.description}: ${d.digest} (${d.mediaType}) was not written before the manifest`,
         );
@@ -211,10 +158,7 @@ export class DockerArchiveDestination implements ImageDestination {
         `image config ${config.digest} lists ${diffIds.length} diff_ids for ${layers.length} layers`,
       );
     }
-    const path = blobPath(descriptor.digest);
-    this.addDirs(path);
-    await this.writeBuffer(path, bytes);
-    this.written.add(descriptor.digest);
+    await this.tar.addBuffer(blobPath(descriptor.digest), bytes);
     this.image = {
       descriptor: { mediaType: parsed.mediaType, digest: descriptor.digest, size: bytes.length },
       config: blobPath(config.digest),
@@ -224,7 +168,7 @@ export class DockerArchiveDestination implements ImageDestination {
   }
 
   async commit(): Promise<void> {
-    this.check();
+    this.tar.check();
     const image = this.image;
     if (image === undefined) throw new LocalError(`${this.description}: no image was written`);
     const item: ManifestItem = {
@@ -232,15 +176,14 @@ export class DockerArchiveDestination implements ImageDestination {
       RepoTags: this.names.map((n) => n.repoTag),
       Layers: image.layers,
     };
-    await this.writeBuffer(MANIFEST_JSON, json([item]));
+    await this.tar.addBuffer(MANIFEST_JSON, json([item]));
     if (this.names.length > 0 && image.topDiffId !== undefined) {
       const top = parseDigest(image.topDiffId).encoded;
       const repositories: Record<string, Record<string, string>> = {};
       for (const name of this.names)
         repositories[name.repository] = { ...repositories[name.repository], [name.tag]: top };
-      await this.writeBuffer('repositories', json(repositories));
+      await this.tar.addBuffer('repositories', json(repositories));
     }
-    await this.writeBuffer('oci-layout', Buffer.from(OCI_LAYOUT));
     const manifests =
       this.names.length === 0
         ? [image.descriptor]
@@ -248,69 +191,12 @@ export class DockerArchiveDestination implements ImageDestination {
             ...image.descriptor,
             annotations: { [IMAGE_NAME_ANNOTATION]: n.fullName, [REF_NAME_ANNOTATION]: n.tag },
           }));
-    await this.writeBuffer(
-      'index.json',
-      json({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }),
-    );
-    this.pack.finalize();
-    await this.output;
-    this.check();
-    if (this.temp !== undefined && this.file !== undefined) {
-      try {
-        const handle = await open(this.temp, 'r');
-        try {
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-        await rename(this.temp, this.file);
-      } catch (error) {
-        throw new LocalError(`writing ${this.file}: ${errorText(error)}`, { cause: error });
-      }
-    }
-    this.state = 'committed';
+    await this.tar.addIndex(json({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }));
+    await this.tar.finish();
   }
 
   async abort(): Promise<void> {
-    if (this.state === 'committed') return;
-    this.state = 'aborted';
-    this.failure ??= new LocalError('aborted');
-    this.pack.destroy();
-    await this.output;
-    if (this.temp !== undefined) await rm(this.temp, { force: true });
-  }
-
-  private addDirs(path: string): void {
-    const parts = path.split('/').slice(0, -1);
-    for (let i = 1; i <= parts.length; i++) {
-      const dir = `${parts.slice(0, i).join('/')}/`;
-      if (this.dirs.has(dir)) continue;
-      this.dirs.add(dir);
-      this.pack.entry({ name: dir, type: 'directory', mode: 0o755, mtime: MTIME });
-    }
-  }
-
-  private writeBuffer(name: string, bytes: Buffer): Promise<void> {
-    return this.writeEntry(name, bytes.length, async (entry) => {
-      entry.end(bytes);
-    });
-  }
-
-  /** Adds one file entry and resolves once tar-stream has taken all of it. */
-  private async writeEntry(
-    name: string,
-    size: number,
-    fill: (entry: Writable) => Promise<void>,
-  ): Promise<void> {
-    let entry: Writable | undefined;
-    const added = new Promise<void>((resolve, reject) => {
-      entry = this.pack.entry({ name, size, type: 'file', mode: 0o644, mtime: MTIME }, (error) =>
-        error ? reject(error) : resolve(),
-      );
-    });
-    added.catch(() => {});
-    await fill(entry!);
-    await added;
+    await this.tar.abort();
   }
 }
 
@@ -327,40 +213,12 @@ async function readAll(data: Readable, size: number, what: string): Promise<Buff
   return Buffer.concat(chunks);
 }
 
-/**
- * A Writable that forwards to `target` (stdout) with backpressure, and ends it on success, but is
- * destroyed alone when the copy fails: the caller's stream stays usable for reporting the error.
- */
-function borrowed(target: Writable): Writable {
-  let onTargetError: ((error: Error) => void) | undefined;
-  const forward = new Writable({
-    highWaterMark: 1024 * 1024,
-    write(chunk: Buffer, _encoding, done) {
-      if (target.write(chunk)) done();
-      else target.once('drain', () => done());
-    },
-    final(done) {
-      if (onTargetError) target.off('error', onTargetError);
-      target.end(() => done());
-    },
-    destroy(error, done) {
-      if (onTargetError) target.off('error', onTargetError);
-      done(error);
-    },
-  });
-  onTargetError = (error) => forward.destroy(error);
-  target.on('error', onTargetError);
-  return forward;
-}
-
 const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
 
-const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-
 /**
- * Opens a docker-archive for writing: a FILE path (written to a temp file beside it and renamed at
- * commit) or a Writable (`-`: stdout). `repoTags` are normalised here; a bad name or a digest
- * reference is refused before anything is written.
+ * Opens a docker-archive for writing: a FILE path (published whole at commit) or a Writable (`-`:
+ * stdout). `repoTags` are normalised here; a bad name, a digest reference, a missing parent
+ * directory or a target that is a directory is refused before anything is written.
  */
 export async function openDockerArchiveDestination(
   target: string | Writable,
@@ -371,11 +229,7 @@ export async function openDockerArchiveDestination(
     const name = archiveName(tag);
     if (!names.some((n) => n.fullName === name.fullName)) names.push(name);
   }
-  if (typeof target !== 'string')
-    return new DockerArchiveDestination(borrowed(target), undefined, undefined, names);
-  const temp = `${target}.tmp-${randomBytes(6).toString('hex')}`;
-  const handle = await open(temp, 'wx', 0o644).catch((error: unknown) => {
-    throw new LocalError(`cannot write ${target}: ${errorText(error)}`, { cause: error });
-  });
-  return new DockerArchiveDestination(handle.createWriteStream(), temp, target, names);
+  const file = typeof target === 'string' ? target : '-';
+  const description = `docker-archive:${file}${names[0] ? `:${names[0].repoTag}` : ''}`;
+  return new DockerArchiveDestination(await TarLayoutWriter.open(description, target), names, description);
 }

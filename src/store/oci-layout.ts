@@ -3,12 +3,13 @@
  *
  *   openOciLayoutSource(dir, tag?)       → ImageSource; root = the index.json entry tagged TAG
  *                                          (ref.name annotation), or the only entry
- *   openOciLayoutDestination(dir, tag?)  → ImageDestination (parallel; has putBlobStream)
+ *   openOciLayoutDestination(dir, tag?)  → ImageDestination (parallel; learns digests while streaming)
  *
- * Writing: each blob streams into `blobs/<alg>/<hex>.tmp-<random>` through a VerifyingStream
- * and is renamed to its final name only once its digest matched, so a crash leaves nothing but
- * `*.tmp-*` files under a wrong name. `commit()` writes `oci-layout` (when missing) and
- * `index.json` (temp + rename), merging with an existing index.json: the entry for the same tag
+ * Writing: each blob streams into a hidden temp file in `blobs/<alg>/` through a VerifyingStream
+ * and is published under its digest only once it matched (util/atomic-file.ts: fsynced, then
+ * renamed), so a crash leaves nothing but hidden `.*.tmp-*` files. `commit()` syncs the blob
+ * folders, then writes `oci-layout` (when missing) and `index.json` the same atomic way, merging
+ * with an existing index.json: the entry for the same tag
  * is replaced, other tags stay (several tags share one layout, as with skopeo). `abort()`
  * removes the temp files, the blobs this copy added, and the directory when this copy made it.
  *
@@ -24,26 +25,15 @@
  * write elsewhere; replacing it would restructure a layout others may share); a blob file that is
  * a symlink is never written through: it counts as absent and the verified blob is renamed over it.
  */
-import { randomBytes } from 'node:crypto';
-import { constants, createWriteStream, type Stats } from 'node:fs';
-import {
-  type FileHandle,
-  lstat,
-  mkdir,
-  open,
-  readdir,
-  realpath,
-  rename,
-  rm,
-  stat,
-  writeFile,
-} from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { type FileHandle, lstat, mkdir, open, readdir, realpath, rm, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseDigest, VerifyingStream, verifyBytes } from '../digest/index.js';
 import { FerryError, InvalidContentError, LocalError, NotFoundError } from '../errors.js';
 import type { Descriptor } from '../image/descriptor.js';
+import { PendingFile, syncDirectory, writeFileAtomic } from '../util/atomic-file.js';
 import { describeLocation } from './location.js';
 import {
   blobPath,
@@ -180,17 +170,18 @@ export class OciLayoutDestination implements ImageDestination {
     wantsCompressedLayers: false,
     place: undefined,
   };
-  private readonly token = randomBytes(6).toString('hex');
   private ready: Promise<void> | undefined;
   /** The top directory `mkdir -p` made for this copy; abort() removes it. */
   private created: string | undefined;
-  private readonly temps = new Set<string>();
+  /** Blobs being written under temp names; abort() discards them. */
+  private readonly pending = new Set<PendingFile>();
+  /** blobs/<alg> folders written to; synced once at commit. */
+  private readonly folders = new Set<string>();
   /** Blobs this copy added (not there before); abort() removes them. */
   private readonly added = new Set<string>();
   private named: { descriptor: Descriptor; tag: string } | undefined;
   private last: Descriptor | undefined;
   private state: 'open' | 'committed' | 'aborted' = 'open';
-  private sequence = 0;
 
   constructor(
     readonly dir: string,
@@ -320,7 +311,10 @@ export class OciLayoutDestination implements ImageDestination {
     this.last = descriptor;
   }
 
-  /** Streams into a temp file beside the final name, verifying; renames once the digest matched. */
+  /**
+   * Streams into a temp file in the blob's folder, verifying, and publishes it under its digest
+   * once it matched (util/atomic-file.ts: data fsynced; the folder is synced once, at commit).
+   */
   private async store(
     data: Readable,
     expected: Descriptor | undefined,
@@ -329,11 +323,14 @@ export class OciLayoutDestination implements ImageDestination {
     await this.ensureOpen();
     const algorithm = expected ? parseDigest(expected.digest).algorithm : 'sha256';
     const folder = join(this.dir, 'blobs', algorithm);
-    const hint = expected ? parseDigest(expected.digest).encoded : 'upload';
-    const temp = join(folder, `${hint}.tmp-${this.token}-${this.sequence++}`);
-    this.temps.add(temp);
+    let file: PendingFile | undefined;
     try {
       await mkdir(folder, { recursive: true });
+      this.folders.add(folder);
+      file = await PendingFile.create(
+        join(folder, expected ? parseDigest(expected.digest).encoded : 'streamed'),
+      );
+      this.pending.add(file);
       // With a descriptor the data is a source's blob stream, which verifies itself (store.ts):
       // count and check the size. Without one (a layer gzip'd on the way) the digest is computed.
       const verifier = new VerifyingStream({
@@ -342,7 +339,7 @@ export class OciLayoutDestination implements ImageDestination {
         what,
         hash: expected === undefined,
       });
-      await pipeline(data, verifier, createWriteStream(temp, { flags: 'wx' }));
+      await pipeline(data, verifier, file.stream());
       const digest = verifier.digest as string;
       const final = join(this.dir, blobPath(digest));
       const existed = await lstat(final).then(
@@ -351,14 +348,14 @@ export class OciLayoutDestination implements ImageDestination {
       );
       if (this.state !== 'open')
         throw new LocalError(`${this.description}: the copy was ${this.state} while ${what} was written`);
-      await rename(temp, final);
-      this.temps.delete(temp);
+      await file.publish({ as: final, syncDirectory: false });
+      this.pending.delete(file);
       if (!existed) this.added.add(final);
       return { digest, size: verifier.bytes };
     } catch (err) {
       data.destroy();
-      await rm(temp, { force: true });
-      this.temps.delete(temp);
+      await file?.discard();
+      if (file) this.pending.delete(file);
       throw localError(err, `write ${what}`);
     }
   }
@@ -369,32 +366,27 @@ export class OciLayoutDestination implements ImageDestination {
     const tag = this.named?.tag ?? this.tag;
     try {
       await mkdir(join(this.dir, 'blobs'), { recursive: true });
+      // The blobs' names reach the disk before index.json can name them.
+      await Promise.all([...this.folders].map(syncDirectory));
       const layoutExists = await lstat(join(this.dir, LAYOUT_FILE)).then(
         () => true,
         () => false,
       );
-      if (!layoutExists) await this.writeAtomically(LAYOUT_FILE, LAYOUT_FILE_BYTES);
+      if (!layoutExists) await writeFileAtomic(join(this.dir, LAYOUT_FILE), LAYOUT_FILE_BYTES);
       // Re-read index.json now: another copy may have added a tag since this one started.
-      await this.writeAtomically(INDEX_FILE, mergeIndexJson(await this.readIndex(), root, tag));
+      await writeFileAtomic(join(this.dir, INDEX_FILE), mergeIndexJson(await this.readIndex(), root, tag));
     } catch (err) {
       throw localError(err, `write ${INDEX_FILE} of ${this.description}`);
     }
     this.state = 'committed';
   }
 
-  private async writeAtomically(name: string, bytes: Buffer): Promise<void> {
-    const temp = join(this.dir, `${name}.tmp-${this.token}-${this.sequence++}`);
-    this.temps.add(temp);
-    await writeFile(temp, bytes, { flag: 'wx' });
-    await rename(temp, join(this.dir, name));
-    this.temps.delete(temp);
-  }
-
   async abort(): Promise<void> {
     if (this.state === 'committed') return;
     this.state = 'aborted';
-    await Promise.all([...this.temps, ...this.added].map((file) => rm(file, { force: true })));
-    this.temps.clear();
+    await Promise.all([...this.pending].map((file) => file.discard()));
+    await Promise.all([...this.added].map((file) => rm(file, { force: true })));
+    this.pending.clear();
     this.added.clear();
     if (this.created !== undefined) await rm(this.created, { recursive: true, force: true });
   }

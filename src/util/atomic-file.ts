@@ -1,13 +1,18 @@
 /**
- * Writing a file so that readers only ever see the old content or the whole new content: the bytes
- * go to a temp file beside the target (same directory, hence same filesystem, so rename(2) is
- * atomic), are fsynced, and the temp file is renamed over the target. On any failure, including a
- * source that fails part-way (a digest mismatch at the end of a blob), the temp file is removed
- * and the target is left as it was. The directory is fsynced after the rename so the new name
- * survives a crash (ext4/xfs otherwise may commit the rename before the data; docker's
- * `ioutils.AtomicWriteFile` and ggcr's layout writer do the same dance).
+ * The one way ferry publishes a file: readers only ever see the old content or the whole new
+ * content, and a published file survives a crash. The bytes go to a temp file beside the target
+ * (same directory, hence same filesystem, so rename(2) is atomic), are fsynced, and the temp file
+ * is renamed over the target; the directory is then fsynced so the new name survives a crash too
+ * (ext4/xfs may otherwise commit the rename before the data; docker's `ioutils.AtomicWriteFile`
+ * and ggcr's layout writer do the same). On any failure, including a source that fails part-way
+ * (a digest mismatch at the end of a blob), the temp file is removed and the target is left as it
+ * was.
+ *
+ * Every writer uses it: a login's config.json, `ferry blob` to a file, each blob and index.json of
+ * an OCI layout, and the tarballs (store/tar-layout.ts).
  */
 import { randomBytes } from 'node:crypto';
+import type { WriteStream } from 'node:fs';
 import { chmod, type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { LocalError } from '../errors.js';
@@ -33,6 +38,123 @@ function localError(action: string, path: string, err: unknown): LocalError {
 }
 
 /**
+ * A file being written under a temp name, published whole by `publish()` or removed by
+ * `discard()`. Write through `stream()` (one stream) or `write()`.
+ */
+export class PendingFile {
+  private handle: FileHandle | undefined;
+  private writer: WriteStream | undefined;
+  private state: 'open' | 'published' | 'discarded' = 'open';
+
+  private constructor(
+    readonly target: string,
+    readonly temp: string,
+    handle: FileHandle,
+    private readonly options: AtomicWriteOptions,
+  ) {
+    this.handle = handle;
+  }
+
+  /** Creates the temp file beside `target` ('wx': never following or reusing a file someone put there). */
+  static async create(target: string, options: AtomicWriteOptions = {}): Promise<PendingFile> {
+    const temp = tempPathFor(target);
+    const handle = await open(temp, 'wx', options.mode ?? 0o666).catch((err: unknown) => {
+      throw localError('create a temporary file for', target, err);
+    });
+    return new PendingFile(target, temp, handle, options);
+  }
+
+  /**
+   * A write stream on the temp file (once; write() is not to be used beside it). It fsyncs the
+   * data before it closes (`flush`), so publish() has only the rename left to do.
+   */
+  stream(highWaterMark = 256 * 1024): WriteStream {
+    if (this.writer) return this.writer;
+    if (!this.handle) throw new LocalError(`${this.target}: the file is already ${this.state}`);
+    this.writer = this.handle.createWriteStream({ highWaterMark, flush: true });
+    // The stream owns the handle from here on and closes it.
+    this.handle = undefined;
+    return this.writer;
+  }
+
+  /** Appends `chunk` (bytes written in order, however many calls). */
+  async write(chunk: Uint8Array): Promise<void> {
+    const handle = this.handle;
+    if (!handle) throw new LocalError(`${this.target}: the file is already ${this.state}`);
+    let offset = 0;
+    while (offset < chunk.length) {
+      const { bytesWritten } = await handle
+        .write(chunk, offset, chunk.length - offset)
+        .catch((err: unknown) => {
+          throw localError('write', this.target, err);
+        });
+      offset += bytesWritten;
+    }
+  }
+
+  /**
+   * fsyncs the data, renames the temp file over the target (or `as`, a name in the same directory
+   * learnt while writing, such as a blob's digest) and, unless told not to (a caller publishing
+   * many files into one directory syncs it once: `syncDirectory`), fsyncs the directory.
+   */
+  async publish(options: { as?: string; syncDirectory?: boolean } = {}): Promise<void> {
+    const target = options.as ?? this.target;
+    if (dirname(target) !== dirname(this.target))
+      throw new LocalError(`${target}: a pending file is published in its own directory only`);
+    if (this.state !== 'open') throw new LocalError(`${this.target}: the file is already ${this.state}`);
+    try {
+      if (this.writer) await this.closeWriter(this.writer);
+      const handle = this.handle;
+      if (handle) {
+        await handle.sync().catch((err: unknown) => {
+          throw localError('flush', this.target, err);
+        });
+        await handle.close();
+        this.handle = undefined;
+      }
+      if (this.options.mode !== undefined) {
+        const mode = this.options.mode;
+        await chmod(this.temp, mode).catch((err: unknown) => {
+          throw localError('set the mode of', this.target, err);
+        });
+      }
+      await rename(this.temp, target).catch((err: unknown) => {
+        throw localError('replace', target, err);
+      });
+    } catch (err) {
+      await this.discard();
+      throw err;
+    }
+    this.state = 'published';
+    if (options.syncDirectory !== false) await syncDirectory(dirname(target));
+  }
+
+  /** Waits for the stream to have fsynced and closed its file; its failure is the write's. */
+  private async closeWriter(writer: WriteStream): Promise<void> {
+    if (!writer.closed) {
+      if (!writer.writableEnded) writer.end();
+      await new Promise<void>((resolve) => writer.once('close', () => resolve()));
+    }
+    if (writer.errored) throw localError('write', this.target, writer.errored);
+  }
+
+  /** Removes the temp file (safe to call more than once, and after a failed publish). */
+  async discard(): Promise<void> {
+    if (this.state === 'published') return;
+    this.state = 'discarded';
+    const writer = this.writer;
+    if (writer && !writer.closed) {
+      writer.destroy();
+      await new Promise<void>((resolve) => writer.once('close', () => resolve()));
+    }
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.close().catch(() => {});
+    await unlink(this.temp).catch(() => {});
+  }
+}
+
+/**
  * Writes `content` (bytes, or a stream of chunks such as a verified blob) to `path` atomically.
  * Resolves with the number of bytes written. Errors from `content` itself pass through unchanged
  * (a DigestMismatchError keeps its exit code); file system errors become LocalError.
@@ -42,52 +164,24 @@ export async function writeFileAtomic(
   content: Uint8Array | AsyncIterable<Uint8Array>,
   options: AtomicWriteOptions = {},
 ): Promise<number> {
-  const temp = tempPathFor(path);
-  let handle: FileHandle | undefined;
+  const file = await PendingFile.create(path, options);
   let written = 0;
   try {
-    // 'wx': never follow or reuse a file someone else put at the temp name.
-    handle = await open(temp, 'wx', options.mode ?? 0o666).catch((err: unknown) => {
-      throw localError('create a temporary file for', path, err);
-    });
-    const write = async (chunk: Uint8Array): Promise<void> => {
-      let offset = 0;
-      while (offset < chunk.length) {
-        const { bytesWritten } = await handle!
-          .write(chunk, offset, chunk.length - offset)
-          .catch((err: unknown) => {
-            throw localError('write', path, err);
-          });
-        offset += bytesWritten;
-      }
+    const chunks = content instanceof Uint8Array ? [content] : content;
+    for await (const chunk of chunks) {
+      await file.write(chunk);
       written += chunk.length;
-    };
-    if (content instanceof Uint8Array) await write(content);
-    else for await (const chunk of content) await write(chunk);
-    await handle.sync().catch((err: unknown) => {
-      throw localError('flush', path, err);
-    });
-    await handle.close();
-    handle = undefined;
-    if (options.mode !== undefined) {
-      await chmod(temp, options.mode).catch((err: unknown) => {
-        throw localError('set the mode of', path, err);
-      });
     }
-    await rename(temp, path).catch((err: unknown) => {
-      throw localError('replace', path, err);
-    });
+    await file.publish();
   } catch (err) {
-    await handle?.close().catch(() => {});
-    await unlink(temp).catch(() => {});
+    await file.discard();
     throw err;
   }
-  await syncDirectory(dirname(path));
   return written;
 }
 
 /** Best effort: some file systems (and every Windows one) refuse to open or fsync a directory. */
-async function syncDirectory(dir: string): Promise<void> {
+export async function syncDirectory(dir: string): Promise<void> {
   let handle: FileHandle | undefined;
   try {
     handle = await open(dir, 'r');

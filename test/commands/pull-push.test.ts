@@ -187,6 +187,31 @@ describe('ferry pull / push', () => {
       }
     });
 
+    test('a tarball pulled onto an existing directory is refused before the first byte is fetched', async () => {
+      const dir = await fresh('onto-dir');
+      for (const format of ['docker', 'oci']) {
+        const target = join(dir, `existing-${format}`);
+        await mkdir(target);
+        const before = reg.requests().length;
+        const r = await ferry(['pull', '--format', format, `${reg.host}/lab/single:v1`, target]);
+        assert.equal(r.code, 8, r.stderr);
+        assert.match(r.stderr, /^ferry: .* is a directory; name a file to write the tarball to\n$/);
+        await reg.waitForRequests(before);
+        const blobs = reg
+          .requests()
+          .slice(before)
+          .filter((q) => q.path.includes('/blobs/'));
+        assert.deepEqual(blobs, [], `${format}: no blob fetched`);
+        assert.deepEqual(await readdir(target), [], `${format}: the directory is left as it was`);
+      }
+    });
+
+    test('a pull to stdout that fails writes nothing there', async () => {
+      const r = await ferry(['pull', `${reg.host}/lab/single:nope`, '-']);
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stdout, '', 'not even the start of a tar');
+    });
+
     test('a pull into a missing directory fails cleanly', async () => {
       const dir = await fresh('fail-path');
       const r = await ferry(['pull', `${reg.host}/lab/single:v1`, join(dir, 'no', 'such', 'dir', 'x.tar')]);

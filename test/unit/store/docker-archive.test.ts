@@ -633,7 +633,7 @@ describe('docker-archive destination: refusals leave nothing behind', () => {
     const file = join(dir, 'out.tar');
     const dest = await openDockerArchiveDestination(file, { repoTags: ['x:1'] });
     assert.equal((await readdir(dir)).length, 1); // the temp file
-    assert.match((await readdir(dir))[0]!, /^out\.tar\.tmp-[0-9a-f]+$/);
+    assert.match((await readdir(dir))[0]!, /^\.out\.tar\.tmp-\d+-[0-9a-f]+$/, 'a hidden temp file beside it');
     const data = Buffer.alloc(100_000, 7);
     const failing = new Readable({
       read() {
