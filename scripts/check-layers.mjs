@@ -60,8 +60,28 @@ for (const file of walk(SRC)) {
     }
   }
 }
-if (problems.length > 0) {
-  console.error(`layering: ${problems.length} upward import(s):\n  ${problems.join('\n  ')}`);
+// Capabilities, not kinds (architecture.md §7): outside src/store/, nothing tests which kind of
+// store or location it holds. Stores declare traits and copy/ decides from them; a `switch` on a
+// location's kind or an `instanceof` of a store class elsewhere is policy in the wrong place.
+const KIND_TEST =
+  /instanceof\s+(?:Registry(?:Source|Destination)|Oci\w*(?:Source|Destination)|DockerArchive\w*)\b|\.kind\s*[!=]==\s*'(?:registry|oci|oci-archive|docker-archive)'|case\s+'(?:registry|oci|oci-archive|docker-archive)'\s*:/;
+const kindTests = [];
+for (const file of walk(SRC)) {
+  if (partOf(file) === 'store') continue;
+  const lines = readFileSync(file, 'utf8').split('\n');
+  lines.forEach((line, i) => {
+    if (KIND_TEST.test(line)) kindTests.push(`${relative(SRC, file)}:${i + 1}: ${line.trim()}`);
+  });
+}
+if (problems.length > 0 || kindTests.length > 0) {
+  if (problems.length > 0)
+    console.error(`layering: ${problems.length} upward import(s):\n  ${problems.join('\n  ')}`);
+  if (kindTests.length > 0)
+    console.error(
+      `layering: ${kindTests.length} store-kind test(s) outside src/store/ (declare a trait instead):\n  ${kindTests.join('\n  ')}`,
+    );
   process.exit(1);
 }
-console.log(`layering: ${checked} modules, all imports point downward`);
+console.log(
+  `layering: ${checked} modules, all imports point downward; no store-kind tests outside src/store/`,
+);
