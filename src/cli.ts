@@ -149,7 +149,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   if (debug) process.setSourceMapsEnabled(true);
   let ctx: Context | undefined;
   try {
-    ctx = new Context(io, globals, { bulk: spec.bulk });
+    ctx = new Context(io, globals);
     return (await spec.run(ctx, args, options)) ?? ExitCode.ok;
   } catch (err) {
     if (io.interrupt?.aborted) {

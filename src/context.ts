@@ -69,8 +69,6 @@ export class Context {
   private readonly io: Io;
   private readonly clients = new Map<string, RegistryClient>();
   private transport: Promise<Transport> | undefined;
-  /** The command moves blobs (copy, pull, push, blob): it gets undici's pooled transport. */
-  private readonly bulk: boolean;
   /** One retry policy for every registry, the transfer engine and the resumed downloads. */
   readonly retrier: Retrier;
   /** Per-host limits and cool-downs, shared by every request of the run (http/host-gate.ts). */
@@ -78,9 +76,8 @@ export class Context {
   private keychain: Keychain | undefined;
   private explicit: Promise<Credential | undefined> | undefined;
 
-  constructor(io: Io, globals: GlobalOptions, options: { bulk?: boolean | undefined } = {}) {
+  constructor(io: Io, globals: GlobalOptions) {
     this.io = io;
-    this.bulk = options.bulk === true;
     this.globals = globals;
     this.colors = streamColors(globals.color, io.env, io);
     this.chalk = this.colors.stdout;
@@ -167,7 +164,7 @@ export class Context {
         idleTimeoutMs: this.globals.idleTimeoutSeconds * 1000,
         interrupt: this.io.interrupt,
       };
-      if (this.bulk || proxySettings(this.io.env)) {
+      if (proxySettings(this.io.env)) {
         // undici parses HTTP with llhttp compiled to WebAssembly; V8 tiering it up to TurboFan in
         // the background costs ~30 MiB of RSS and a slower exit, for a parser that reads headers
         // only (bench/PROFILE.md). Set before undici loads, and only here: a V8 flag changed at run

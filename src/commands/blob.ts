@@ -23,7 +23,6 @@ function parseBlobRef(input: string): Reference & { digest: string } {
 
 export const blob: CommandSpec = {
   name: 'blob',
-  bulk: true,
   summary: 'Write a blob to stdout or FILE, verified while streaming; `blob rm REPO@DIGEST` deletes one',
   args: ['<repo@digest>', '[file]'],
   options: [],

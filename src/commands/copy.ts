@@ -19,7 +19,6 @@ import {
 export const copy: CommandSpec = {
   name: 'copy',
   aliases: ['cp'],
-  bulk: true,
   summary: 'Copy an image between registries (or files), keeping every platform and the digest',
   args: ['<source>', '<destination>'],
   options: [

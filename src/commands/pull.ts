@@ -19,7 +19,6 @@ type Format = (typeof FORMATS)[number];
 
 export const pull: CommandSpec = {
   name: 'pull',
-  bulk: true,
   summary: 'Download an image to a docker-archive tarball, an OCI tarball or an OCI layout directory',
   args: ['<image>', '<destination>'],
   options: [

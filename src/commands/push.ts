@@ -16,7 +16,6 @@ import {
 
 export const push: CommandSpec = {
   name: 'push',
-  bulk: true,
   summary: 'Upload an image from a docker-archive, an OCI tarball or an OCI layout directory',
   args: ['<source>', '<image>'],
   options: [

@@ -23,8 +23,6 @@ export interface CommandSpec {
   args: readonly string[];
   options: readonly OptionSpec[];
   examples: readonly string[];
-  /** Moves blobs in bulk (copy, pull, push, blob): runs over undici's pooled transport (context.ts). */
-  bulk?: boolean;
   /** Returns the exit code when it is not simply 0 (exists: 1 for absent). */
   run(ctx: Context, args: string[], options: Record<string, unknown>): Promise<number | undefined>;
 }

@@ -31,7 +31,7 @@ export class VerifyingStream extends Transform {
   digest: string | undefined;
 
   constructor(options: VerifyOptions) {
-    super({ highWaterMark: 1024 * 1024 });
+    super({ highWaterMark: 256 * 1024 });
     this.options = options;
     this.algorithm = options.digest ? parseDigest(options.digest).algorithm : 'sha256';
     this.hash = options.hash === false && options.digest ? undefined : createHash(this.algorithm);

@@ -2,11 +2,13 @@
  * What both transports share: their options, the CA list, the proxy settings from the
  * environment, and the signal that ends a request on Ctrl-C.
  *
- * Two transports, one Send: transfers (copy, pull, push, blob) run over undici's pooled agent
- * (transport.ts); the light commands (digest, exists, manifest, ls …) run over node:http(s)
- * (node-transport.ts), because loading undici costs ~40 ms at every start, more than the
- * whole of such a command's own work (shared/design/node.md §2.1). Behind a proxy every command
- * uses undici, which reads HTTP(S)_PROXY/NO_PROXY; Node 20's http client does not.
+ * Two transports, one Send. Every command runs over node:http(s) (node-transport.ts): it is in the
+ * runtime already, where loading undici costs ~40-70 ms at every start (shared/design/node.md
+ * §2.1), and it keeps a connection alive after a HEAD, where undici closes it after every HEAD
+ * (nodejs/undici#258, kept for servers that send a body on HEAD): a copy HEADs every blob, and a
+ * new connection per HEAD cost 54 connections for a 40-blob copy and a round trip each on a slow
+ * link. Behind a proxy ferry uses undici (transport.ts), whose EnvHttpProxyAgent reads
+ * HTTP(S)_PROXY/NO_PROXY; Node 20's http client does not.
  */
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';

@@ -1,7 +1,8 @@
 /**
- * The bottom of the HTTP stack for transfers: undici's `request()` over one keep-alive dispatcher
- * per TLS policy, with HTTP(S)_PROXY support (node-transport.ts serves the light commands). Not `fetch`: fetch decodes Content-Encoding, which changes the bytes and breaks
- * digests (shared/design/node.md §1.3).
+ * The bottom of the HTTP stack behind a proxy: undici's `request()` over one keep-alive dispatcher
+ * per TLS policy, with HTTP(S)_PROXY/NO_PROXY support (node-transport.ts serves every command
+ * otherwise; transport-options.ts says why). Not `fetch`: fetch decodes Content-Encoding, which
+ * changes the bytes and breaks digests (shared/design/node.md §1.3).
  *
  * TLS is decided per registry: `--insecure HOST` turns verification off for that host only
  * (a global switch broke insecure→secure copies for crane users, go-containerregistry#738),

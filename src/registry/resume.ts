@@ -36,7 +36,7 @@ export interface ResumableGet {
  */
 export async function resumableBody(get: ResumableGet): Promise<Readable> {
   const first = await get.client.retrier.run(get.what, () => send(get, 0));
-  const stream = Readable.from(chunks(get, first), { objectMode: false, highWaterMark: 1024 * 1024 });
+  const stream = Readable.from(chunks(get, first), { objectMode: false, highWaterMark: 256 * 1024 });
   // A stream destroyed before it was read never runs the generator: free the first answer's socket.
   stream.once('close', () => first.body.destroy());
   return stream;

@@ -29,7 +29,7 @@ export class DiffIdCheck extends Transform {
     private readonly diffId: string,
     private readonly what: string,
   ) {
-    super({ highWaterMark: 1024 * 1024 });
+    super({ highWaterMark: 256 * 1024 });
     this.algorithm = parseDigest(diffId).algorithm;
     this.hash = createHash(this.algorithm);
     this.gunzip.on('data', (chunk: Buffer) => this.hash.update(chunk));
