@@ -21,7 +21,9 @@
  * transfer settles before the destination is aborted, so clean-up (cancelled upload sessions,
  * removed temp files) is done before the copy reports.
  */
+import { createReadStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
+import { VerifyingStream } from '../digest/index.js';
 import { UsageError } from '../errors.js';
 import type { Retrier } from '../http/retry.js';
 import { summarizeConfig } from '../image/config.js';
@@ -30,7 +32,6 @@ import { type ImageIndex, type ImageManifest, parseManifest } from '../image/man
 import { formatPlatform, hostPlatform } from '../image/platform.js';
 import type { BlobPlace, ImageDestination, ImageSource, StoredManifest } from '../store/store.js';
 import { chain } from '../util/chain.js';
-import { adaptiveGzip } from './adaptive-gzip.js';
 import type { BlobOutcome, Change, CopyListener, CopySummary } from './events.js';
 import type { LayerPolicy } from './layer-policy.js';
 import { checkImagePlatform, pickChildren } from './platforms.js';
@@ -402,8 +403,10 @@ class ImageCopy {
   }
 
   /**
-   * A layer gzip'd on the way (layer-policy.ts): its digest is learnt as it streams, so nothing can
-   * be checked or mounted first; the new descriptor is what its manifest will name.
+   * A layer gzip'd on the way (layer-policy.ts), compressed first on the run's workers
+   * (gzip-pool.ts): its digest is then known before anything is stored, so a destination that
+   * has it (a re-push of the same archive) is asked, and the upload has a known digest and size.
+   * The temp file is the engine's own, hashed as it was written: it is counted, not hashed again.
    */
   private async compressBlob(
     descriptor: Descriptor,
@@ -411,21 +414,43 @@ class ImageCopy {
     reason: string,
     signal: AbortSignal,
   ): Promise<Descriptor> {
-    return this.limited(signal, () => {
-      const transfer = async (): Promise<Descriptor> => {
-        const data = await this.open(descriptor, signal);
-        const stored = await this.destination.putStreamedBlob(chain(data, adaptiveGzip()), mediaType);
-        const to: Descriptor = { ...descriptor, ...stored };
-        this.counts.copied++;
-        this.counts.bytes += stored.size;
-        this.emit({ type: 'blob-done', descriptor, outcome: 'copied', bytes: stored.size });
+    return this.limited(signal, async () => {
+      const pool = this.session.gzip();
+      const packed = await pool.pack(await this.open(descriptor, signal));
+      try {
+        const to: Descriptor = { ...descriptor, mediaType, digest: packed.digest, size: packed.size };
         this.changes.push({ kind: 'compressed', from: descriptor, to, reason });
         this.emit({ type: 'changed', change: this.changes.at(-1)! });
+        const store = async (): Promise<BlobOutcome> => {
+          // Asked before every attempt: a layer pushed before comes out with the same digest.
+          if (await this.destination.hasBlob(to)) return 'skipped';
+          const open = async () =>
+            chain(
+              createReadStream(packed.path, { highWaterMark: 256 * 1024 }),
+              new VerifyingStream({
+                digest: to.digest,
+                size: to.size,
+                what: `layer ${to.digest}`,
+                hash: false,
+              }),
+            );
+          await this.destination.putBlob(to, open);
+          return 'copied';
+        };
+        const { retrier } = this.options;
+        const outcome =
+          !retrier || this.destination.traits.sequential
+            ? await store()
+            : await retrier.run(`transfer of blob ${to.digest}`, store);
+        if (outcome === 'copied') {
+          this.counts.copied++;
+          this.counts.bytes += to.size;
+        } else this.counts.skipped++;
+        this.emit({ type: 'blob-done', descriptor, outcome, bytes: outcome === 'copied' ? to.size : 0 });
         return to;
-      };
-      const { retrier } = this.options;
-      if (!retrier || this.destination.traits.sequential) return transfer();
-      return retrier.run(`transfer of blob ${descriptor.digest}`, transfer);
+      } finally {
+        await pool.discard(packed);
+      }
     });
   }
 

@@ -10,9 +10,8 @@
  * (containers/image's flag of that name): asking for both is an error before anything moves, and
  * without an explicit request the export's layers are then kept as they are.
  *
- * Compressing needs a destination that learns a blob's digest while it streams (a registry, an
- * OCI layout); a tar file needs each entry's size up front, so there a requested compression is
- * refused rather than silently skipped.
+ * A layer is compressed before it is stored (gzip-pool.ts), so its digest and size are known up
+ * front: any destination can take it, a tarball too.
  */
 import { UsageError } from '../errors.js';
 import type { Descriptor } from '../image/descriptor.js';
@@ -60,7 +59,6 @@ export function layerPolicy(
   request: LayerRequest,
   source: SourceTraits,
   destination: DestinationTraits,
-  destinationName: string,
 ): LayerPolicy {
   if (request.preserveDigests && request.compress === 'gzip') {
     throw new UsageError('--compress gzip changes layer digests, which --preserve-digests forbids');
@@ -76,13 +74,6 @@ export function layerPolicy(
         ? 'the archive holds plain tars, which a registry should get compressed (--compress none keeps them)'
         : undefined;
   if (wanted === undefined) return IDENTITY;
-  if (!destination.learnsDigests) {
-    if (request.compress === 'gzip')
-      throw new UsageError(`--compress gzip: ${destinationName} needs each blob's size before its bytes`, {
-        hint: 'pull to an OCI layout directory (--format oci-dir), or push to a registry',
-      });
-    return IDENTITY;
-  }
   return {
     transforms: true,
     actionFor(layer) {

@@ -45,19 +45,23 @@ export async function copyEach<I>(
   copy: (item: I, session: CopySession) => Promise<CopySummary>,
 ): Promise<ItemResult<I>[]> {
   const session = new CopySession(options.jobs);
-  return mapLimit(items, options.concurrency, async (item): Promise<ItemResult<I>> => {
-    let result: ItemResult<I>;
-    try {
-      options.signal?.throwIfAborted();
-      result = { item, status: 'done', summary: await copy(item, session) };
-    } catch (error) {
-      // An interrupt ends the whole run, not just this item.
-      if (options.signal?.aborted) throw error;
-      result = { item, status: 'failed', error };
-    }
-    options.onResult?.(result);
-    return result;
-  });
+  try {
+    return await mapLimit(items, options.concurrency, async (item): Promise<ItemResult<I>> => {
+      let result: ItemResult<I>;
+      try {
+        options.signal?.throwIfAborted();
+        result = { item, status: 'done', summary: await copy(item, session) };
+      } catch (error) {
+        // An interrupt ends the whole run, not just this item.
+        if (options.signal?.aborted) throw error;
+        result = { item, status: 'failed', error };
+      }
+      options.onResult?.(result);
+      return result;
+    });
+  } finally {
+    await session.close();
+  }
 }
 
 export interface ManyOptions extends Omit<TransferOptions, 'session' | 'onEvent'>, EachOptions<CopyItem> {

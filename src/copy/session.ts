@@ -5,13 +5,16 @@
  * - one transfer per blob and destination: images that share a layer (the same base under many
  *   tags) wait for the one transfer of it instead of fetching it again;
  * - where blobs landed on a registry this run, so an image bound for another repository of the
- *   same registry mounts them from there (distribution-spec end-11) instead of moving them again.
+ *   same registry mounts them from there (distribution-spec end-11) instead of moving them again;
+ * - the workers that gzip layers (gzip-pool.ts), started on first use; close() stops them and
+ *   removes their temp files.
  *
  * A shared transfer is stopped only when every image waiting for it has failed: one image's
  * failure never breaks another's copy.
  */
 import type { BlobPlace, ImageDestination } from '../store/store.js';
 import { createLimiter, type Limiter } from '../util/limit.js';
+import { GzipPool } from './gzip-pool.js';
 
 interface Shared<T> {
   result: Promise<T>;
@@ -28,6 +31,7 @@ export class CopySession {
   private readonly landed = new Map<string, BlobPlace[]>();
   private readonly keys = new WeakMap<ImageDestination, string>();
   private nextKey = 0;
+  private pool: GzipPool | undefined;
 
   constructor(readonly jobs: number) {
     this.limit = createLimiter(Math.max(1, jobs));
@@ -88,6 +92,17 @@ export class CopySession {
       if (!shared.owners.delete(owner) || shared.owners.size > 0 || shared.settled) continue;
       shared.controller.abort(reason);
     }
+  }
+
+  /** The layer compressors, started on first use. */
+  gzip(): GzipPool {
+    this.pool ??= new GzipPool();
+    return this.pool;
+  }
+
+  /** Ends the run: stops the compressors and removes what they left. */
+  async close(): Promise<void> {
+    await this.pool?.close();
   }
 
   /** A blob now sits at `place` (a registry repository written this run). */

@@ -48,19 +48,25 @@ export async function transferImage(
     });
     let layers: ReturnType<typeof layerPolicy>;
     try {
-      layers = layerPolicy(options.layers ?? DEFAULT_LAYER_REQUEST, src.traits, dst.traits, dst.description);
+      layers = layerPolicy(options.layers ?? DEFAULT_LAYER_REQUEST, src.traits, dst.traits);
     } catch (err) {
       await dst.abort();
       throw err;
     }
-    return await copyImageGraph(options.session ?? new CopySession(options.jobs), src, dst, {
-      platforms: options.platforms,
-      tag: destinationTag(source, destination),
-      noClobber: options.noClobber,
-      layers,
-      onEvent: options.onEvent,
-      retrier: options.retrier,
-    });
+    const session = options.session ?? new CopySession(options.jobs);
+    try {
+      return await copyImageGraph(session, src, dst, {
+        platforms: options.platforms,
+        tag: destinationTag(source, destination),
+        noClobber: options.noClobber,
+        layers,
+        onEvent: options.onEvent,
+        retrier: options.retrier,
+      });
+    } finally {
+      // A session of its own ends with this copy; a shared one with the run (many.ts).
+      if (!options.session) await session.close();
+    }
   } finally {
     await src.close();
   }

@@ -24,7 +24,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { parseDigest, verifyBytes } from '../digest/index.js';
-import { FerryError, InvalidContentError, LocalError, UsageError } from '../errors.js';
+import { InvalidContentError, LocalError, UsageError } from '../errors.js';
 import type { Descriptor } from '../image/descriptor.js';
 import { parseManifest } from '../image/manifest.js';
 import { MediaType } from '../image/media-types.js';
@@ -65,7 +65,6 @@ export class DockerArchiveDestination implements ImageDestination {
   readonly traits: DestinationTraits = {
     holds: 'one-image',
     sequential: true,
-    learnsDigests: false,
     wantsCompressedLayers: false,
     place: undefined,
   };
@@ -106,11 +105,6 @@ export class DockerArchiveDestination implements ImageDestination {
     } else {
       await this.tar.addStream(path, descriptor, data, what);
     }
-  }
-
-  /** Tar entries carry their size up front (see putBlob). */
-  async putStreamedBlob(): Promise<Descriptor> {
-    throw new FerryError('E_INTERNAL', `${this.description} needs each blob's size up front`);
   }
 
   async mountBlob(): Promise<boolean> {

@@ -16,7 +16,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { verifyBytes } from '../digest/index.js';
-import { FerryError, NotFoundError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import type { Descriptor } from '../image/descriptor.js';
 import { describeLocation } from './location.js';
 import { blobPath, type LayoutFiles, mergeIndexJson, OciSource } from './oci-common.js';
@@ -74,7 +74,6 @@ export class OciArchiveDestination implements ImageDestination {
   readonly traits: DestinationTraits = {
     holds: 'graph',
     sequential: true,
-    learnsDigests: false,
     wantsCompressedLayers: false,
     place: undefined,
   };
@@ -107,11 +106,6 @@ export class OciArchiveDestination implements ImageDestination {
         `blob ${descriptor.digest} for ${this.description}`,
       );
     });
-  }
-
-  /** A tar entry's size goes in its header, before its bytes: a digest learnt while streaming is too late. */
-  async putStreamedBlob(): Promise<Descriptor> {
-    throw new FerryError('E_INTERNAL', `${this.description} needs each blob's size up front`);
   }
 
   async mountBlob(): Promise<boolean> {

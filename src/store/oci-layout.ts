@@ -166,7 +166,6 @@ export class OciLayoutDestination implements ImageDestination {
   readonly traits: DestinationTraits = {
     holds: 'graph',
     sequential: false,
-    learnsDigests: true,
     wantsCompressedLayers: false,
     place: undefined,
   };
@@ -285,11 +284,6 @@ export class OciLayoutDestination implements ImageDestination {
     await this.store(await open(), descriptor, `blob ${descriptor.digest} for ${this.description}`);
   }
 
-  async putStreamedBlob(data: Readable, mediaType: string): Promise<Descriptor> {
-    const { digest, size } = await this.store(data, undefined, `blob for ${this.description}`);
-    return { mediaType, digest, size };
-  }
-
   async mountBlob(): Promise<boolean> {
     return false;
   }
@@ -315,43 +309,34 @@ export class OciLayoutDestination implements ImageDestination {
    * Streams into a temp file in the blob's folder, verifying, and publishes it under its digest
    * once it matched (util/atomic-file.ts: data fsynced; the folder is synced once, at commit).
    */
-  private async store(
-    data: Readable,
-    expected: Descriptor | undefined,
-    what: string,
-  ): Promise<{ digest: string; size: number }> {
+  private async store(data: Readable, expected: Descriptor, what: string): Promise<void> {
     await this.ensureOpen();
-    const algorithm = expected ? parseDigest(expected.digest).algorithm : 'sha256';
+    const { algorithm, encoded } = parseDigest(expected.digest);
     const folder = join(this.dir, 'blobs', algorithm);
+    const final = join(folder, encoded);
     let file: PendingFile | undefined;
     try {
       await mkdir(folder, { recursive: true });
       this.folders.add(folder);
-      file = await PendingFile.create(
-        join(folder, expected ? parseDigest(expected.digest).encoded : 'streamed'),
-      );
+      file = await PendingFile.create(final);
       this.pending.add(file);
-      // With a descriptor the data is a source's blob stream, which verifies itself (store.ts):
-      // count and check the size. Without one (a layer gzip'd on the way) the digest is computed.
-      const verifier = new VerifyingStream({
-        digest: expected?.digest,
-        size: expected?.size,
+      // The data is a source's blob stream, which verifies itself (store.ts): count and check the size.
+      const counted = new VerifyingStream({
+        digest: expected.digest,
+        size: expected.size,
         what,
-        hash: expected === undefined,
+        hash: false,
       });
-      await pipeline(data, verifier, file.stream());
-      const digest = verifier.digest as string;
-      const final = join(this.dir, blobPath(digest));
+      await pipeline(data, counted, file.stream());
       const existed = await lstat(final).then(
         () => true,
         () => false,
       );
       if (this.state !== 'open')
         throw new LocalError(`${this.description}: the copy was ${this.state} while ${what} was written`);
-      await file.publish({ as: final, syncDirectory: false });
+      await file.publish({ syncDirectory: false });
       this.pending.delete(file);
       if (!existed) this.added.add(final);
-      return { digest, size: verifier.bytes };
     } catch (err) {
       data.destroy();
       await file?.discard();

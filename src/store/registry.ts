@@ -74,7 +74,6 @@ export class RegistryDestination implements ImageDestination {
     this.traits = {
       holds: 'graph',
       sequential: false,
-      learnsDigests: true,
       wantsCompressedLayers: true,
       place: { registry: client.registry, repository: ref.repository },
     };
@@ -93,11 +92,6 @@ export class RegistryDestination implements ImageDestination {
   async putBlob(descriptor: Descriptor, open: () => Promise<Readable>): Promise<void> {
     // Blob streams from a store verify themselves (store.ts), so the upload only counts.
     await uploadBlob(this.target, open, { digest: descriptor.digest, size: descriptor.size, verified: true });
-  }
-
-  async putStreamedBlob(data: Readable, mediaType: string): Promise<Descriptor> {
-    const { digest, size } = await uploadBlob(this.target, data, {});
-    return { mediaType, digest, size };
   }
 
   /** A `from=` naming another host's repository means nothing here (and Harbor answers 401): same registry only. */

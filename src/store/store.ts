@@ -82,8 +82,6 @@ export interface DestinationTraits {
    * blob again.
    */
   readonly sequential: boolean;
-  /** Takes a blob whose digest and size are learnt as it streams (a layer compressed on the way). */
-  readonly learnsDigests: boolean;
   /** Wants layers compressed (a registry): the layer policy gzips an export format's plain tars for it. */
   readonly wantsCompressedLayers: boolean;
   /** The repository written to, when the destination is a registry; a blob placed elsewhere on it can be mounted. */
@@ -101,11 +99,6 @@ export interface ImageDestination {
    * storing nothing, when the stream fails.
    */
   putBlob(descriptor: Descriptor, open: () => Promise<Readable>): Promise<void>;
-  /**
-   * Stores a blob whose digest and size are only known once it has all streamed through; only
-   * where `traits.learnsDigests` (elsewhere it throws).
-   */
-  putStreamedBlob(data: Readable, mediaType: string): Promise<Descriptor>;
   /** Mounts `descriptor` from `from` on the same registry; false when it was not mounted (or cannot be). */
   mountBlob(descriptor: Descriptor, from: BlobPlace): Promise<boolean>;
   hasManifest(descriptor: Descriptor): Promise<boolean>;

@@ -93,14 +93,11 @@ export class PendingFile {
   }
 
   /**
-   * fsyncs the data, renames the temp file over the target (or `as`, a name in the same directory
-   * learnt while writing, such as a blob's digest) and, unless told not to (a caller publishing
-   * many files into one directory syncs it once: `syncDirectory`), fsyncs the directory.
+   * fsyncs the data, renames the temp file over the target and, unless told not to (a caller
+   * publishing many files into one directory syncs it once: `syncDirectory`), fsyncs the directory.
    */
-  async publish(options: { as?: string; syncDirectory?: boolean } = {}): Promise<void> {
-    const target = options.as ?? this.target;
-    if (dirname(target) !== dirname(this.target))
-      throw new LocalError(`${target}: a pending file is published in its own directory only`);
+  async publish(options: { syncDirectory?: boolean } = {}): Promise<void> {
+    const target = this.target;
     if (this.state !== 'open') throw new LocalError(`${this.target}: the file is already ${this.state}`);
     try {
       if (this.writer) await this.closeWriter(this.writer);

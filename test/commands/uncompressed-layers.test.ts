@@ -7,13 +7,13 @@
 // case that is compressed by default (as `docker push` does), and that is said.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { craneDigest, cranePush } from '../harness/crane.js';
 import { generateImage, type ImageSummary } from '../harness/images.js';
 import { type Registry, startRegistry } from '../harness/registry.js';
-import { ferry } from '../harness/run-ferry.js';
+import { baseEnv, ferry, ferryBin } from '../harness/run-ferry.js';
 import { dockerRef, pushImage, registryAccess, skopeoCopy, skopeoInspectRaw } from '../harness/skopeo.js';
 import { makeTempDir } from '../harness/tmp.js';
 
@@ -170,6 +170,26 @@ describe('images with uncompressed layers keep every digest', () => {
         await readBack(dockerRef(reg, 'saved/default:v1'), join(work, 'saved-default')),
         summary.digest,
       );
+    });
+
+    test('a re-push of the same archive uploads no layer: their gzip comes out with the same digests', async () => {
+      const before = reg.requests().length;
+      const r = await ferry(['push', '--json', archive, `${reg.host}/saved/default:v1`]);
+      assert.equal(r.code, 0, r.stderr);
+      const summary = JSON.parse(r.stdout) as {
+        copied: number;
+        skipped: number;
+        bytes: number;
+        outcome: string;
+      };
+      assert.equal(summary.copied, 0);
+      assert.equal(summary.bytes, 0);
+      await reg.waitForRequests(before);
+      const uploads = reg
+        .requests()
+        .slice(before)
+        .filter((q) => q.path.includes('/blobs/uploads/'));
+      assert.deepEqual(uploads, [], 'no upload session opened');
     });
 
     test('--preserve-digests and --compress none keep the plain tars (the digests of the archive)', async () => {

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import type { CopyEvent, CopySummary } from '../../../src/copy/events.js';
 import { copyImageGraph, type ImageCopyOptions } from '../../../src/copy/image-copy.js';
-import { KEEP_LAYERS, type LayerRequest, layerPolicy } from '../../../src/copy/layer-policy.js';
+import { KEEP_LAYERS, layerPolicy } from '../../../src/copy/layer-policy.js';
 import { copyEach, exitCodeOf } from '../../../src/copy/many.js';
 import { CopySession } from '../../../src/copy/session.js';
 import { ExitCode, NetworkError, NotFoundError, UsageError } from '../../../src/errors.js';
@@ -95,7 +95,6 @@ describe('the copy engine', () => {
       { compress: 'auto', preserveDigests: false },
       source.traits,
       destination.traits,
-      'd',
     );
     assert.equal(layers.transforms, true);
     const summary = await copy(source, destination, { tag: 'v1', layers });
@@ -132,14 +131,13 @@ describe('the copy engine', () => {
     for (const destination of [
       registryDestination(registry, 'dst/reg'),
       fileDestination(registry, 'dst/layout'),
-      fileDestination(registry, 'dst/tar', { sequential: true, learnsDigests: false }),
+      fileDestination(registry, 'dst/tar', { sequential: true }),
     ]) {
       const source = new MemorySource(registry, 'src/app', 'v1');
       const layers = layerPolicy(
         { compress: 'auto', preserveDigests: false },
         source.traits,
         destination.traits,
-        'd',
       );
       const summary = await copy(source, destination, { tag: 'v1', layers });
       assert.equal(summary.descriptor.digest, index.descriptor.digest, destination.description);
@@ -147,14 +145,17 @@ describe('the copy engine', () => {
     }
   });
 
-  test('--compress gzip where sizes are needed up front, and with --preserve-digests, is refused', () => {
+  test('--compress gzip works into a tarball too (layers are compressed first); --preserve-digests refuses it', async () => {
     const registry = new MemoryRegistry();
+    threePlatforms(registry, PLAIN_LAYER);
     const source = new MemorySource(registry, 'src/app', 'v1');
-    const tar = fileDestination(registry, 'dst/tar', { sequential: true, learnsDigests: false });
-    const gzip: LayerRequest = { compress: 'gzip', preserveDigests: false };
-    assert.throws(() => layerPolicy(gzip, source.traits, tar.traits, 'oci-archive:x.tar'), UsageError);
+    const tar = fileDestination(registry, 'dst/tar', { sequential: true });
+    const gzip = layerPolicy({ compress: 'gzip', preserveDigests: false }, source.traits, tar.traits);
+    const summary = await copy(source, tar, { tag: 'v1', layers: gzip });
+    assert.ok(summary.changes.some((c) => c.kind === 'compressed'));
+    walk(registry, 'dst/tar', summary.descriptor);
     assert.throws(
-      () => layerPolicy({ compress: 'gzip', preserveDigests: true }, source.traits, tar.traits, 'd'),
+      () => layerPolicy({ compress: 'gzip', preserveDigests: true }, source.traits, tar.traits),
       /--preserve-digests/,
     );
     // --preserve-digests alone keeps an export's plain tars, even for a registry.
@@ -163,9 +164,32 @@ describe('the copy engine', () => {
       { compress: 'auto', preserveDigests: true },
       exported.traits,
       registryDestination(registry, 'd').traits,
-      'd',
     );
     assert.equal(kept.transforms, false);
+  });
+
+  test("a layer gzip'd again comes out with the same digest: a re-push asks, and uploads nothing", async () => {
+    const registry = new MemoryRegistry();
+    const other = new MemoryRegistry('other.example');
+    threePlatforms(other, PLAIN_LAYER);
+    const push = () => {
+      const source = new MemorySource(other, 'src/app', 'v1', { layers: 'uncompressed-export' });
+      const destination = registryDestination(registry, 'dst/app');
+      const layers = layerPolicy(
+        { compress: 'auto', preserveDigests: false },
+        source.traits,
+        destination.traits,
+      );
+      return copy(source, destination, { tag: 'v1', layers });
+    };
+    const first = await push();
+    const uploads = registry.ops('put-blob').length;
+    assert.ok(uploads > 0);
+    const second = await push();
+    assert.equal(second.descriptor.digest, first.descriptor.digest, 'the same digests');
+    assert.equal(registry.ops('put-blob').length, uploads, 'no blob uploaded again');
+    assert.equal(second.copied, 0);
+    assert.equal(second.bytes, 0);
   });
 
   test('a blob shared by images of one run is fetched once; the other images count it as skipped', async () => {
@@ -334,7 +358,6 @@ describe('the copy engine', () => {
     const archive = fileDestination(registry, 'dst/archive', {
       holds: 'one-image',
       sequential: true,
-      learnsDigests: false,
     });
     const summary = await copy(new MemorySource(registry, 'src/app', 'v1'), archive, { platforms: [arm64] });
     assert.equal(summary.descriptor.digest, images[1]!.manifest.descriptor.digest);

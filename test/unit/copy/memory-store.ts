@@ -165,15 +165,6 @@ export class MemoryDestination implements ImageDestination {
     this.target.blobs.set(descriptor.digest, bytes);
   }
 
-  async putStreamedBlob(data: Readable, mediaType: string): Promise<Descriptor> {
-    if (!this.traits.learnsDigests) throw new Error('this destination needs sizes up front');
-    const bytes = await this.drain(data);
-    const digest = digestOf(bytes);
-    this.registry.record(`put-streamed-blob ${this.repository} ${digest}`);
-    this.target.blobs.set(digest, bytes);
-    return { mediaType, digest, size: bytes.length };
-  }
-
   private async drain(data: Readable): Promise<Buffer> {
     this.inflight++;
     try {
@@ -246,7 +237,6 @@ export function registryDestination(registry: MemoryRegistry, repository: string
   return new MemoryDestination(registry, repository, {
     holds: 'graph',
     sequential: false,
-    learnsDigests: true,
     wantsCompressedLayers: true,
     place: { registry: registry.name, repository },
   });
@@ -261,7 +251,6 @@ export function fileDestination(
   return new MemoryDestination(registry, repository, {
     holds: 'graph',
     sequential: false,
-    learnsDigests: true,
     wantsCompressedLayers: false,
     place: undefined,
     ...traits,

@@ -1,0 +1,165 @@
+/**
+ * Layers gzip'd on the way (layer-policy.ts), on worker threads (gzip-worker.ts), into temp files.
+ *
+ * Compressing before uploading makes the compressed digest known before any upload: the
+ * destination is asked whether it has that blob (a re-push of a `docker save` archive used to
+ * upload every layer again), and the upload is one monolithic PUT of known digest and size. The
+ * adaptive gzip gives the same bytes for the same input (on the same zlib), so the digest of a
+ * layer pushed before comes out the same. Deflate and its hash run on worker threads, one layer
+ * per worker, so the layers of an archive compress on all cores while the main thread moves bytes.
+ *
+ * The temp files live in one folder of the system's temp directory for the run, each removed once
+ * its layer is stored, and the folder on close().
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import { LocalError } from '../errors.js';
+
+export interface PackedLayer {
+  digest: string;
+  size: number;
+  /** The gzip'd layer on disk; removed by `discard`. */
+  path: string;
+}
+
+/** Chunks sent to a worker and not yet taken in: enough to keep it busy, bounded in memory. */
+const MAX_IN_FLIGHT = 4;
+
+type Reply =
+  | { op: 'ack'; id: number }
+  | { op: 'done'; id: number; digest: string; size: number }
+  | {
+      op: 'error';
+      id: number;
+      message: string;
+    };
+
+interface Slot {
+  worker: Worker;
+  busy: boolean;
+}
+
+/**
+ * A worker running gzip-worker: the bundle's `gzip-worker.mjs` beside this module. Under the tests,
+ * which run the TypeScript sources through tsx, a worker does not inherit tsx's loader: it
+ * registers tsx first, then loads the source.
+ */
+function startWorker(): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./gzip-worker.mjs', import.meta.url));
+  const source = JSON.stringify(new URL('./gzip-worker.ts', import.meta.url).href);
+  return new Worker(
+    `import('tsx/esm/api').then(({ register }) => register()).then(() => import(${source}));`,
+    { eval: true },
+  );
+}
+
+export class GzipPool {
+  private readonly slots: Slot[] = [];
+  private readonly waiting: ((slot: Slot) => void)[] = [];
+  private dir: Promise<string> | undefined;
+  private nextId = 0;
+  private closed = false;
+
+  constructor(private readonly size = Math.max(1, availableParallelism())) {}
+
+  /** gzips `data` into a temp file; the digest and size are those of the gzip'd bytes. */
+  async pack(data: Readable): Promise<PackedLayer> {
+    this.dir ??= mkdtemp(join(tmpdir(), 'ferry-gzip-')).catch((err: unknown) => {
+      throw new LocalError(
+        `cannot create a temporary folder for compressed layers: ${(err as Error).message}`,
+      );
+    });
+    const path = join(await this.dir, `layer-${this.nextId}.gz`);
+    const id = this.nextId++;
+    const slot = await this.acquire();
+    try {
+      return await this.run(slot.worker, id, path, data);
+    } finally {
+      this.release(slot);
+    }
+  }
+
+  private run(worker: Worker, id: number, path: string, data: Readable): Promise<PackedLayer> {
+    return new Promise<PackedLayer>((resolve, reject) => {
+      let inFlight = 0;
+      let settled = false;
+      const finish = (err: Error | undefined, layer?: PackedLayer): void => {
+        if (settled) return;
+        settled = true;
+        worker.off('message', onMessage);
+        worker.off('error', onWorkerError);
+        data.off('data', onData);
+        if (err) {
+          worker.postMessage({ op: 'abort', id });
+          data.destroy();
+          reject(err);
+        } else resolve(layer as PackedLayer);
+      };
+      const onMessage = (reply: Reply): void => {
+        if (reply.id !== id) return;
+        if (reply.op === 'ack') {
+          inFlight--;
+          if (inFlight < MAX_IN_FLIGHT && data.isPaused()) data.resume();
+        } else if (reply.op === 'done') finish(undefined, { digest: reply.digest, size: reply.size, path });
+        else finish(new LocalError(`compressing a layer into ${path}: ${reply.message}`));
+      };
+      const onWorkerError = (err: Error): void => finish(err);
+      const onData = (chunk: Buffer): void => {
+        // A copy of the chunk goes over (the stream may reuse its buffer); bounded by MAX_IN_FLIGHT.
+        inFlight++;
+        worker.postMessage({ op: 'chunk', id, bytes: chunk });
+        if (inFlight >= MAX_IN_FLIGHT) data.pause();
+      };
+      worker.on('message', onMessage);
+      worker.on('error', onWorkerError);
+      worker.postMessage({ op: 'begin', id, path });
+      data.on('data', onData);
+      data.once('end', () => worker.postMessage({ op: 'end', id }));
+      // The source's own verdict (a digest mismatch at its end) fails the layer.
+      data.once('error', (err) => finish(err));
+    });
+  }
+
+  private acquire(): Promise<Slot> {
+    if (this.closed) return Promise.reject(new LocalError('the compression workers are closed'));
+    const free = this.slots.find((s) => !s.busy);
+    if (free) {
+      free.busy = true;
+      free.worker.ref();
+      return Promise.resolve(free);
+    }
+    if (this.slots.length < this.size) {
+      const slot = { worker: startWorker(), busy: true };
+      this.slots.push(slot);
+      return Promise.resolve(slot);
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** A busy worker keeps the process alive (its caller awaits it); an idle one does not. */
+  private release(slot: Slot): void {
+    const next = this.waiting.shift();
+    if (next) next(slot);
+    else {
+      slot.busy = false;
+      slot.worker.unref();
+    }
+  }
+
+  /** Removes a layer's temp file once it is stored (or not needed). */
+  async discard(layer: PackedLayer): Promise<void> {
+    await rm(layer.path, { force: true });
+  }
+
+  /** Stops the workers and removes the temp folder with anything left in it. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    this.slots.length = 0;
+    const dir = await this.dir?.catch(() => undefined);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }
+}

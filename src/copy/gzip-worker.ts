@@ -1,0 +1,74 @@
+/**
+ * A worker thread that gzips one layer at a time into a file (gzip-pool.ts sends the layer's
+ * bytes): deflate, hash and write run here, off the main thread, so several layers compress on
+ * several cores while the main thread moves bytes. Output is the adaptive gzip (adaptive-gzip.ts):
+ * the same input gives the same bytes, hence the same digest, on the same zlib.
+ *
+ * Messages in: { op: 'begin', id, path } · { op: 'chunk', id, bytes } · { op: 'end', id } ·
+ * { op: 'abort', id }. Out: { op: 'ack', id } per chunk taken · { op: 'done', id, digest, size } ·
+ * { op: 'error', id, message }.
+ */
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { PassThrough, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parentPort } from 'node:worker_threads';
+import { adaptiveGzip } from './adaptive-gzip.js';
+
+interface Job {
+  input: PassThrough;
+  done: Promise<{ digest: string; size: number }>;
+  path: string;
+}
+
+const jobs = new Map<number, Job>();
+const port = parentPort;
+
+function begin(id: number, path: string): void {
+  const input = new PassThrough({ highWaterMark: 256 * 1024 });
+  const hash = createHash('sha256');
+  let size = 0;
+  const measure = new Transform({
+    transform(chunk: Buffer, _enc, next) {
+      hash.update(chunk);
+      size += chunk.length;
+      next(null, chunk);
+    },
+  });
+  const done = pipeline(
+    input,
+    adaptiveGzip(),
+    measure,
+    createWriteStream(path, { flags: 'wx', flush: true }),
+  ).then(() => ({ digest: `sha256:${hash.digest('hex')}`, size }));
+  jobs.set(id, { input, done, path });
+  done.then(
+    ({ digest, size: bytes }) => port?.postMessage({ op: 'done', id, digest, size: bytes }),
+    async (err: unknown) => {
+      await rm(path, { force: true });
+      port?.postMessage({ op: 'error', id, message: err instanceof Error ? err.message : String(err) });
+    },
+  );
+  done.finally(() => jobs.delete(id)).catch(() => {});
+}
+
+port?.on('message', (message: { op: string; id: number; path?: string; bytes?: Uint8Array }) => {
+  const { op, id } = message;
+  if (op === 'begin') {
+    begin(id, message.path ?? '');
+    return;
+  }
+  const job = jobs.get(id);
+  if (!job) return;
+  if (op === 'chunk') {
+    // Acknowledged once taken in, so the sender keeps only a few chunks in flight.
+    const bytes = Buffer.from(message.bytes ?? new Uint8Array());
+    if (job.input.write(bytes)) port?.postMessage({ op: 'ack', id });
+    else job.input.once('drain', () => port?.postMessage({ op: 'ack', id }));
+  } else if (op === 'end') {
+    job.input.end();
+  } else if (op === 'abort') {
+    job.input.destroy(new Error('aborted'));
+  }
+});
