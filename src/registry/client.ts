@@ -13,6 +13,7 @@ import { PlainHttpServerError, RegistryError, registryErrorFrom } from '../http/
 import { DEFAULT_RETRY_POLICY, Retrier } from '../http/retry.js';
 import type { HttpRequest, HttpResponse, Method, Send } from '../http/types.js';
 import type { Scheme } from '../ref/index.js';
+import { pingVerdict } from './ping.js';
 
 export interface RegistryClientOptions {
   /** ferry's name for the registry ('docker.io', '127.0.0.1:5000'), used in messages and for credentials. */
@@ -93,16 +94,11 @@ export class RegistryClient {
         if (plainServer && fallback) continue;
         throw err;
       }
-      if (res.status === 401) {
-        this.auth.learn(res);
-        await res.body.dump();
-        return base;
-      }
-      if (res.status >= 200 && res.status < 300) {
-        await res.body.dump();
-        return base;
-      }
-      throw await registryErrorFrom(req, res, `${registry} does not answer as a registry (GET /v2/)`);
+      // Anything but a registry's answer throws here: a 404 from a web server must not make a
+      // later 404 read as "not found" (registry/ping.ts).
+      if ((await pingVerdict(registry, req, res)) === 'challenge') this.auth.learn(res);
+      await res.body.dump();
+      return base;
     }
     throw lastError instanceof FerryError
       ? lastError
