@@ -9,7 +9,13 @@ import type { Credential } from './auth/credential.js';
 import { createKeychain, type Keychain } from './auth/keychain.js';
 import { UsageError } from './errors.js';
 import { DEFAULT_RETRY_POLICY, Retrier } from './http/retry.js';
-import { proxySettings, type Transport, type TransportOptions } from './http/transport-options.js';
+import {
+  type ProxySettings,
+  proxyFor,
+  proxySettings,
+  type Transport,
+  type TransportOptions,
+} from './http/transport-options.js';
 import { isInsecure, registryEndpoint, schemesToTry } from './ref/index.js';
 import { RegistryClient } from './registry/client.js';
 import { type StreamColors, streamColors } from './ui/color.js';
@@ -67,7 +73,9 @@ export class Context {
   readonly globals: GlobalOptions;
   private readonly io: Io;
   private readonly clients = new Map<string, RegistryClient>();
-  private transport: Promise<Transport> | undefined;
+  /** undici (transfers, proxied requests) and node:http(s) (the rest), each loaded on first use. */
+  private readonly transports = new Map<'undici' | 'node', Promise<Transport>>();
+  private readonly proxy: ProxySettings | undefined;
   /** The command moves blobs (copy, pull, push, blob): it gets undici's pooled transport. */
   private readonly bulk: boolean;
   /** One retry policy for every registry, the transfer engine and the resumed downloads. */
@@ -78,6 +86,7 @@ export class Context {
   constructor(io: Io, globals: GlobalOptions, options: { bulk?: boolean | undefined } = {}) {
     this.io = io;
     this.bulk = options.bulk === true;
+    this.proxy = proxySettings(io.env);
     this.globals = globals;
     this.colors = streamColors(globals.color, io.env, io);
     this.chalk = this.colors.stdout;
@@ -132,7 +141,7 @@ export class Context {
         registry,
         endpoint: registryEndpoint(registry),
         schemes: schemesToTry(registry, this.schemeOptions),
-        transport: async (req) => (await this.transportFor()).send(req),
+        transport: async (req) => (await this.transportFor(req.url)).send(req),
         stack: {
           userAgent: USER_AGENT,
           log: this.globals.debug ? (line) => this.status.debug(line) : undefined,
@@ -146,30 +155,38 @@ export class Context {
   }
 
   /**
-   * The one transport of this run, loaded on the first request: undici for transfers and behind a
-   * proxy, node:http(s) for everything else (http/transport-options.ts says why).
+   * The transport for a request, loaded on first use: undici for transfers and for whatever goes
+   * through a proxy (never a loopback host), node:http(s) for everything else
+   * (http/transport-options.ts says why).
    */
-  private transportFor(): Promise<Transport> {
-    this.transport ??= (async () => {
-      const options: TransportOptions = {
-        env: this.io.env,
-        caFile: this.globals.caFile,
-        isInsecure: (hostPort) => isInsecure(hostPort, this.schemeOptions),
-        idleTimeoutMs: this.globals.idleTimeoutSeconds * 1000,
-        interrupt: this.io.interrupt,
-      };
-      if (this.bulk || proxySettings(this.io.env)) {
-        // undici parses HTTP with llhttp compiled to WebAssembly; V8 tiering it up to TurboFan in
-        // the background costs ~30 MiB of RSS and a slower exit, for a parser that reads headers
-        // only (bench/PROFILE.md). Set before undici loads, and only here: a V8 flag changed at run
-        // time makes Node recompile its own built-ins instead of using their code cache, which a
-        // light command would pay at start.
-        setFlagsFromString('--liftoff-only');
-        return (await import('./http/transport.js')).createTransport(options);
-      }
-      return (await import('./http/node-transport.js')).createNodeTransport(options);
-    })();
-    return this.transport;
+  private transportFor(url: URL): Promise<Transport> {
+    const kind = this.bulk || proxyFor(url, this.proxy) ? 'undici' : 'node';
+    let transport = this.transports.get(kind);
+    if (!transport) {
+      transport = this.createTransport(kind);
+      this.transports.set(kind, transport);
+    }
+    return transport;
+  }
+
+  private async createTransport(kind: 'undici' | 'node'): Promise<Transport> {
+    const options: TransportOptions = {
+      env: this.io.env,
+      caFile: this.globals.caFile,
+      isInsecure: (hostPort) => isInsecure(hostPort, this.schemeOptions),
+      idleTimeoutMs: this.globals.idleTimeoutSeconds * 1000,
+      interrupt: this.io.interrupt,
+    };
+    if (kind === 'undici') {
+      // undici parses HTTP with llhttp compiled to WebAssembly; V8 tiering it up to TurboFan in
+      // the background costs ~30 MiB of RSS and a slower exit, for a parser that reads headers
+      // only (bench/PROFILE.md). Set before undici loads, and only here: a V8 flag changed at run
+      // time makes Node recompile its own built-ins instead of using their code cache, which a
+      // light command would pay at start.
+      setFlagsFromString('--liftoff-only');
+      return (await import('./http/transport.js')).createTransport(options);
+    }
+    return (await import('./http/node-transport.js')).createNodeTransport(options);
   }
 
   private getKeychain(): Keychain {
@@ -202,7 +219,7 @@ export class Context {
   }
 
   async close(): Promise<void> {
-    const transport = await this.transport?.catch(() => undefined);
-    await transport?.close();
+    const transports = await Promise.all([...this.transports.values()].map((t) => t.catch(() => undefined)));
+    await Promise.all(transports.map((t) => t?.close()));
   }
 }

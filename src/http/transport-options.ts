@@ -5,12 +5,14 @@
  * Two transports, one Send: transfers (copy, pull, push, blob) run over undici's pooled agent
  * (transport.ts); the light commands (digest, exists, manifest, ls …) run over node:http(s)
  * (node-transport.ts), because loading undici costs ~40 ms at every start, more than the
- * whole of such a command's own work (shared/design/node.md §2.1). Behind a proxy every command
- * uses undici, which reads HTTP(S)_PROXY/NO_PROXY; Node 20's http client does not.
+ * whole of such a command's own work (shared/design/node.md §2.1). A request that goes through
+ * a proxy (proxyFor) uses undici whatever the command, since Node 20's http client reads no
+ * HTTP(S)_PROXY; loopback registries are never proxied, so they keep the light transport.
  */
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { LocalError } from '../errors.js';
+import { isLoopbackHost } from '../ref/index.js';
 import type { HttpRequest, Send } from './types.js';
 
 export interface TransportOptions {
@@ -43,6 +45,25 @@ export function proxySettings(
     ...(httpsProxy ? { httpsProxy } : {}),
     noProxy: pick('no_proxy', 'NO_PROXY') ?? '',
   };
+}
+
+export type ProxySettings = NonNullable<ReturnType<typeof proxySettings>>;
+
+/**
+ * The proxy a request to `url` goes through, before NO_PROXY (which undici's EnvHttpProxyAgent
+ * applies): HTTPS_PROXY for https:, HTTP_PROXY for http:, and never one for a loopback host
+ * (localhost, 127.0.0.0/8, ::1), as Go's net/http ProxyFromEnvironment does: a registry on
+ * localhost:5000 behind a corporate proxy must not be sent to the proxy, which cannot reach it.
+ */
+export function proxyFor(url: URL, proxy: ProxySettings | undefined): URL | undefined {
+  if (!proxy || isLoopbackHost(url.host)) return undefined;
+  const chosen = url.protocol === 'https:' ? proxy.httpsProxy : proxy.httpProxy;
+  if (!chosen) return undefined;
+  try {
+    return new URL(chosen);
+  } catch {
+    return undefined;
+  }
 }
 
 function readCa(file: string): string {

@@ -1,7 +1,9 @@
 /**
  * The bottom of the HTTP stack for transfers: undici's `request()` over one keep-alive dispatcher
- * per TLS policy, with HTTP(S)_PROXY support (node-transport.ts serves the light commands). Not `fetch`: fetch decodes Content-Encoding, which changes the bytes and breaks
- * digests (shared/design/node.md §1.3).
+ * per TLS policy, with HTTP(S)_PROXY support (node-transport.ts serves the light commands).
+ * Not `fetch`: fetch decodes Content-Encoding, which changes the bytes and breaks digests
+ * (shared/design/node.md §1.3). Loopback hosts are reached directly even with a proxy set
+ * (transport-options.ts proxyFor).
  *
  * TLS is decided per registry: `--insecure HOST` turns verification off for that host only
  * (a global switch broke insecure→secure copies for crane users, go-containerregistry#738),
@@ -11,6 +13,7 @@ import { Agent, type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
 import { transportError } from './errors.js';
 import {
   caCertificates,
+  proxyFor,
   proxySettings,
   requestSignal,
   type Transport,
@@ -22,19 +25,12 @@ export function createTransport(options: TransportOptions): Transport {
   const idle = options.idleTimeoutMs ?? 120_000;
   const ca = caCertificates(options.caFile);
   const proxy = proxySettings(options.env);
-  const proxyFor = (url: URL): URL | undefined => {
-    const chosen = url.protocol === 'https:' ? proxy?.httpsProxy : proxy?.httpProxy;
-    if (!chosen) return undefined;
-    try {
-      return new URL(chosen);
-    } catch {
-      return undefined;
-    }
-  };
-  const dispatchers = new Map<boolean, Dispatcher>();
+  const dispatchers = new Map<string, Dispatcher>();
 
-  const dispatcherFor = (insecure: boolean): Dispatcher => {
-    let d = dispatchers.get(insecure);
+  // One dispatcher per TLS policy, and per route: through the proxy, or direct (loopback).
+  const dispatcherFor = (insecure: boolean, proxied: boolean): Dispatcher => {
+    const key = `${insecure}-${proxied}`;
+    let d = dispatchers.get(key);
     if (!d) {
       const tls = { ...(ca ? { ca } : {}), ...(insecure ? { rejectUnauthorized: false } : {}) };
       const base = {
@@ -45,20 +41,21 @@ export function createTransport(options: TransportOptions): Transport {
         connect: { ...tls, timeout: 15_000 },
       };
       // Behind a proxy the registry's TLS settings travel as requestTls (undici's ProxyAgent ignores `connect`).
-      d = proxy ? new EnvHttpProxyAgent({ ...base, ...proxy, requestTls: tls }) : new Agent(base);
-      dispatchers.set(insecure, d);
+      d = proxy && proxied ? new EnvHttpProxyAgent({ ...base, ...proxy, requestTls: tls }) : new Agent(base);
+      dispatchers.set(key, d);
     }
     return d;
   };
 
   const send: Send = async (req: HttpRequest): Promise<HttpResponse> => {
+    const viaProxy = proxyFor(req.url, proxy);
     try {
       const res = await request(req.url, {
         method: req.method,
         headers: req.headers ?? {},
         body: req.body ?? null,
         signal: requestSignal(req, options.interrupt),
-        dispatcher: dispatcherFor(options.isInsecure(req.url.host)),
+        dispatcher: dispatcherFor(options.isInsecure(req.url.host), viaProxy !== undefined),
       });
       return {
         status: res.statusCode,
@@ -67,7 +64,7 @@ export function createTransport(options: TransportOptions): Transport {
         url: req.url,
       };
     } catch (err) {
-      throw transportError(err, req.url, proxyFor(req.url));
+      throw transportError(err, req.url, viaProxy);
     }
   };
 

@@ -1,5 +1,6 @@
 // Test PKI, made with the openssl CLI in a temp dir: a CA (RSA 2048, CA:TRUE), a server cert it
-// signs (SAN DNS:localhost, IP:127.0.0.1, IP:::1 — Go ignores the CN), and a self-signed RSA
+// signs (SAN DNS:localhost, DNS:registry.ferry.test, IP:127.0.0.1, IP:::1 — Go ignores the CN;
+// the .test name is reached only through connect-proxy.ts, which maps it to 127.0.0.1), and a self-signed RSA
 // key+cert the token server signs JWTs with (the registry's auth.token.rootcertbundle).
 // getPki() makes one set per process; createPki() makes an independent one (e.g. an untrusted CA).
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -27,6 +28,12 @@ export interface Pki {
 
 const DAYS = '3650';
 
+/**
+ * A name that is not loopback (and resolves nowhere: .test is reserved, RFC 6761 §6.2), for a
+ * registry reached through the test proxy (connect-proxy.ts sends *.ferry.test to 127.0.0.1).
+ */
+export const PROXIED_REGISTRY_NAME = 'registry.ferry.test';
+
 /** Splits a fixed option string (no paths, no spaces inside values) into arguments. */
 const words = (text: string): string[] => text.split(' ');
 
@@ -47,7 +54,7 @@ export async function createPki(dir?: string): Promise<Pki> {
       'basicConstraints=critical,CA:FALSE',
       'keyUsage=critical,digitalSignature,keyEncipherment',
       'extendedKeyUsage=serverAuth',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1',
+      `subjectAltName=DNS:localhost,DNS:${PROXIED_REGISTRY_NAME},IP:127.0.0.1,IP:::1`,
       '',
     ].join('\n'),
   );
