@@ -190,7 +190,7 @@ export class Context {
   }
 
   private getKeychain(): Keychain {
-    this.keychain ??= createKeychain({ env: this.io.env });
+    this.keychain ??= createKeychain({ env: this.io.env, warn: (message) => this.status.warn(message) });
     return this.keychain;
   }
 
