@@ -64,7 +64,7 @@ __ferry_value_flags() {
     catalog) REPLY=' --limit --last --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     completion) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     config) REPLY=' --platform --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
-    copy) REPLY=' --platform -j --jobs --chunk-size --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    copy) REPLY=' --platform -j --jobs --chunk-size --format --src-creds --dest-creds --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     delete) REPLY=' --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     digest) REPLY=' --platform --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     exists) REPLY=' --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
@@ -88,7 +88,7 @@ __ferry_flags() {
     catalog) REPLY='--limit --last --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     completion) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     config) REPLY='--platform --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    copy) REPLY='--platform -j --jobs --chunk-size -a --all-tags -n --no-clobber --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    copy) REPLY='--platform -j --jobs --chunk-size -a --all-tags -n --no-clobber --json --format --src-creds --src-password-stdin --src-no-creds --dest-creds --dest-password-stdin --dest-no-creds --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     delete) REPLY='--dry-run --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     digest) REPLY='--platform --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     exists) REPLY='-q --quiet --json --format --debug --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;

@@ -27,7 +27,7 @@ function __ferry_takes_value --argument-names command word
         case config
             contains -- $word --platform --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case copy
-            contains -- $word --platform -j --jobs --chunk-size --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+            contains -- $word --platform -j --jobs --chunk-size --format --src-creds --dest-creds --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case delete
             contains -- $word --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case digest
@@ -243,6 +243,12 @@ complete -c ferry -n '__ferry_using_command copy' -s a -l all-tags -d 'copy ever
 complete -c ferry -n '__ferry_using_command copy' -s n -l no-clobber -d 'leave tags that already exist at the destination alone'
 complete -c ferry -n '__ferry_using_command copy' -l json -d 'print JSON (shapes: docs/output.md)'
 complete -c ferry -n '__ferry_using_command copy' -l format -x -a '(__ferry_value --format)' -d 'print a summary of the transfer through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
+complete -c ferry -n '__ferry_using_command copy' -l src-creds -x -a '(__ferry_value --src-creds)' -d 'credentials for the source registry only (password here is visible to other users: prefer --src-password-stdin)'
+complete -c ferry -n '__ferry_using_command copy' -l src-password-stdin -d 'read the source registry\'s password or token from standard input (with --src-creds USER)'
+complete -c ferry -n '__ferry_using_command copy' -l src-no-creds -d 'access the source registry anonymously, whatever the config files hold'
+complete -c ferry -n '__ferry_using_command copy' -l dest-creds -x -a '(__ferry_value --dest-creds)' -d 'credentials for the destination registry only (password here is visible to other users: prefer --dest-password-stdin)'
+complete -c ferry -n '__ferry_using_command copy' -l dest-password-stdin -d 'read the destination registry\'s password or token from standard input (with --dest-creds USER)'
+complete -c ferry -n '__ferry_using_command copy' -l dest-no-creds -d 'access the destination registry anonymously, whatever the config files hold'
 # delete
 complete -c ferry -n '__ferry_using_command delete' -l dry-run -d 'say what would be deleted, delete nothing'
 complete -c ferry -n '__ferry_using_command delete' -l json -d 'print JSON (shapes: docs/output.md)'

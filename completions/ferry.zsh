@@ -130,6 +130,12 @@ _ferry_cmd_copy() {
     '(-n --no-clobber)'{-n,--no-clobber}'[leave tags that already exist at the destination alone]' \
     '--json[print JSON (shapes: docs/output.md)]' \
     '--format=[print a summary of the transfer through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "copy" "--format"' \
+    '--src-creds=[credentials for the source registry only (password here is visible to other users: prefer --src-password-stdin)]:user[\:password]:__ferry_dynamic "copy" "--src-creds"' \
+    '--src-password-stdin[read the source registry'\''s password or token from standard input (with --src-creds USER)]' \
+    '--src-no-creds[access the source registry anonymously, whatever the config files hold]' \
+    '--dest-creds=[credentials for the destination registry only (password here is visible to other users: prefer --dest-password-stdin)]:user[\:password]:__ferry_dynamic "copy" "--dest-creds"' \
+    '--dest-password-stdin[read the destination registry'\''s password or token from standard input (with --dest-creds USER)]' \
+    '--dest-no-creds[access the destination registry anonymously, whatever the config files hold]' \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
     '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
     '--no-color[never colour output (NO_COLOR is honoured too)]' \

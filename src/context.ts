@@ -5,7 +5,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
-import type { Credential } from './auth/credential.js';
+import { ANONYMOUS, type Credential } from './auth/credential.js';
 import { createKeychain, type Keychain } from './auth/keychain.js';
 import { UsageError } from './errors.js';
 import { DEFAULT_RETRY_POLICY, Retrier } from './http/retry.js';
@@ -29,6 +29,21 @@ export interface Io {
   env: NodeJS.ProcessEnv;
   /** Aborted when the user interrupts ferry (SIGINT, SIGTERM): work stops and cleans up. */
   interrupt?: AbortSignal | undefined;
+}
+
+/** Credentials given on the command line, with the flag that gave them (for messages). */
+export type BoundCredential =
+  | { kind: 'password'; username: string; password: string; flag: string }
+  /** The password comes on stdin (only one flag of a run may read it). */
+  | { kind: 'stdin'; username: string; flag: string }
+  /** Anonymous, whatever the config files hold (--src-no-creds). */
+  | { kind: 'anonymous'; flag: string };
+
+/** What the command line says about one registry, and about no other. */
+export interface RegistryBinding {
+  credential?: BoundCredential | undefined;
+  /** How to give this registry credentials on this command line, for hints ('--src-creds USER …'). */
+  hint?: string | undefined;
 }
 
 export interface GlobalOptions {
@@ -81,7 +96,11 @@ export class Context {
   /** One retry policy for every registry, the transfer engine and the resumed downloads. */
   readonly retrier: Retrier;
   private keychain: Keychain | undefined;
-  private explicit: Promise<Credential | undefined> | undefined;
+  /** Command-line settings per registry name (bind()). */
+  private readonly bindings = new Map<string, RegistryBinding>();
+  /** The global -u/--password-stdin are bound (or a command bound each side itself). */
+  private globalsBound = false;
+  private stdinRead: Promise<string> | undefined;
 
   constructor(io: Io, globals: GlobalOptions, options: { bulk?: boolean | undefined } = {}) {
     this.io = io;
@@ -137,6 +156,7 @@ export class Context {
   client(registry: string): RegistryClient {
     let client = this.clients.get(registry);
     if (!client) {
+      this.bindGlobals(registry);
       client = new RegistryClient({
         registry,
         endpoint: registryEndpoint(registry),
@@ -147,6 +167,7 @@ export class Context {
           log: this.globals.debug ? (line) => this.status.debug(line) : undefined,
         },
         credential: () => this.credentialFor(registry),
+        credentialHint: () => this.bindings.get(registry)?.hint ?? '-u USER --password-stdin',
         retrier: this.retrier,
       });
       this.clients.set(registry, client);
@@ -189,33 +210,60 @@ export class Context {
     return (await import('./http/node-transport.js')).createNodeTransport(options);
   }
 
+  /**
+   * Binds command-line settings to one registry: its credentials (and so its token realm's) and,
+   * later, its client certificate. A command talking to two registries binds each side itself
+   * (commands/side-options.ts); otherwise the global -u/--password-stdin go to the first registry
+   * the command asks a client for, the one registry of a single-registry command. Either way they
+   * are never offered to another registry.
+   */
+  bind(registry: string, binding: RegistryBinding): void {
+    this.globalsBound = true;
+    this.bindings.set(registry, binding);
+  }
+
+  /** The global -u/--password-stdin, for the registry of a single-registry command. */
+  private bindGlobals(registry: string): void {
+    if (this.globalsBound) return;
+    this.globalsBound = true;
+    const { username } = this.globals;
+    if (username)
+      this.bindings.set(registry, { credential: { kind: 'stdin', username, flag: '-u/--password-stdin' } });
+  }
+
   private getKeychain(): Keychain {
     this.keychain ??= createKeychain({ env: this.io.env, warn: (message) => this.status.warn(message) });
     return this.keychain;
   }
 
   private async credentialFor(registry: string): Promise<Credential> {
-    const explicit = await this.explicitCredential();
-    const keychain = explicit ? createKeychain({ env: this.io.env, explicit }) : this.getKeychain();
+    const bound = this.bindings.get(registry)?.credential;
+    if (bound) {
+      if (this.globals.debug) this.status.debug(`credentials for ${registry}: command line (${bound.flag})`);
+      if (bound.kind === 'anonymous') return ANONYMOUS;
+      if (bound.kind === 'password')
+        return { kind: 'basic', username: bound.username, password: bound.password };
+      return { kind: 'basic', username: bound.username, password: await this.stdinPassword(bound.flag) };
+    }
+    const keychain = this.getKeychain();
     if (this.globals.debug)
       this.status.debug(`credentials for ${registry}: ${await keychain.describeSource(registry)}`);
     return keychain.resolve(registry);
   }
 
-  /** -u USER with --password-stdin: the password is read once, trailing newline dropped. */
-  private explicitCredential(): Promise<Credential | undefined> {
-    this.explicit ??= (async () => {
-      const username = this.globals.username;
-      if (!username) return undefined;
+  /** The password on stdin (one flag may read it): read once, one trailing newline dropped. */
+  private stdinPassword(flag: string): Promise<string> {
+    this.stdinRead ??= (async () => {
       const chunks: Buffer[] = [];
       for await (const chunk of this.io.stdin) chunks.push(Buffer.from(chunk));
-      const password = Buffer.concat(chunks)
+      return Buffer.concat(chunks)
         .toString('utf8')
         .replace(/\r?\n$/, '');
-      if (password === '') throw new UsageError('--password-stdin read an empty password');
-      return { kind: 'basic', username, password } as const;
     })();
-    return this.explicit;
+    return this.stdinRead.then((password) => {
+      if (password === '') throw new UsageError(`${flag.replace(/^-u\//, '')} read an empty password`);
+      return password;
+    });
   }
 
   async close(): Promise<void> {

@@ -1,13 +1,13 @@
 /**
- * Registry name → Credential, in docker's order:
- *   1. explicit credentials from the command line (-u/--password-stdin), for every registry;
- *   2. DOCKER_AUTH_CONFIG's `auths` (docker/cli uses it first and falls back to the store);
- *   3. the config file: if a helper applies (`credHelpers[key]`, else `credsStore`) the helper is
+ * Registry name → Credential from the environment and config files, in docker's order (what
+ * the command line gives is bound to its registry before any of this: context.ts bind()):
+ *   1. DOCKER_AUTH_CONFIG's `auths` (docker/cli uses it first and falls back to the store);
+ *   2. the config file: if a helper applies (`credHelpers[key]`, else `credsStore`) the helper is
  *      asked, and its answer (credentials, or "not found": anonymous) is final, since docker keeps
  *      placeholder `auths` entries for helper-stored registries; a helper that FAILS (cannot run,
  *      errors, times out) is warned about once and `auths` is read instead, as docker/cli does;
  *      without a helper, `auths`;
- *   4. anonymous.
+ *   3. anonymous.
  * Each registry is resolved once per process, so a helper runs at most once per registry.
  */
 import { basename } from 'node:path';
@@ -27,8 +27,6 @@ import { DEFAULT_HELPER_TIMEOUT_MS, getFromHelper, helperProgram } from './helpe
 export interface KeychainOptions {
   /** Read for DOCKER_CONFIG, DOCKER_AUTH_CONFIG, HOME, XDG_RUNTIME_DIR and the helpers' PATH. */
   env: NodeJS.ProcessEnv;
-  /** From -u/--password-stdin: wins for every registry. */
-  explicit?: Credential | undefined;
   helperTimeoutMs?: number | undefined;
   /** Told once per helper when one fails and ferry falls back to the file's entry (stderr). */
   warn?: ((message: string) => void) | undefined;
@@ -51,7 +49,7 @@ function fileLabel(config: DockerConfig, key: string): string {
 }
 
 export function createKeychain(options: KeychainOptions): Keychain {
-  const { env, explicit } = options;
+  const { env } = options;
   const timeoutMs = options.helperTimeoutMs ?? DEFAULT_HELPER_TIMEOUT_MS;
   const memo = new Map<string, Promise<Resolution>>();
   /** Helpers already warned about: one warning per helper per run, however many registries. */
@@ -59,8 +57,6 @@ export function createKeychain(options: KeychainOptions): Keychain {
   let fileConfig: Promise<DockerConfig | undefined> | undefined;
 
   async function lookup(registry: string): Promise<Resolution> {
-    if (explicit) return { credential: explicit, source: 'explicit credentials (command line)' };
-
     const inline = envDockerConfig(env);
     const inlineHit = inline && findAuthEntry(inline.auths, registry);
     if (inline && inlineHit) {

@@ -6,6 +6,7 @@ import { listTags } from '../registry/tags.js';
 import { type Location, parseLocation } from '../store/location.js';
 import { existingJson, type TransferJson, transferJson } from '../ui/shapes/index.js';
 import { jsonOption, outputChoice } from './options.js';
+import { bindLocations, SIDE_OPTIONS } from './side-options.js';
 import type { CommandSpec } from './spec.js';
 import {
   chunkSizeOption,
@@ -30,17 +31,20 @@ export const copy: CommandSpec = {
     { flags: '-n, --no-clobber', description: 'leave tags that already exist at the destination alone' },
     jsonOption,
     transferFormatOption,
+    ...SIDE_OPTIONS,
   ],
   examples: [
     'ferry copy ghcr.io/org/app:1.0 registry.example.com/app:1.0',
     'ferry copy --platform linux/amd64 --platform linux/arm64 alpine:3.20 localhost:5000/alpine:3.20',
     'ferry copy -a -n quay.io/org/app registry.example.com/mirror/app',
+    'echo "$TOKEN" | ferry copy --dest-creds ci --dest-password-stdin ghcr.io/org/app:1.0 registry.example.com/app:1.0',
     "ferry copy -q -a --format '{{.Destination}} {{.Digest}} {{.Existing}}' quay.io/org/app localhost:5000/app",
   ],
   async run(ctx, [from, to], options) {
     const output = outputChoice(options);
     const source = parseLocation(from ?? '');
     const destination = parseLocation(to ?? '');
+    bindLocations(ctx, options, source, destination);
     const allTags = options['allTags'] === true;
     const noClobber = options['clobber'] === false;
     if (!allTags && !noClobber) {

@@ -26,8 +26,16 @@ export class RegistryAuth {
     readonly host: string,
     private readonly resolveCredential: () => Promise<Credential>,
     private readonly tokenSend: TokenSend,
-    private readonly now: () => number = Date.now,
+    private readonly options: {
+      /** Command-line flags that give credentials, for the hint of a refused anonymous token. */
+      credentialHint?: (() => string) | undefined;
+      now?: (() => number) | undefined;
+    } = {},
   ) {}
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
 
   credential(): Promise<Credential> {
     this.credentialPromise ??= this.resolveCredential();
@@ -71,7 +79,9 @@ export class RegistryAuth {
       const token = await cached.catch(() => undefined);
       if (token && token.expiresAt > this.now()) return token;
     }
-    const fresh = fetchToken(this.tokenSend, challenge, credential, scopes, this.host, this.now());
+    const fresh = fetchToken(this.tokenSend, challenge, credential, scopes, this.host, this.now(), {
+      credentialHint: this.options.credentialHint?.(),
+    });
     this.tokens.set(key, fresh);
     fresh.catch(() => this.tokens.delete(key));
     return fresh;

@@ -26,6 +26,8 @@ export interface RegistryClientOptions {
   transport: Send;
   stack: Omit<StackOptions, 'auth' | 'retrier'>;
   credential: () => Promise<Credential>;
+  /** The command-line flags that give this registry credentials, for hints; '-u USER --password-stdin' when absent. */
+  credentialHint?: (() => string) | undefined;
   /** Retry policy (--retries); the defaults when absent. */
   retrier?: Retrier | undefined;
 }
@@ -60,13 +62,19 @@ export class RegistryClient {
     this.registry = options.registry;
     this.retrier = options.retrier ?? new Retrier(DEFAULT_RETRY_POLICY);
     this.plainSend = buildStack(options.transport, { ...options.stack, retrier: this.retrier });
-    this.auth = new RegistryAuth(options.registry, options.credential, this.plainSend);
+    this.auth = new RegistryAuth(options.registry, options.credential, this.plainSend, {
+      credentialHint: () => this.credentialHint(),
+    });
     this.send = buildStack(options.transport, {
       ...options.stack,
       auth: this.auth,
       retrier: this.retrier,
     });
   }
+  private credentialHint(): string {
+    return this.options.credentialHint?.() ?? '-u USER --password-stdin';
+  }
+
   /** The registry's base URL ('https://host:port'), found by GET /v2/ on each allowed scheme in turn. */
   baseUrl(): Promise<URL> {
     this.base ??= this.ping();
@@ -120,7 +128,7 @@ export class RegistryClient {
         `${what}: authentication required (HTTP ${res.status})`,
         init,
         {
-          hint: `log in (docker login ${this.registry}), or pass -u USER --password-stdin`,
+          hint: `log in (docker login ${this.registry}), or pass ${this.credentialHint()}`,
           cause: err,
         },
       );

@@ -91,18 +91,6 @@ function isErr(code: string, ...mustMatch: RegExp[]) {
   };
 }
 
-test('explicit credentials win for every registry and no config is read', async () => {
-  const explicit: Credential = { kind: 'basic', username: 'cli', password: SECRET };
-  const { keychain, calls } = await keychainFor(
-    { config: '{ this is not json', env: { DOCKER_AUTH_CONFIG: 'nor this' } },
-    { explicit },
-  );
-  assert.deepEqual(await keychain.resolve('docker.io'), explicit);
-  assert.deepEqual(await keychain.resolve('127.0.0.1:5000'), explicit);
-  assert.equal(await keychain.describeSource('ghcr.io'), 'explicit credentials (command line)');
-  assert.deepEqual(await calls(), []);
-});
-
 test('config.json auths: every form of entry', async () => {
   const { keychain, env } = await keychainFor({
     config: {
