@@ -16,7 +16,7 @@ import {
   type Transport,
   type TransportOptions,
 } from './http/transport-options.js';
-import { isInsecure, registryEndpoint, schemesToTry } from './ref/index.js';
+import { isInsecure, registryEndpoint, registryListed, schemesToTry } from './ref/index.js';
 import { RegistryClient } from './registry/client.js';
 import { type StreamColors, streamColors } from './ui/color.js';
 import { Output, Status } from './ui/output.js';
@@ -168,6 +168,7 @@ export class Context {
         },
         credential: () => this.credentialFor(registry),
         credentialHint: () => this.bindings.get(registry)?.hint ?? '-u USER --password-stdin',
+        plainHttpAllowed: (hostPort) => registryListed(hostPort, this.globals.plainHttp),
         retrier: this.retrier,
       });
       this.clients.set(registry, client);

@@ -28,6 +28,8 @@ export interface RegistryClientOptions {
   credential: () => Promise<Credential>;
   /** The command-line flags that give this registry credentials, for hints; '-u USER --password-stdin' when absent. */
   credentialHint?: (() => string) | undefined;
+  /** Hosts the user allowed plain HTTP for: a token realm there may be sent credentials (auth/realm-trust.ts). */
+  plainHttpAllowed?: ((hostPort: string) => boolean) | undefined;
   /** Retry policy (--retries); the defaults when absent. */
   retrier?: Retrier | undefined;
 }
@@ -64,6 +66,7 @@ export class RegistryClient {
     this.plainSend = buildStack(options.transport, { ...options.stack, retrier: this.retrier });
     this.auth = new RegistryAuth(options.registry, options.credential, this.plainSend, {
       credentialHint: () => this.credentialHint(),
+      plainHttpAllowed: options.plainHttpAllowed,
     });
     this.send = buildStack(options.transport, {
       ...options.stack,
