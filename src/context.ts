@@ -16,8 +16,9 @@ import {
   type Transport,
   type TransportOptions,
 } from './http/transport-options.js';
-import { isInsecure, registryEndpoint, registryListed, schemesToTry } from './ref/index.js';
+import { registryEndpoint, registryListed, schemesToTry, splitHostPort } from './ref/index.js';
 import { RegistryClient } from './registry/client.js';
+import type { RegistrySettings } from './settings/registry-settings.js';
 import { type StreamColors, streamColors } from './ui/color.js';
 import { Output, Status } from './ui/output.js';
 import { VERSION } from './util/version.js';
@@ -44,6 +45,8 @@ export interface RegistryBinding {
   credential?: BoundCredential | undefined;
   /** How to give this registry credentials on this command line, for hints ('--src-creds USER …'). */
   hint?: string | undefined;
+  /** A certificate directory (CA *.crt, client NAME.cert + NAME.key) for this registry only. */
+  certDir?: { dir: string; flag: string } | undefined;
 }
 
 export interface GlobalOptions {
@@ -53,6 +56,8 @@ export interface GlobalOptions {
   plainHttp: string[];
   insecure: string[];
   caFile?: string | undefined;
+  /** --cert-dir: the certificate directory of the one registry of a single-registry command. */
+  certDir?: string | undefined;
   username?: string | undefined;
   passwordStdin: boolean;
   /** --retries: retries after the first attempt, for requests and whole blob transfers. */
@@ -101,6 +106,8 @@ export class Context {
   /** The global -u/--password-stdin are bound (or a command bound each side itself). */
   private globalsBound = false;
   private stdinRead: Promise<string> | undefined;
+  private settingsLoad: Promise<RegistrySettings> | undefined;
+  private loadedSettings: RegistrySettings | undefined;
 
   constructor(io: Io, globals: GlobalOptions, options: { bulk?: boolean | undefined } = {}) {
     this.io = io;
@@ -147,9 +154,32 @@ export class Context {
     return this.io.stderr;
   }
 
-  /** --plain-http and --insecure, as ref/scheme.ts reads them. */
-  private get schemeOptions(): { plainHttp: string[]; insecure: string[] } {
-    return { plainHttp: this.globals.plainHttp, insecure: this.globals.insecure };
+  /**
+   * Flags, the settings file and certs.d put together (settings/), loaded on the first request:
+   * a command that talks to no registry never reads the file.
+   */
+  private settings(): Promise<RegistrySettings> {
+    this.settingsLoad ??= (async () => {
+      const { RegistrySettings } = await import('./settings/registry-settings.js');
+      const loaded = await RegistrySettings.load(this.io.env, {
+        plainHttp: this.globals.plainHttp,
+        insecure: this.globals.insecure,
+        caFile: this.globals.caFile,
+        certDirFor: (hostPort) => this.certDirFor(hostPort),
+      });
+      this.loadedSettings = loaded;
+      return loaded;
+    })();
+    return this.settingsLoad;
+  }
+
+  /** The certificate directory bound to the registry whose endpoint is `hostPort` (URL.host of https:). */
+  private certDirFor(hostPort: string): { dir: string; flag: string } | undefined {
+    const wanted = withPort(hostPort);
+    for (const [registry, binding] of this.bindings) {
+      if (binding.certDir && withPort(registryEndpoint(registry)) === wanted) return binding.certDir;
+    }
+    return undefined;
   }
 
   /** The client for a registry (ferry's registry name, e.g. 'docker.io' or '127.0.0.1:5000'); one per run. */
@@ -160,7 +190,7 @@ export class Context {
       client = new RegistryClient({
         registry,
         endpoint: registryEndpoint(registry),
-        schemes: schemesToTry(registry, this.schemeOptions),
+        schemes: async () => schemesToTry(registry, (await this.settings()).schemeOptions(registry)),
         transport: async (req) => (await this.transportFor(req.url)).send(req),
         stack: {
           userAgent: USER_AGENT,
@@ -168,7 +198,9 @@ export class Context {
         },
         credential: () => this.credentialFor(registry),
         credentialHint: () => this.bindings.get(registry)?.hint ?? '-u USER --password-stdin',
-        plainHttpAllowed: (hostPort) => registryListed(hostPort, this.globals.plainHttp),
+        // Asked after the ping, so the settings are loaded by then.
+        plainHttpAllowed: (hostPort) =>
+          this.loadedSettings?.plainHttpAllowed(hostPort) ?? registryListed(hostPort, this.globals.plainHttp),
         retrier: this.retrier,
       });
       this.clients.set(registry, client);
@@ -192,10 +224,10 @@ export class Context {
   }
 
   private async createTransport(kind: 'undici' | 'node'): Promise<Transport> {
+    const settings = await this.settings();
     const options: TransportOptions = {
       env: this.io.env,
-      caFile: this.globals.caFile,
-      isInsecure: (hostPort) => isInsecure(hostPort, this.schemeOptions),
+      tlsFor: (hostPort) => settings.tlsFor(hostPort),
       idleTimeoutMs: this.globals.idleTimeoutSeconds * 1000,
       interrupt: this.io.interrupt,
     };
@@ -227,9 +259,12 @@ export class Context {
   private bindGlobals(registry: string): void {
     if (this.globalsBound) return;
     this.globalsBound = true;
-    const { username } = this.globals;
-    if (username)
-      this.bindings.set(registry, { credential: { kind: 'stdin', username, flag: '-u/--password-stdin' } });
+    const { username, certDir } = this.globals;
+    if (!username && !certDir) return;
+    this.bindings.set(registry, {
+      ...(username ? { credential: { kind: 'stdin', username, flag: '-u/--password-stdin' } as const } : {}),
+      ...(certDir ? { certDir: { dir: certDir, flag: '--cert-dir' } } : {}),
+    });
   }
 
   private getKeychain(): Keychain {
@@ -271,4 +306,10 @@ export class Context {
     const transports = await Promise.all([...this.transports.values()].map((t) => t.catch(() => undefined)));
     await Promise.all(transports.map((t) => t?.close()));
   }
+}
+
+/** 'host:port' with HTTPS's default port filled in, so 'example.com' and 'example.com:443' compare equal. */
+function withPort(hostPort: string): string {
+  const { host, port } = splitHostPort(hostPort.toLowerCase());
+  return `${host}:${port ?? '443'}`;
 }

@@ -35,6 +35,11 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   },
   { flags: '--ca-file <file>', description: 'also trust the CA certificates in this PEM file' },
   {
+    flags: '--cert-dir <dir>',
+    description:
+      "the registry's certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d",
+  },
+  {
     flags: '-u, --username <user>',
     description: 'username for the registry (password from --password-stdin)',
   },

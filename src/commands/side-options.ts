@@ -1,13 +1,13 @@
 /**
  * Per-side options of a command that talks to two registries (copy; sync will take the same):
- * each side's credentials, bound to that side's registry and never offered to the other or to
- * the other's token realm. The names are skopeo's (`--src-creds USER[:PASSWORD]`,
+ * each side's credentials and certificate directory, bound to that side's registry and never
+ * offered to the other or to the other's token realm. The names are skopeo's (`--src-creds USER[:PASSWORD]`,
  * `--dest-creds`, `--src-no-creds`), plus `--src-password-stdin`/`--dest-password-stdin` so a
  * secret need not be on the command line. skopeo takes a password in the flag and so does
  * ferry, with a warning: other users of the machine can read it (ps, /proc, shell history).
  *
- * The global -u/--password-stdin mean "the registry of this command"; with two registries that
- * says nothing, so such a command refuses them and names these flags instead.
+ * The global -u/--password-stdin and --cert-dir mean "the registry of this command"; with two
+ * registries that says nothing, so such a command refuses them and names these flags instead.
  */
 import type { BoundCredential, Context, RegistryBinding } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -32,6 +32,10 @@ function sideOptions(side: Side): OptionSpec[] {
     {
       flags: `--${side}-no-creds`,
       description: `access the ${name} registry anonymously, whatever the config files hold`,
+    },
+    {
+      flags: `--${side}-cert-dir <dir>`,
+      description: `the ${name} registry's certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d`,
     },
   ];
 }
@@ -100,6 +104,11 @@ export function bindSides(
   options: Record<string, unknown>,
   registries: { [S in Side]?: string | undefined },
 ): void {
+  if (ctx.globals.certDir) {
+    throw new UsageError('--cert-dir would not say which registry it is for', {
+      hint: 'give each side its own: --src-cert-dir DIR / --dest-cert-dir DIR',
+    });
+  }
   if (ctx.globals.username || ctx.globals.passwordStdin) {
     throw new UsageError('-u/--password-stdin would not say which registry they are for', {
       hint: 'give each side its own: --src-creds USER[:PASSWORD] / --dest-creds USER[:PASSWORD], or their --src-password-stdin / --dest-password-stdin forms',
@@ -113,9 +122,11 @@ export function bindSides(
   const pending: Array<{ side: Side; registry: string; binding: RegistryBinding }> = [];
   for (const side of ['src', 'dest'] as const) {
     const credential = sideCredential(side, options, (message) => ctx.status.warn(message));
+    const certDir = options[camel(side, 'CertDir')] as string | undefined;
     const registry = registries[side];
     if (registry === undefined) {
       if (credential) throw new UsageError(`${credential.flag}: the ${SIDE_NAME[side]} is not a registry`);
+      if (certDir) throw new UsageError(`--${side}-cert-dir: the ${SIDE_NAME[side]} is not a registry`);
       continue;
     }
     pending.push({
@@ -124,6 +135,7 @@ export function bindSides(
       binding: {
         credential,
         hint: `--${side}-creds USER --${side}-password-stdin`,
+        ...(certDir ? { certDir: { dir: certDir, flag: `--${side}-cert-dir` } } : {}),
       },
     });
   }
@@ -136,7 +148,14 @@ export function bindSides(
         `both sides are on ${a.registry}: ferry uses one login per registry, give it once (--src-creds or --dest-creds)`,
       );
     }
-    ctx.bind(a.registry, { credential: ca ?? cb, hint: a.binding.hint });
+    const da = a.binding.certDir;
+    const db = b.binding.certDir;
+    if (da && db && da.dir !== db.dir) {
+      throw new UsageError(
+        `both sides are on ${a.registry}: give its certificate directory once (--src-cert-dir or --dest-cert-dir)`,
+      );
+    }
+    ctx.bind(a.registry, { credential: ca ?? cb, hint: a.binding.hint, certDir: da ?? db });
     return;
   }
   for (const { registry, binding } of pending) ctx.bind(registry, binding);

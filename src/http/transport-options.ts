@@ -1,6 +1,6 @@
 /**
- * What both transports share: their options, the CA list, the proxy settings from the
- * environment, and the signal that ends a request on Ctrl-C.
+ * What both transports share: their options, the per-host TLS settings, the proxy settings from
+ * the environment, and the signal that ends a request on Ctrl-C.
  *
  * Two transports, one Send: transfers (copy, pull, push, blob) run over undici's pooled agent
  * (transport.ts); the light commands (digest, exists, manifest, ls …) run over node:http(s)
@@ -9,17 +9,29 @@
  * a proxy (proxyFor) uses undici whatever the command, since Node 20's http client reads no
  * HTTP(S)_PROXY; loopback registries are never proxied, so they keep the light transport.
  */
-import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
-import { LocalError } from '../errors.js';
 import { isLoopbackHost } from '../ref/index.js';
 import type { HttpRequest, Send } from './types.js';
 
+/**
+ * How to speak TLS to one host:port, decided per host (settings/ resolves flags, the settings
+ * file and certs.d into this): one `--insecure` registry or one client certificate must never
+ * apply to a copy's other side, a token server or a storage host a download is redirected to.
+ */
+export interface TlsSettings {
+  /** Equal settings share a connection pool; different ones never do. */
+  id: string;
+  /** Skip certificate verification (--insecure HOST, `insecure: true` in the settings file). */
+  insecure: boolean;
+  /** CA certificates to trust (PEM): Node's roots plus the extra ones; undefined: Node's roots. */
+  ca?: string[] | undefined;
+  /** A client certificate and key (PEM) for mutual TLS, and where they came from, for messages. */
+  client?: { cert: string; key: string; source: string } | undefined;
+}
+
 export interface TransportOptions {
   env: NodeJS.ProcessEnv;
-  caFile?: string | undefined;
-  /** True for a host:port whose certificate must not be verified (--insecure HOST). */
-  isInsecure: (hostPort: string) => boolean;
+  /** The TLS settings for an https: URL's host:port (as URL.host spells it). */
+  tlsFor: (hostPort: string) => TlsSettings;
   /** Connections per origin; a registry copy rarely gains past a handful. */
   connections?: number;
   /** No bytes for this long (headers or body) fails the request: an idle, not a total, timeout. */
@@ -66,20 +78,24 @@ export function proxyFor(url: URL, proxy: ProxySettings | undefined): URL | unde
   }
 }
 
-function readCa(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new LocalError(`cannot read --ca-file ${file}: ${(err as Error).message}`);
-  }
-}
-
 export function requestSignal(req: HttpRequest, interrupt: AbortSignal | undefined): AbortSignal | undefined {
   if (!interrupt || req.detached) return req.signal;
   return req.signal ? AbortSignal.any([req.signal, interrupt]) : interrupt;
 }
 
-/** Node's roots plus the --ca-file certificates; undefined (Node's defaults) without one. */
-export function caCertificates(caFile: string | undefined): string[] | undefined {
-  return caFile ? [...rootCertificates, readCa(caFile)] : undefined;
+/** The TLS options both transports hand to Node's tls.connect for these settings. */
+export function tlsConnectOptions(tls: TlsSettings): {
+  ca?: string[];
+  rejectUnauthorized?: boolean;
+  cert?: string;
+  key?: string;
+} {
+  return {
+    ...(tls.ca ? { ca: tls.ca } : {}),
+    ...(tls.insecure ? { rejectUnauthorized: false } : {}),
+    ...(tls.client ? { cert: tls.client.cert, key: tls.client.key } : {}),
+  };
 }
+
+/** Settings with Node's defaults: verified against Node's roots, no client certificate. */
+export const DEFAULT_TLS: TlsSettings = Object.freeze({ id: 'default', insecure: false });

@@ -20,8 +20,11 @@ export interface RegistryClientOptions {
   registry: string;
   /** Where to connect ('registry-1.docker.io' for Docker Hub). */
   endpoint: string;
-  /** Schemes to try in order (ref/scheme.ts): https, and http only where the user or loopback allows. */
-  schemes: readonly Scheme[];
+  /**
+   * Schemes to try in order (ref/scheme.ts): https, and http only where the user or loopback
+   * allows. A function when they depend on settings read on first use.
+   */
+  schemes: readonly Scheme[] | (() => Promise<readonly Scheme[]>);
   /** The shared transport (http/transport.ts). */
   transport: Send;
   stack: Omit<StackOptions, 'auth' | 'retrier'>;
@@ -85,7 +88,9 @@ export class RegistryClient {
   }
 
   private async ping(): Promise<URL> {
-    const { schemes, endpoint, registry } = this.options;
+    const { endpoint, registry } = this.options;
+    const schemes =
+      typeof this.options.schemes === 'function' ? await this.options.schemes() : this.options.schemes;
     let lastError: unknown;
     for (const [i, scheme] of schemes.entries()) {
       const base = new URL(`${scheme}://${endpoint}`);
