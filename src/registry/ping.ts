@@ -68,7 +68,7 @@ export async function pingVerdict(
   // Go's TLS servers (Distribution among them) answer a plain-HTTP request with this 400.
   if (res.status === 400 && /HTTP request to an HTTPS server/i.test(answer.diagnostics[0]?.message ?? '')) {
     throw new TlsError(`${registry} speaks HTTPS, not plain HTTP`, {
-      hint: `drop --plain-http ${registry}`,
+      hint: `drop --plain-http ${registry}, or plain-http: true from the settings file`,
       cause: answer,
     });
   }

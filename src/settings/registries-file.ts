@@ -66,8 +66,8 @@ export async function loadRegistriesFile(env: NodeJS.ProcessEnv): Promise<Regist
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   const problem = doc.errors[0];
   if (problem) {
-    const at = problem.linePos?.[0];
-    const place = at ? `line ${at.line}, column ${at.col}: ` : '';
+    const before = text.slice(0, problem.pos[0]).split('\n');
+    const place = `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}: `;
     throw new UsageError(`${where.path}: ${place}not valid YAML (${problem.message.split('\n')[0]})`);
   }
   return parseRegistriesFile(doc.toJS() as unknown, where.path, env);

@@ -115,7 +115,7 @@ describe('a host that is not a registry', () => {
       assert.equal(r.code, 5, r.stderr);
       assert.equal(
         errorLine(r),
-        `ferry: ${tls.host} speaks HTTPS, not plain HTTP (hint: drop --plain-http ${tls.host})`,
+        `ferry: ${tls.host} speaks HTTPS, not plain HTTP (hint: drop --plain-http ${tls.host}, or plain-http: true from the settings file)`,
       );
     } finally {
       await tls.stop();

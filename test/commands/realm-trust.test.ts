@@ -6,6 +6,8 @@
 // registries are real Distribution instances whose auth.token.realm names those hosts, sharing one
 // token server; the token server's log proves nothing was sent to it when ferry refused.
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { PROXIED_REGISTRY_NAME } from '../harness/ca.js';
 import { type ConnectProxy, startConnectProxy } from '../harness/connect-proxy.js';
@@ -14,6 +16,7 @@ import { generateImage } from '../harness/images.js';
 import { type Registry, startRegistry } from '../harness/registry.js';
 import { baseEnv, ferry } from '../harness/run-ferry.js';
 import { pushImage } from '../harness/skopeo.js';
+import { makeTempDir } from '../harness/tmp.js';
 import { startTokenServer, type TokenServer } from '../harness/token-server.js';
 
 const AUTH_NAME = 'auth.ferry.test';
@@ -96,6 +99,23 @@ describe('credentials and plain-HTTP token realms', () => {
     const r = await asAlice(otherHost, ['--plain-http', `${AUTH_NAME}:${tokenPort}`]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'v1\n');
+    assert.deepEqual(tokens.stats().byUser, { alice: 1 });
+  });
+
+  test('or with plain-http: true for its host in the settings file', async () => {
+    const dir = await makeTempDir('realm-settings');
+    const file = join(dir, 'registries.yaml');
+    await writeFile(file, `registries:\n  ${AUTH_NAME}:\n    plain-http: true\n`);
+    tokens.reset();
+    const host = `${PROXIED_REGISTRY_NAME}:${otherHost.port}`;
+    const r = await ferry(
+      ['-u', 'alice', '--password-stdin', '--plain-http', host, 'ls', `${host}/realm/app`],
+      {
+        env: baseEnv({ HTTP_PROXY: proxy.url, FERRY_REGISTRIES_CONFIG: file }),
+        stdin: 's3cret\n',
+      },
+    );
+    assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(tokens.stats().byUser, { alice: 1 });
   });
 
