@@ -218,7 +218,7 @@ complete -c ferry -l plain-http -x -a '(__ferry_value --plain-http)' -d 'talk pl
 complete -c ferry -l insecure -x -a '(__ferry_value --insecure)' -d 'skip TLS certificate verification for this registry only (repeatable)'
 complete -c ferry -l ca-file -rF -d 'also trust the CA certificates in this PEM file'
 complete -c ferry -l cert-dir -x -a '(__ferry_value --cert-dir)' -d 'the registry\'s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d'
-complete -c ferry -s u -l username -x -a '(__ferry_value --username)' -d 'username for the registry (password from --password-stdin)'
+complete -c ferry -s u -l username -x -a '(__ferry_value --username)' -d 'username for the command\'s registry, password from --password-stdin (copy: --src-creds/--dest-creds)'
 complete -c ferry -l password-stdin -d 'read the password or token from standard input'
 complete -c ferry -l retries -x -a '(__ferry_value --retries)' -d 'retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)'
 complete -c ferry -l idle-timeout -x -a '(__ferry_value --idle-timeout)' -d 'fail a connection that sends or receives nothing for this long (default 120); there is no total time limit'

@@ -59,7 +59,7 @@ _ferry_cmd_blob() {
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "blob" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
     '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "blob" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "blob" "--username"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "blob" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "blob" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "blob" "--idle-timeout"' \
@@ -81,7 +81,7 @@ _ferry_cmd_catalog() {
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "catalog" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
     '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "catalog" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "catalog" "--username"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "catalog" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "catalog" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "catalog" "--idle-timeout"' \
@@ -98,7 +98,7 @@ _ferry_cmd_completion() {
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "completion" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
     '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "completion" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "completion" "--username"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "completion" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "completion" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "completion" "--idle-timeout"' \
@@ -117,7 +117,7 @@ _ferry_cmd_config() {
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "config" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
     '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "config" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "config" "--username"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "config" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "config" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "config" "--idle-timeout"' \
@@ -149,7 +149,7 @@ _ferry_cmd_copy() {
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "copy" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
     '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "copy" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "copy" "--username"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "copy" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "copy" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "copy" "--idle-timeout"' \
@@ -170,7 +170,7 @@ _ferry_cmd_delete() {
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "delete" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
     '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "delete" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "delete" "--username"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "delete" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "delete" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "delete" "--idle-timeout"' \
@@ -190,7 +190,7 @@ _ferry_cmd_digest() {
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "digest" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
     '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "digest" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "digest" "--username"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "digest" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "digest" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "digest" "--idle-timeout"' \
@@ -209,7 +209,7 @@ _ferry_cmd_exists() {
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "exists" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
     '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "exists" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "exists" "--username"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "exists" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "exists" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "exists" "--idle-timeout"' \
@@ -226,7 +226,7 @@ _ferry_cmd_login() {
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "login" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
     '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "login" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "login" "--username"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "login" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "login" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "login" "--idle-timeout"' \
@@ -243,7 +243,7 @@ _ferry_cmd_logout() {
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "logout" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
     '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "logout" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "logout" "--username"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "logout" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "logout" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "logout" "--idle-timeout"' \
@@ -267,7 +267,7 @@ _ferry_cmd_ls() {
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "ls" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
     '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "ls" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "ls" "--username"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "ls" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "ls" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "ls" "--idle-timeout"' \
@@ -287,7 +287,7 @@ _ferry_cmd_manifest() {
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "manifest" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
     '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "manifest" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "manifest" "--username"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "manifest" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "manifest" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "manifest" "--idle-timeout"' \
@@ -309,7 +309,7 @@ _ferry_cmd_pull() {
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "pull" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
     '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "pull" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "pull" "--username"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "pull" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "pull" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "pull" "--idle-timeout"' \
@@ -332,7 +332,7 @@ _ferry_cmd_push() {
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "push" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
     '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "push" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "push" "--username"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "push" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "push" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "push" "--idle-timeout"' \
@@ -352,7 +352,7 @@ _ferry_cmd_ratelimit() {
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "ratelimit" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
     '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "ratelimit" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "ratelimit" "--username"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "ratelimit" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "ratelimit" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "ratelimit" "--idle-timeout"' \
@@ -369,7 +369,7 @@ _ferry_cmd_tag() {
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "tag" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
     '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "tag" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "tag" "--username"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "tag" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "tag" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "tag" "--idle-timeout"' \
@@ -391,7 +391,7 @@ _ferry() {
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
     '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "" "--username"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "" "--idle-timeout"' \

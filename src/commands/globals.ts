@@ -41,7 +41,8 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   },
   {
     flags: '-u, --username <user>',
-    description: 'username for the registry (password from --password-stdin)',
+    description:
+      "username for the command's registry, password from --password-stdin (copy: --src-creds/--dest-creds)",
   },
   { flags: '--password-stdin', description: 'read the password or token from standard input' },
   {
