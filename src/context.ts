@@ -1,11 +1,12 @@
 /**
  * The per-run Context: global options resolved once (architecture.md principle 9), the stdout
- * and stderr writers, and one RegistryClient per registry sharing one transport and keychain.
+ * and stderr writers, and one RegistryClient per registry sharing the transports, the keychain,
+ * the command-line bindings and the per-registry settings.
  * Commands receive it; nothing below reads process.env or process.argv.
  */
 import type { Readable, Writable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
-import { ANONYMOUS, type Credential } from './auth/credential.js';
+import type { Credential } from './auth/credential.js';
 import { createKeychain, type Keychain } from './auth/keychain.js';
 import { UsageError } from './errors.js';
 import { DEFAULT_RETRY_POLICY, Retrier } from './http/retry.js';
@@ -16,8 +17,9 @@ import {
   type Transport,
   type TransportOptions,
 } from './http/transport-options.js';
-import { registryEndpoint, registryListed, schemesToTry, splitHostPort } from './ref/index.js';
+import { registryEndpoint, registryListed, schemesToTry } from './ref/index.js';
 import { RegistryClient } from './registry/client.js';
+import { boundCredential, type RegistryBinding, RegistryBindings } from './settings/bindings.js';
 import type { RegistrySettings } from './settings/registry-settings.js';
 import { type StreamColors, streamColors } from './ui/color.js';
 import { Output, Status } from './ui/output.js';
@@ -30,23 +32,6 @@ export interface Io {
   env: NodeJS.ProcessEnv;
   /** Aborted when the user interrupts ferry (SIGINT, SIGTERM): work stops and cleans up. */
   interrupt?: AbortSignal | undefined;
-}
-
-/** Credentials given on the command line, with the flag that gave them (for messages). */
-export type BoundCredential =
-  | { kind: 'password'; username: string; password: string; flag: string }
-  /** The password comes on stdin (only one flag of a run may read it). */
-  | { kind: 'stdin'; username: string; flag: string }
-  /** Anonymous, whatever the config files hold (--src-no-creds). */
-  | { kind: 'anonymous'; flag: string };
-
-/** What the command line says about one registry, and about no other. */
-export interface RegistryBinding {
-  credential?: BoundCredential | undefined;
-  /** How to give this registry credentials on this command line, for hints ('--src-creds USER …'). */
-  hint?: string | undefined;
-  /** A certificate directory (CA *.crt, client NAME.cert + NAME.key) for this registry only. */
-  certDir?: { dir: string; flag: string } | undefined;
 }
 
 export interface GlobalOptions {
@@ -102,7 +87,7 @@ export class Context {
   readonly retrier: Retrier;
   private keychain: Keychain | undefined;
   /** Command-line settings per registry name (bind()). */
-  private readonly bindings = new Map<string, RegistryBinding>();
+  private readonly bindings = new RegistryBindings();
   /** The global -u/--password-stdin are bound (or a command bound each side itself). */
   private globalsBound = false;
   private stdinRead: Promise<string> | undefined;
@@ -165,21 +150,12 @@ export class Context {
         plainHttp: this.globals.plainHttp,
         insecure: this.globals.insecure,
         caFile: this.globals.caFile,
-        certDirFor: (hostPort) => this.certDirFor(hostPort),
+        certDirFor: (hostPort) => this.bindings.certDirFor(hostPort),
       });
       this.loadedSettings = loaded;
       return loaded;
     })();
     return this.settingsLoad;
-  }
-
-  /** The certificate directory bound to the registry whose endpoint is `hostPort` (URL.host of https:). */
-  private certDirFor(hostPort: string): { dir: string; flag: string } | undefined {
-    const wanted = withPort(hostPort);
-    for (const [registry, binding] of this.bindings) {
-      if (binding.certDir && withPort(registryEndpoint(registry)) === wanted) return binding.certDir;
-    }
-    return undefined;
   }
 
   /** The client for a registry (ferry's registry name, e.g. 'docker.io' or '127.0.0.1:5000'); one per run. */
@@ -244,18 +220,17 @@ export class Context {
   }
 
   /**
-   * Binds command-line settings to one registry: its credentials (and so its token realm's) and,
-   * later, its client certificate. A command talking to two registries binds each side itself
-   * (commands/side-options.ts); otherwise the global -u/--password-stdin go to the first registry
-   * the command asks a client for, the one registry of a single-registry command. Either way they
-   * are never offered to another registry.
+   * Binds command-line settings to one registry (settings/bindings.ts). A command talking to two
+   * registries binds each side itself (commands/side-options.ts); otherwise the global
+   * -u/--password-stdin and --cert-dir go to the first registry the command asks a client for,
+   * the one registry of a single-registry command.
    */
   bind(registry: string, binding: RegistryBinding): void {
     this.globalsBound = true;
     this.bindings.set(registry, binding);
   }
 
-  /** The global -u/--password-stdin, for the registry of a single-registry command. */
+  /** The global -u/--password-stdin and --cert-dir, for the registry of a single-registry command. */
   private bindGlobals(registry: string): void {
     if (this.globalsBound) return;
     this.globalsBound = true;
@@ -276,10 +251,7 @@ export class Context {
     const bound = this.bindings.get(registry)?.credential;
     if (bound) {
       if (this.globals.debug) this.status.debug(`credentials for ${registry}: command line (${bound.flag})`);
-      if (bound.kind === 'anonymous') return ANONYMOUS;
-      if (bound.kind === 'password')
-        return { kind: 'basic', username: bound.username, password: bound.password };
-      return { kind: 'basic', username: bound.username, password: await this.stdinPassword(bound.flag) };
+      return boundCredential(bound, (flag) => this.stdinPassword(flag));
     }
     const keychain = this.getKeychain();
     if (this.globals.debug)
@@ -306,10 +278,4 @@ export class Context {
     const transports = await Promise.all([...this.transports.values()].map((t) => t.catch(() => undefined)));
     await Promise.all(transports.map((t) => t?.close()));
   }
-}
-
-/** 'host:port' with HTTPS's default port filled in, so 'example.com' and 'example.com:443' compare equal. */
-function withPort(hostPort: string): string {
-  const { host, port } = splitHostPort(hostPort.toLowerCase());
-  return `${host}:${port ?? '443'}`;
 }

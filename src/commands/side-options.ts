@@ -9,8 +9,9 @@
  * The global -u/--password-stdin and --cert-dir mean "the registry of this command"; with two
  * registries that says nothing, so such a command refuses them and names these flags instead.
  */
-import type { BoundCredential, Context, RegistryBinding } from '../context.js';
+import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
+import type { BoundCredential, RegistryBinding } from '../settings/bindings.js';
 import type { Location } from '../store/location.js';
 import type { OptionSpec } from './spec.js';
 
