@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { createSecureContext, rootCertificates, type SecureContextOptions } from 'node:tls';
 import { LocalError, UsageError } from '../errors.js';
 import type { TlsSettings } from '../http/transport-options.js';
-import { registryListed, type SchemeOptions } from '../ref/index.js';
+import { isInsecure, registryListed, type SchemeOptions } from '../ref/index.js';
 import { type CertsDir, certsDRoot, readCertsDir } from './certs-dir.js';
 import { entryFor, loadRegistriesFile, type RegistriesFile } from './registries-file.js';
 
@@ -138,7 +138,7 @@ export class RegistrySettings {
       });
     }
 
-    const insecure = registryListed(hostPort, this.flags.insecure) || entry?.insecure === true;
+    const insecure = isInsecure(hostPort, this.schemeOptions(hostPort));
     const ca =
       extra.length > 0
         ? [...rootCertificates, ...nodeExtraCas(this.env), ...extra.map((e) => e.pem)]
