@@ -60,47 +60,47 @@ __ferry_command_name() {
 # REPLY = the options of command $1 ('' before the command) that take a value, as ' -a --bb '.
 __ferry_value_flags() {
   case $1 in
-    blob) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
-    catalog) REPLY=' --limit --last --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
-    completion) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
-    config) REPLY=' --platform --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
-    copy) REPLY=' --platform -j --jobs --chunk-size --compress --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
-    delete) REPLY=' --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
-    digest) REPLY=' --platform --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
-    exists) REPLY=' --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
-    login) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
-    logout) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
-    ls) REPLY=' -f --filter --platform --limit --last --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
-    manifest) REPLY=' --platform --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
-    pull) REPLY=' --format --platform -j --jobs --compress --template --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
-    push) REPLY=' --platform -j --jobs --chunk-size --compress --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
-    ratelimit) REPLY=' --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
-    tag) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
-    *) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    blob) REPLY=' --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    catalog) REPLY=' --limit --last --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    completion) REPLY=' --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    config) REPLY=' --platform --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    copy) REPLY=' --platform -j --jobs --chunk-size --compress --format --src-creds --src-cert-dir --dest-creds --dest-cert-dir --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    delete) REPLY=' --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    digest) REPLY=' --platform --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    exists) REPLY=' --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    login) REPLY=' --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    logout) REPLY=' --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    ls) REPLY=' -f --filter --platform --limit --last --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    manifest) REPLY=' --platform --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    pull) REPLY=' --format --platform -j --jobs --compress --template --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    push) REPLY=' --platform -j --jobs --chunk-size --compress --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    ratelimit) REPLY=' --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    tag) REPLY=' --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    *) REPLY=' --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
   esac
 }
 
 # REPLY = the options offered for command $1 ('' before the command).
 __ferry_flags() {
   case $1 in
-    '') REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help -V --version' ;;
-    blob) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    catalog) REPLY='--limit --last --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    completion) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    config) REPLY='--platform --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    copy) REPLY='--platform -j --jobs --chunk-size --compress --preserve-digests -a --all-tags -n --no-clobber --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    delete) REPLY='--dry-run --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    digest) REPLY='--platform --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    exists) REPLY='-q --quiet --json --format --debug --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    login) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    logout) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    ls) REPLY='-l --long -f --filter --platform --limit --last --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    manifest) REPLY='--platform --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    pull) REPLY='--format --platform -j --jobs --compress --preserve-digests --json --template --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    push) REPLY='--platform -j --jobs --chunk-size --compress --preserve-digests --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    ratelimit) REPLY='--json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    tag) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    *) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    '') REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help -V --version' ;;
+    blob) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    catalog) REPLY='--limit --last --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    completion) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    config) REPLY='--platform --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    copy) REPLY='--platform -j --jobs --chunk-size --compress --preserve-digests -a --all-tags -n --no-clobber --json --format --src-creds --src-password-stdin --src-no-creds --src-cert-dir --dest-creds --dest-password-stdin --dest-no-creds --dest-cert-dir --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    delete) REPLY='--dry-run --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    digest) REPLY='--platform --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    exists) REPLY='-q --quiet --json --format --debug --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    login) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    logout) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    ls) REPLY='-l --long -f --filter --platform --limit --last --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    manifest) REPLY='--platform --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    pull) REPLY='--format --platform -j --jobs --compress --preserve-digests --json --template --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    push) REPLY='--platform -j --jobs --chunk-size --compress --preserve-digests --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    ratelimit) REPLY='--json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    tag) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    *) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
   esac
 }
 

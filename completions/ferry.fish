@@ -19,39 +19,39 @@ end
 function __ferry_takes_value --argument-names command word
     switch "$command"
         case blob
-            contains -- $word --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+            contains -- $word --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case catalog
-            contains -- $word --limit --last --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+            contains -- $word --limit --last --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case completion
-            contains -- $word --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+            contains -- $word --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case config
-            contains -- $word --platform --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+            contains -- $word --platform --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case copy
-            contains -- $word --platform -j --jobs --chunk-size --compress --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+            contains -- $word --platform -j --jobs --chunk-size --compress --format --src-creds --src-cert-dir --dest-creds --dest-cert-dir --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case delete
-            contains -- $word --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+            contains -- $word --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case digest
-            contains -- $word --platform --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+            contains -- $word --platform --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case exists
-            contains -- $word --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+            contains -- $word --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case login
-            contains -- $word --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+            contains -- $word --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case logout
-            contains -- $word --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+            contains -- $word --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case ls
-            contains -- $word -f --filter --platform --limit --last --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+            contains -- $word -f --filter --platform --limit --last --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case manifest
-            contains -- $word --platform --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+            contains -- $word --platform --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case pull
-            contains -- $word --format --platform -j --jobs --compress --template --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+            contains -- $word --format --platform -j --jobs --compress --template --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case push
-            contains -- $word --platform -j --jobs --chunk-size --compress --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+            contains -- $word --platform -j --jobs --chunk-size --compress --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case ratelimit
-            contains -- $word --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+            contains -- $word --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case tag
-            contains -- $word --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+            contains -- $word --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case '*'
-            contains -- $word --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+            contains -- $word --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
     end
 end
 
@@ -217,7 +217,8 @@ complete -c ferry -l no-color -d 'never colour output (NO_COLOR is honoured too)
 complete -c ferry -l plain-http -x -a '(__ferry_value --plain-http)' -d 'talk plain HTTP to this registry (repeatable)'
 complete -c ferry -l insecure -x -a '(__ferry_value --insecure)' -d 'skip TLS certificate verification for this registry only (repeatable)'
 complete -c ferry -l ca-file -rF -d 'also trust the CA certificates in this PEM file'
-complete -c ferry -s u -l username -x -a '(__ferry_value --username)' -d 'username for the registry (password from --password-stdin)'
+complete -c ferry -l cert-dir -x -a '(__ferry_value --cert-dir)' -d 'the registry\'s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d'
+complete -c ferry -s u -l username -x -a '(__ferry_value --username)' -d 'username for the command\'s registry, password from --password-stdin (copy: --src-creds/--dest-creds)'
 complete -c ferry -l password-stdin -d 'read the password or token from standard input'
 complete -c ferry -l retries -x -a '(__ferry_value --retries)' -d 'retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)'
 complete -c ferry -l idle-timeout -x -a '(__ferry_value --idle-timeout)' -d 'fail a connection that sends or receives nothing for this long (default 120); there is no total time limit'
@@ -245,6 +246,14 @@ complete -c ferry -n '__ferry_using_command copy' -s a -l all-tags -d 'copy ever
 complete -c ferry -n '__ferry_using_command copy' -s n -l no-clobber -d 'leave tags that already exist at the destination alone'
 complete -c ferry -n '__ferry_using_command copy' -l json -d 'print JSON (shapes: docs/output.md)'
 complete -c ferry -n '__ferry_using_command copy' -l format -x -a '(__ferry_value --format)' -d 'print a summary of the transfer through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
+complete -c ferry -n '__ferry_using_command copy' -l src-creds -x -a '(__ferry_value --src-creds)' -d 'credentials for the source registry only (password here is visible to other users: prefer --src-password-stdin)'
+complete -c ferry -n '__ferry_using_command copy' -l src-password-stdin -d 'read the source registry\'s password or token from standard input (with --src-creds USER)'
+complete -c ferry -n '__ferry_using_command copy' -l src-no-creds -d 'access the source registry anonymously, whatever the config files hold'
+complete -c ferry -n '__ferry_using_command copy' -l src-cert-dir -x -a '(__ferry_value --src-cert-dir)' -d 'the source registry\'s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d'
+complete -c ferry -n '__ferry_using_command copy' -l dest-creds -x -a '(__ferry_value --dest-creds)' -d 'credentials for the destination registry only (password here is visible to other users: prefer --dest-password-stdin)'
+complete -c ferry -n '__ferry_using_command copy' -l dest-password-stdin -d 'read the destination registry\'s password or token from standard input (with --dest-creds USER)'
+complete -c ferry -n '__ferry_using_command copy' -l dest-no-creds -d 'access the destination registry anonymously, whatever the config files hold'
+complete -c ferry -n '__ferry_using_command copy' -l dest-cert-dir -x -a '(__ferry_value --dest-cert-dir)' -d 'the destination registry\'s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d'
 # delete
 complete -c ferry -n '__ferry_using_command delete' -l dry-run -d 'say what would be deleted, delete nothing'
 complete -c ferry -n '__ferry_using_command delete' -l json -d 'print JSON (shapes: docs/output.md)'

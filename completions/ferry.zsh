@@ -58,7 +58,8 @@ _ferry_cmd_blob() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "blob" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "blob" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "blob" "--username"' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "blob" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "blob" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "blob" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "blob" "--idle-timeout"' \
@@ -79,7 +80,8 @@ _ferry_cmd_catalog() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "catalog" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "catalog" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "catalog" "--username"' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "catalog" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "catalog" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "catalog" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "catalog" "--idle-timeout"' \
@@ -95,7 +97,8 @@ _ferry_cmd_completion() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "completion" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "completion" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "completion" "--username"' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "completion" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "completion" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "completion" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "completion" "--idle-timeout"' \
@@ -113,7 +116,8 @@ _ferry_cmd_config() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "config" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "config" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "config" "--username"' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "config" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "config" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "config" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "config" "--idle-timeout"' \
@@ -132,13 +136,22 @@ _ferry_cmd_copy() {
     '(-n --no-clobber)'{-n,--no-clobber}'[leave tags that already exist at the destination alone]' \
     '--json[print JSON (shapes: docs/output.md)]' \
     '--format=[print a summary of the transfer through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "copy" "--format"' \
+    '--src-creds=[credentials for the source registry only (password here is visible to other users: prefer --src-password-stdin)]:user[\:password]:__ferry_dynamic "copy" "--src-creds"' \
+    '--src-password-stdin[read the source registry'\''s password or token from standard input (with --src-creds USER)]' \
+    '--src-no-creds[access the source registry anonymously, whatever the config files hold]' \
+    '--src-cert-dir=[the source registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "copy" "--src-cert-dir"' \
+    '--dest-creds=[credentials for the destination registry only (password here is visible to other users: prefer --dest-password-stdin)]:user[\:password]:__ferry_dynamic "copy" "--dest-creds"' \
+    '--dest-password-stdin[read the destination registry'\''s password or token from standard input (with --dest-creds USER)]' \
+    '--dest-no-creds[access the destination registry anonymously, whatever the config files hold]' \
+    '--dest-cert-dir=[the destination registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "copy" "--dest-cert-dir"' \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
     '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
     '--no-color[never colour output (NO_COLOR is honoured too)]' \
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "copy" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "copy" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "copy" "--username"' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "copy" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "copy" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "copy" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "copy" "--idle-timeout"' \
@@ -158,7 +171,8 @@ _ferry_cmd_delete() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "delete" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "delete" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "delete" "--username"' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "delete" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "delete" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "delete" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "delete" "--idle-timeout"' \
@@ -177,7 +191,8 @@ _ferry_cmd_digest() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "digest" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "digest" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "digest" "--username"' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "digest" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "digest" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "digest" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "digest" "--idle-timeout"' \
@@ -195,7 +210,8 @@ _ferry_cmd_exists() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "exists" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "exists" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "exists" "--username"' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "exists" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "exists" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "exists" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "exists" "--idle-timeout"' \
@@ -211,7 +227,8 @@ _ferry_cmd_login() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "login" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "login" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "login" "--username"' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "login" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "login" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "login" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "login" "--idle-timeout"' \
@@ -227,7 +244,8 @@ _ferry_cmd_logout() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "logout" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "logout" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "logout" "--username"' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "logout" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "logout" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "logout" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "logout" "--idle-timeout"' \
@@ -250,7 +268,8 @@ _ferry_cmd_ls() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "ls" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "ls" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "ls" "--username"' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "ls" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "ls" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "ls" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "ls" "--idle-timeout"' \
@@ -269,7 +288,8 @@ _ferry_cmd_manifest() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "manifest" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "manifest" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "manifest" "--username"' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "manifest" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "manifest" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "manifest" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "manifest" "--idle-timeout"' \
@@ -292,7 +312,8 @@ _ferry_cmd_pull() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "pull" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "pull" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "pull" "--username"' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "pull" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "pull" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "pull" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "pull" "--idle-timeout"' \
@@ -316,7 +337,8 @@ _ferry_cmd_push() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "push" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "push" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "push" "--username"' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "push" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "push" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "push" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "push" "--idle-timeout"' \
@@ -335,7 +357,8 @@ _ferry_cmd_ratelimit() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "ratelimit" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "ratelimit" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "ratelimit" "--username"' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "ratelimit" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "ratelimit" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "ratelimit" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "ratelimit" "--idle-timeout"' \
@@ -351,7 +374,8 @@ _ferry_cmd_tag() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "tag" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "tag" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "tag" "--username"' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "tag" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "tag" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "tag" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "tag" "--idle-timeout"' \
@@ -372,7 +396,8 @@ _ferry() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "" "--username"' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "" "--idle-timeout"' \

@@ -13,6 +13,7 @@ const RANKS = {
   copy: 70,
   store: 60,
   registry: 50,
+  settings: 45,
   http: 40,
   auth: 30,
   image: 22,

@@ -1,6 +1,7 @@
 /**
  * The per-run Context: global options resolved once (architecture.md principle 9), the stdout
- * and stderr writers, and one RegistryClient per registry sharing one transport and keychain.
+ * and stderr writers, and one RegistryClient per registry sharing the transports, the keychain,
+ * the command-line bindings and the per-registry settings.
  * Commands receive it; nothing below reads process.env or process.argv.
  */
 import type { Readable, Writable } from 'node:stream';
@@ -10,9 +11,17 @@ import { createKeychain, type Keychain } from './auth/keychain.js';
 import { UsageError } from './errors.js';
 import { HostGates } from './http/host-gate.js';
 import { DEFAULT_RETRY_POLICY, Retrier } from './http/retry.js';
-import { proxySettings, type Transport, type TransportOptions } from './http/transport-options.js';
-import { isInsecure, registryEndpoint, schemesToTry } from './ref/index.js';
+import {
+  type ProxySettings,
+  proxyFor,
+  proxySettings,
+  type Transport,
+  type TransportOptions,
+} from './http/transport-options.js';
+import { registryEndpoint, registryListed, schemesToTry } from './ref/index.js';
 import { RegistryClient } from './registry/client.js';
+import { boundCredential, type RegistryBinding, RegistryBindings } from './settings/bindings.js';
+import type { RegistrySettings } from './settings/registry-settings.js';
 import { type StreamColors, streamColors } from './ui/color.js';
 import { Output, Status } from './ui/output.js';
 import { VERSION } from './util/version.js';
@@ -33,6 +42,8 @@ export interface GlobalOptions {
   plainHttp: string[];
   insecure: string[];
   caFile?: string | undefined;
+  /** --cert-dir: the certificate directory of the one registry of a single-registry command. */
+  certDir?: string | undefined;
   username?: string | undefined;
   passwordStdin: boolean;
   /** --retries: retries after the first attempt, for requests and whole blob transfers. */
@@ -68,16 +79,25 @@ export class Context {
   readonly globals: GlobalOptions;
   private readonly io: Io;
   private readonly clients = new Map<string, RegistryClient>();
-  private transport: Promise<Transport> | undefined;
+  /** undici (proxied requests) and node:http(s) (the rest), each loaded on first use. */
+  private readonly transports = new Map<'undici' | 'node', Promise<Transport>>();
+  private readonly proxy: ProxySettings | undefined;
   /** One retry policy for every registry, the transfer engine and the resumed downloads. */
   readonly retrier: Retrier;
   /** Per-host limits and cool-downs, shared by every request of the run (http/host-gate.ts). */
   readonly gates = new HostGates();
   private keychain: Keychain | undefined;
-  private explicit: Promise<Credential | undefined> | undefined;
+  /** Command-line settings per registry name (bind()). */
+  private readonly bindings = new RegistryBindings();
+  /** The global -u/--password-stdin are bound (or a command bound each side itself). */
+  private globalsBound = false;
+  private stdinRead: Promise<string> | undefined;
+  private settingsLoad: Promise<RegistrySettings> | undefined;
+  private loadedSettings: RegistrySettings | undefined;
 
   constructor(io: Io, globals: GlobalOptions) {
     this.io = io;
+    this.proxy = proxySettings(io.env);
     this.globals = globals;
     this.colors = streamColors(globals.color, io.env, io);
     this.chalk = this.colors.stdout;
@@ -124,26 +144,45 @@ export class Context {
     return this.io.interrupt;
   }
 
-  /** --plain-http and --insecure, as ref/scheme.ts reads them. */
-  private get schemeOptions(): { plainHttp: string[]; insecure: string[] } {
-    return { plainHttp: this.globals.plainHttp, insecure: this.globals.insecure };
+  /**
+   * Flags, the settings file and certs.d put together (settings/), loaded on the first request:
+   * a command that talks to no registry never reads the file.
+   */
+  private settings(): Promise<RegistrySettings> {
+    this.settingsLoad ??= (async () => {
+      const { RegistrySettings } = await import('./settings/registry-settings.js');
+      const loaded = await RegistrySettings.load(this.io.env, {
+        plainHttp: this.globals.plainHttp,
+        insecure: this.globals.insecure,
+        caFile: this.globals.caFile,
+        certDirFor: (hostPort) => this.bindings.certDirFor(hostPort),
+      });
+      this.loadedSettings = loaded;
+      return loaded;
+    })();
+    return this.settingsLoad;
   }
 
   /** The client for a registry (ferry's registry name, e.g. 'docker.io' or '127.0.0.1:5000'); one per run. */
   client(registry: string): RegistryClient {
     let client = this.clients.get(registry);
     if (!client) {
+      this.bindGlobals(registry);
       client = new RegistryClient({
         registry,
         endpoint: registryEndpoint(registry),
-        schemes: schemesToTry(registry, this.schemeOptions),
-        transport: async (req) => (await this.transportFor()).send(req),
+        schemes: async () => schemesToTry(registry, (await this.settings()).schemeOptions(registry)),
+        transport: async (req) => (await this.transportFor(req.url)).send(req),
         stack: {
           userAgent: USER_AGENT,
           log: this.globals.debug ? (line) => this.status.debug(line) : undefined,
           gates: this.gates,
         },
         credential: () => this.credentialFor(registry),
+        credentialHint: () => this.bindings.get(registry)?.hint ?? '-u USER --password-stdin',
+        // Asked after the ping, so the settings are loaded by then.
+        plainHttpAllowed: (hostPort) =>
+          this.loadedSettings?.plainHttpAllowed(hostPort) ?? registryListed(hostPort, this.globals.plainHttp),
         retrier: this.retrier,
       });
       this.clients.set(registry, client);
@@ -152,63 +191,96 @@ export class Context {
   }
 
   /**
-   * The one transport of this run, loaded on the first request: undici for transfers and behind a
-   * proxy, node:http(s) for everything else (http/transport-options.ts says why).
+   * The transport for a request, loaded on first use: undici for whatever goes through a proxy
+   * (never a loopback host), node:http(s) for everything else (http/transport-options.ts says why).
    */
-  private transportFor(): Promise<Transport> {
-    this.transport ??= (async () => {
-      const options: TransportOptions = {
-        env: this.io.env,
-        caFile: this.globals.caFile,
-        isInsecure: (hostPort) => isInsecure(hostPort, this.schemeOptions),
-        idleTimeoutMs: this.globals.idleTimeoutSeconds * 1000,
-        interrupt: this.io.interrupt,
-      };
-      if (proxySettings(this.io.env)) {
-        // undici parses HTTP with llhttp compiled to WebAssembly; V8 tiering it up to TurboFan in
-        // the background costs ~30 MiB of RSS and a slower exit, for a parser that reads headers
-        // only (bench/PROFILE.md). Set before undici loads, and only here: a V8 flag changed at run
-        // time makes Node recompile its own built-ins instead of using their code cache, which a
-        // light command would pay at start.
-        setFlagsFromString('--liftoff-only');
-        return (await import('./http/transport.js')).createTransport(options);
-      }
-      return (await import('./http/node-transport.js')).createNodeTransport(options);
-    })();
-    return this.transport;
+  private transportFor(url: URL): Promise<Transport> {
+    const kind = proxyFor(url, this.proxy) ? 'undici' : 'node';
+    let transport = this.transports.get(kind);
+    if (!transport) {
+      transport = this.createTransport(kind);
+      this.transports.set(kind, transport);
+    }
+    return transport;
+  }
+
+  private async createTransport(kind: 'undici' | 'node'): Promise<Transport> {
+    const settings = await this.settings();
+    const options: TransportOptions = {
+      env: this.io.env,
+      tlsFor: (hostPort) => settings.tlsFor(hostPort),
+      idleTimeoutMs: this.globals.idleTimeoutSeconds * 1000,
+      interrupt: this.io.interrupt,
+    };
+    if (kind === 'undici') {
+      // undici parses HTTP with llhttp compiled to WebAssembly; V8 tiering it up to TurboFan in
+      // the background costs ~30 MiB of RSS and a slower exit, for a parser that reads headers
+      // only (bench/PROFILE.md). Set before undici loads, and only here: a V8 flag changed at run
+      // time makes Node recompile its own built-ins instead of using their code cache, which a
+      // light command would pay at start.
+      setFlagsFromString('--liftoff-only');
+      return (await import('./http/transport.js')).createTransport(options);
+    }
+    return (await import('./http/node-transport.js')).createNodeTransport(options);
+  }
+
+  /**
+   * Binds command-line settings to one registry (settings/bindings.ts). A command talking to two
+   * registries binds each side itself (commands/side-options.ts); otherwise the global
+   * -u/--password-stdin and --cert-dir go to the first registry the command asks a client for,
+   * the one registry of a single-registry command.
+   */
+  bind(registry: string, binding: RegistryBinding): void {
+    this.globalsBound = true;
+    this.bindings.set(registry, binding);
+  }
+
+  /** The global -u/--password-stdin and --cert-dir, for the registry of a single-registry command. */
+  private bindGlobals(registry: string): void {
+    if (this.globalsBound) return;
+    this.globalsBound = true;
+    const { username, certDir } = this.globals;
+    if (!username && !certDir) return;
+    this.bindings.set(registry, {
+      ...(username ? { credential: { kind: 'stdin', username, flag: '-u/--password-stdin' } as const } : {}),
+      ...(certDir ? { certDir: { dir: certDir, flag: '--cert-dir' } } : {}),
+    });
   }
 
   private getKeychain(): Keychain {
-    this.keychain ??= createKeychain({ env: this.io.env });
+    this.keychain ??= createKeychain({ env: this.io.env, warn: (message) => this.status.warn(message) });
     return this.keychain;
   }
 
   private async credentialFor(registry: string): Promise<Credential> {
-    const explicit = await this.explicitCredential();
-    const keychain = explicit ? createKeychain({ env: this.io.env, explicit }) : this.getKeychain();
+    const bound = this.bindings.get(registry)?.credential;
+    if (bound) {
+      if (this.globals.debug) this.status.debug(`credentials for ${registry}: command line (${bound.flag})`);
+      return boundCredential(bound, (flag) => this.stdinPassword(flag));
+    }
+    const keychain = this.getKeychain();
     if (this.globals.debug)
       this.status.debug(`credentials for ${registry}: ${await keychain.describeSource(registry)}`);
     return keychain.resolve(registry);
   }
 
-  /** -u USER with --password-stdin: the password is read once, trailing newline dropped. */
-  private explicitCredential(): Promise<Credential | undefined> {
-    this.explicit ??= (async () => {
-      const username = this.globals.username;
-      if (!username) return undefined;
+  /** The password on stdin (one flag may read it): read once, one trailing newline dropped. */
+  private stdinPassword(flag: string): Promise<string> {
+    this.stdinRead ??= (async () => {
       const chunks: Buffer[] = [];
       for await (const chunk of this.io.stdin) chunks.push(Buffer.from(chunk));
-      const password = Buffer.concat(chunks)
+      return Buffer.concat(chunks)
         .toString('utf8')
         .replace(/\r?\n$/, '');
-      if (password === '') throw new UsageError('--password-stdin read an empty password');
-      return { kind: 'basic', username, password } as const;
     })();
-    return this.explicit;
+    return this.stdinRead.then((password) => {
+      if (password === '') throw new UsageError(`${flag.replace(/^-u\//, '')} read an empty password`);
+      return password;
+    });
   }
 
   async close(): Promise<void> {
-    const transport = await this.transport?.catch(() => undefined);
-    await transport?.close();
+    const transports = await Promise.all([...this.transports.values()].map((t) => t.catch(() => undefined)));
+    await Promise.all(transports.map((t) => t?.close()));
   }
 }

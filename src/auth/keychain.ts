@@ -1,14 +1,17 @@
 /**
- * Registry name → Credential, in docker's order:
- *   1. explicit credentials from the command line (-u/--password-stdin), for every registry;
- *   2. DOCKER_AUTH_CONFIG's `auths` (docker/cli uses it first and falls back to the store);
- *   3. the config file: if a helper applies (`credHelpers[key]`, else `credsStore`) ONLY the helper
- *      is asked, since docker keeps placeholder `auths` entries for helper-stored registries;
- *      otherwise `auths`;
- *   4. anonymous.
+ * Registry name → Credential from the environment and config files, in docker's order (what
+ * the command line gives is bound to its registry before any of this: context.ts bind()):
+ *   1. DOCKER_AUTH_CONFIG's `auths` (docker/cli uses it first and falls back to the store);
+ *   2. the config file: if a helper applies (`credHelpers[key]`, else `credsStore`) the helper is
+ *      asked, and its answer (credentials, or "not found": anonymous) is final, since docker keeps
+ *      placeholder `auths` entries for helper-stored registries; a helper that FAILS (cannot run,
+ *      errors, times out) is warned about once and `auths` is read instead, as docker/cli does;
+ *      without a helper, `auths`;
+ *   3. anonymous.
  * Each registry is resolved once per process, so a helper runs at most once per registry.
  */
 import { basename } from 'node:path';
+import { CredentialHelperError } from '../errors.js';
 import { ANONYMOUS, type Credential } from './credential.js';
 import {
   configKeyFor,
@@ -24,9 +27,9 @@ import { DEFAULT_HELPER_TIMEOUT_MS, getFromHelper, helperProgram } from './helpe
 export interface KeychainOptions {
   /** Read for DOCKER_CONFIG, DOCKER_AUTH_CONFIG, HOME, XDG_RUNTIME_DIR and the helpers' PATH. */
   env: NodeJS.ProcessEnv;
-  /** From -u/--password-stdin: wins for every registry. */
-  explicit?: Credential | undefined;
   helperTimeoutMs?: number | undefined;
+  /** Told once per helper when one fails and ferry falls back to the file's entry (stderr). */
+  warn?: ((message: string) => void) | undefined;
 }
 
 export interface Keychain {
@@ -46,14 +49,14 @@ function fileLabel(config: DockerConfig, key: string): string {
 }
 
 export function createKeychain(options: KeychainOptions): Keychain {
-  const { env, explicit } = options;
+  const { env } = options;
   const timeoutMs = options.helperTimeoutMs ?? DEFAULT_HELPER_TIMEOUT_MS;
   const memo = new Map<string, Promise<Resolution>>();
+  /** Helpers already warned about: one warning per helper per run, however many registries. */
+  const warned = new Set<string>();
   let fileConfig: Promise<DockerConfig | undefined> | undefined;
 
   async function lookup(registry: string): Promise<Resolution> {
-    if (explicit) return { credential: explicit, source: 'explicit credentials (command line)' };
-
     const inline = envDockerConfig(env);
     const inlineHit = inline && findAuthEntry(inline.auths, registry);
     if (inline && inlineHit) {
@@ -69,29 +72,48 @@ export function createKeychain(options: KeychainOptions): Keychain {
     if (!config) return { credential: ANONYMOUS, source: 'anonymous (no config.json found)' };
 
     const helper = helperFor(config, registry);
+    let helperFailed = '';
     if (helper) {
       const program = helperProgram(helper.helper);
       const serverUrl = configKeyFor(registry);
-      const credential = await getFromHelper(helper.helper, serverUrl, {
-        env,
-        timeoutMs,
-        configOrigin: config.origin,
-      });
       const from = `${helper.via} in ${config.origin}`;
-      return credential.kind === 'anonymous'
-        ? {
-            credential,
-            source: `anonymous (credential helper ${program} has none for ${serverUrl}; ${from})`,
-          }
-        : { credential, source: `credential helper ${program} (${from})` };
+      try {
+        const credential = await getFromHelper(helper.helper, serverUrl, {
+          env,
+          timeoutMs,
+          configOrigin: config.origin,
+        });
+        return credential.kind === 'anonymous'
+          ? {
+              credential,
+              source: `anonymous (credential helper ${program} has none for ${serverUrl}; ${from})`,
+            }
+          : { credential, source: `credential helper ${program} (${from})` };
+      } catch (err) {
+        if (!(err instanceof CredentialHelperError)) throw err;
+        // docker/cli's ResolveAuthConfig ignores the store's error and uses what the file holds
+        // (native_store.go returns the file's entry with the error): one broken helper, e.g. a
+        // cloud helper answering only for its own cloud's hosts, must not block every registry.
+        if (!warned.has(program)) {
+          warned.add(program);
+          options.warn?.(
+            `${err.message} (asked for ${serverUrl}); using the auths entries of ${config.origin} instead, else no credentials`,
+          );
+        }
+        helperFailed = ` after credential helper ${program} failed`;
+      }
     }
 
     const hit = findAuthEntry(config.auths, registry);
-    if (!hit) return { credential: ANONYMOUS, source: `anonymous (no entry in ${config.origin})` };
+    if (!hit)
+      return { credential: ANONYMOUS, source: `anonymous (no entry in ${config.origin}${helperFailed})` };
     const credential = credentialFromEntry(hit.entry, config.origin, hit.key);
     return credential.kind === 'anonymous'
-      ? { credential, source: `anonymous (${fileLabel(config, hit.key)} has no credentials)` }
-      : { credential, source: fileLabel(config, hit.key) };
+      ? {
+          credential,
+          source: `anonymous (${fileLabel(config, hit.key)} has no credentials${helperFailed})`,
+        }
+      : { credential, source: `${fileLabel(config, hit.key)}${helperFailed}` };
   }
 
   function resolution(registry: string): Promise<Resolution> {

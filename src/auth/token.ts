@@ -67,6 +67,7 @@ export async function fetchToken(
   scopes: readonly string[],
   host: string,
   now: number = Date.now(),
+  options: { credentialHint?: string | undefined } = {},
 ): Promise<Token> {
   const url = realmUrl(challenge, host);
   const service = challenge.params['service'];
@@ -105,7 +106,7 @@ export async function fetchToken(
       {
         hint:
           credential.kind === 'anonymous'
-            ? `log in first (docker login ${host}), or pass -u USER --password-stdin`
+            ? `log in first (docker login ${host}), or pass ${options.credentialHint ?? '-u USER --password-stdin'}`
             : undefined,
       },
     );

@@ -1,7 +1,8 @@
 import { ExitCode } from '../errors.js';
-import { parseLocation } from '../store/location.js';
+import { parseLocation, registryOf } from '../store/location.js';
 import { transferJson } from '../ui/shapes/index.js';
 import { jsonOption, outputChoice } from './options.js';
+import { bindSides, SIDE_OPTIONS } from './side-options.js';
 import type { CommandSpec } from './spec.js';
 import {
   chunkSizeOption,
@@ -34,19 +35,23 @@ export const copy: CommandSpec = {
     { flags: '-n, --no-clobber', description: 'leave tags that already exist at the destination alone' },
     jsonOption,
     transferFormatOption,
+    ...SIDE_OPTIONS,
   ],
   examples: [
     'ferry copy ghcr.io/org/app:1.0 registry.example.com/app:1.0',
     'ferry copy --platform linux/amd64 --platform linux/arm64 alpine:3.20 localhost:5000/alpine:3.20',
     'ferry copy -a -n quay.io/org/app registry.example.com/mirror/app',
+    'echo "$TOKEN" | ferry copy --dest-creds ci --dest-password-stdin ghcr.io/org/app:1.0 registry.example.com/app:1.0',
     "ferry copy -q -a --format '{{.Destination}} {{.Outcome}} {{.Digest}}' quay.io/org/app localhost:5000/app",
   ],
   async run(ctx, [from, to], options) {
     const output = outputChoice(options);
     const noClobber = options['clobber'] === false;
     if (options['allTags'] === true) {
-      const { planAllTags } = await import('../copy/plan.js');
-      const items = await planAllTags(ctx.client.bind(ctx), from ?? '', to ?? '');
+      const { allTagsRepositories, planAllTags } = await import('../copy/plan.js');
+      const repositories = allTagsRepositories(from ?? '', to ?? '');
+      bindSides(ctx, options, { src: repositories.source.registry, dest: repositories.destination.registry });
+      const items = await planAllTags(ctx.client.bind(ctx), repositories);
       const results = await runMany(ctx, items, options, { noClobber });
       printTransfers(ctx, output, manyJson(results), true);
       const { exitCodeOf } = await import('../copy/many.js');
@@ -54,6 +59,7 @@ export const copy: CommandSpec = {
     }
     const source = parseLocation(from ?? '');
     const destination = parseLocation(to ?? '');
+    bindSides(ctx, options, { src: registryOf(source), dest: registryOf(destination) });
     const summary = await runTransfer(ctx, source, destination, options, { noClobber });
     printTransfers(ctx, output, [transferJson(source, destination, summary)]);
     return ExitCode.ok;

@@ -35,8 +35,14 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   },
   { flags: '--ca-file <file>', description: 'also trust the CA certificates in this PEM file' },
   {
+    flags: '--cert-dir <dir>',
+    description:
+      "the registry's certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d",
+  },
+  {
     flags: '-u, --username <user>',
-    description: 'username for the registry (password from --password-stdin)',
+    description:
+      "username for the command's registry, password from --password-stdin (copy: --src-creds/--dest-creds)",
   },
   { flags: '--password-stdin', description: 'read the password or token from standard input' },
   {

@@ -18,14 +18,16 @@ function repositoryOf(input: string, side: 'source' | 'destination'): Reference 
   return parseRepository(input.replace(/^docker:\/\//, ''));
 }
 
-/** Every tag of `from`, each to the same tag in `to`, in the registry's tag order. */
+/** The two repositories of `copy -a FROM TO`, checked before any request. */
+export function allTagsRepositories(from: string, to: string): { source: Reference; destination: Reference } {
+  return { source: repositoryOf(from, 'source'), destination: repositoryOf(to, 'destination') };
+}
+
+/** Every tag of the source repository, each to the same tag in the destination, in the registry's tag order. */
 export async function planAllTags(
   client: (registry: string) => RegistryClient,
-  from: string,
-  to: string,
+  { source, destination }: { source: Reference; destination: Reference },
 ): Promise<CopyItem[]> {
-  const source = repositoryOf(from, 'source');
-  const destination = repositoryOf(to, 'destination');
   const { items: tags } = await listTags(client(source.registry), source.repository);
   return tags.map((tag) => ({
     source: { kind: 'registry', ref: { registry: source.registry, repository: source.repository, tag } },

@@ -8,12 +8,15 @@
  * requests share one in-flight exchange, so `ls -l` over fifty tags asks for one token.
  *
  * Authorization is only ever attached to the registry's own origin: a 401 from another origin
- * (a redirect target) is returned untouched.
+ * (a redirect target) is returned untouched. A password or refresh token goes to the token
+ * realm only when auth/realm-trust.ts allows it (no plain HTTP off the machine unless asked for).
  */
 import { type Challenge, parseWwwAuthenticate, pickChallenge } from '../auth/challenge.js';
 import type { Credential } from '../auth/credential.js';
+import { realmRefusal } from '../auth/realm-trust.js';
 import { mergeScopes } from '../auth/scope.js';
-import { basicAuthorization, fetchToken, type Token, type TokenSend } from '../auth/token.js';
+import { basicAuthorization, fetchToken, realmUrl, type Token, type TokenSend } from '../auth/token.js';
+import { AuthError } from '../errors.js';
 import { type HttpRequest, type HttpResponse, isReplayable, type Middleware } from './types.js';
 
 export class RegistryAuth {
@@ -26,8 +29,21 @@ export class RegistryAuth {
     readonly host: string,
     private readonly resolveCredential: () => Promise<Credential>,
     private readonly tokenSend: TokenSend,
-    private readonly now: () => number = Date.now,
+    private readonly options: {
+      /** Command-line flags that give credentials, for the hint of a refused anonymous token. */
+      credentialHint?: (() => string) | undefined;
+      /** Hosts the user allowed plain HTTP for (--plain-http): a realm there may get credentials. */
+      plainHttpAllowed?: ((hostPort: string) => boolean) | undefined;
+      now?: (() => number) | undefined;
+    } = {},
   ) {}
+
+  /** The origin that sent the challenge (the registry's, scheme included): realm-trust.ts needs it. */
+  private origin: URL | undefined;
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
 
   credential(): Promise<Credential> {
     this.credentialPromise ??= this.resolveCredential();
@@ -37,7 +53,10 @@ export class RegistryAuth {
   /** Learns the auth scheme from a 401's WWW-Authenticate headers; returns the challenge picked. */
   learn(res: HttpResponse): Challenge | undefined {
     const picked = pickChallenge(parseWwwAuthenticate(res.headers['www-authenticate']));
-    if (picked) this.challenge = picked;
+    if (picked) {
+      this.challenge = picked;
+      this.origin = new URL(res.url.origin);
+    }
     return picked;
   }
 
@@ -71,7 +90,18 @@ export class RegistryAuth {
       const token = await cached.catch(() => undefined);
       if (token && token.expiresAt > this.now()) return token;
     }
-    const fresh = fetchToken(this.tokenSend, challenge, credential, scopes, this.host, this.now());
+    if ((credential.kind === 'basic' || credential.kind === 'identityToken') && this.origin) {
+      const realm = realmUrl(challenge, this.host);
+      const refusal = realmRefusal(this.origin, realm, this.options.plainHttpAllowed);
+      if (refusal) {
+        throw new AuthError(`not sending the credentials for ${this.host} in the clear: ${refusal}`, {
+          hint: `if that network is trusted, allow plain HTTP to it with --plain-http ${realm.host}`,
+        });
+      }
+    }
+    const fresh = fetchToken(this.tokenSend, challenge, credential, scopes, this.host, this.now(), {
+      credentialHint: this.options.credentialHint?.(),
+    });
     this.tokens.set(key, fresh);
     fresh.catch(() => this.tokens.delete(key));
     return fresh;

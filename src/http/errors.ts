@@ -9,6 +9,7 @@
  */
 import { type ErrorCode, FerryError, type FerryErrorOptions, NetworkError, TlsError } from '../errors.js';
 import { redactText, redactUrl } from './redact.js';
+import type { TlsSettings } from './transport-options.js';
 import { type HttpRequest, type HttpResponse, header } from './types.js';
 
 export interface Diagnostic {
@@ -149,6 +150,31 @@ function describe(d: Diagnostic): string {
 
 const TLS_CODES = /^(CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH)/;
 
+/**
+ * A TLS alert the server sent about the client's certificate (RFC 8446 §6.2: bad_certificate 42,
+ * unsupported/revoked/expired/unknown 43–46, unknown_ca 48, access_denied 49,
+ * certificate_required 116). Node (the client) raises ERR_SSL_…_ALERT_… only for alerts it
+ * received: its own complaints about the server's certificate have other codes.
+ */
+const CLIENT_CERT_ALERT =
+  /^ERR_SSL_(SSLV3|TLSV1|TLSV13)_ALERT_(BAD_CERTIFICATE|UNSUPPORTED_CERTIFICATE|CERTIFICATE_REVOKED|CERTIFICATE_EXPIRED|CERTIFICATE_UNKNOWN|UNKNOWN_CA|ACCESS_DENIED|CERTIFICATE_REQUIRED)$/;
+
+export function isTlsAlert(err: unknown): boolean {
+  return /^ERR_SSL_.*_ALERT_/.test(String((err as { code?: unknown } | undefined)?.code ?? ''));
+}
+
+/** "bad certificate" from OpenSSL's "...:sslv3 alert bad certificate:...". */
+function alertText(message: string): string {
+  return /alert ([a-z ]+?)(?::|$)/i.exec(message)?.[1] ?? message;
+}
+
+export interface TransportErrorContext {
+  /** The proxy the request may have gone through, so a dead proxy is not blamed on the registry. */
+  proxy?: URL | undefined;
+  /** The TLS settings used, to tell "no client certificate" from "certificate refused". */
+  tls?: TlsSettings | undefined;
+}
+
 /** Whether a socket error is about `where` (Node sets address and port on connect errors). */
 function isAt(err: Error, where: URL): boolean {
   const { address, port } = err as { address?: unknown; port?: unknown };
@@ -158,11 +184,9 @@ function isAt(err: Error, where: URL): boolean {
   );
 }
 
-/**
- * Maps an undici/socket failure to a NetworkError or TlsError; leaves FerryErrors alone. `proxy`
- * is the proxy the request may have gone through, so a dead proxy is not blamed on the registry.
- */
-export function transportError(err: unknown, url: URL, proxy?: URL): Error {
+/** Maps an undici/socket failure to a NetworkError or TlsError; leaves FerryErrors alone. */
+export function transportError(err: unknown, url: URL, context: TransportErrorContext = {}): Error {
+  const { proxy, tls } = context;
   if (err instanceof FerryError) return err;
   if (!(err instanceof Error)) return new NetworkError(`request to ${url.host} failed: ${String(err)}`);
   if (err.name === 'AbortError') return err;
@@ -177,6 +201,18 @@ export function transportError(err: unknown, url: URL, proxy?: URL): Error {
       hint: `if the registry really serves plain HTTP, use --plain-http ${host}`,
       cause: err,
     });
+  }
+  if (CLIENT_CERT_ALERT.test(code)) {
+    const said = alertText(msg);
+    return tls?.client
+      ? new TlsError(`${host} refused the TLS client certificate from ${tls.client.source} (${said})`, {
+          hint: `is it the certificate ${host} expects, signed by a CA it trusts, and still valid?`,
+          cause: err,
+        })
+      : new TlsError(`${host} asks for a TLS client certificate, and none is set for it (${said})`, {
+          hint: `give it one: --cert-dir DIR holding client.cert and client.key, client-cert/client-key in the settings file, or certs.d/${host}/`,
+          cause: err,
+        });
   }
   if (TLS_CODES.test(code) || /certificate/i.test(msg)) {
     const unknownCa = /SELF_SIGNED|UNABLE_TO_GET_ISSUER|UNABLE_TO_VERIFY_LEAF/.test(code);

@@ -4,7 +4,7 @@
  * (transport-options.ts says when undici is used instead: behind a proxy).
  *
  * It keeps the contract of transport.ts: bytes untouched (no decoding), one keep-alive agent per
- * TLS policy, `--insecure HOST` for that host only, `--ca-file` added to Node's roots, an idle
+ * TLS settings (per host: CA certificates, --insecure, a client certificate), an idle
  * timeout (no bytes for N ms either way, never a total limit), Ctrl-C aborting all but detached
  * requests, and failures mapped by transportError like undici's.
  */
@@ -18,7 +18,13 @@ import {
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { NetworkError } from '../errors.js';
 import { transportError } from './errors.js';
-import { caCertificates, requestSignal, type Transport, type TransportOptions } from './transport-options.js';
+import {
+  requestSignal,
+  type TlsSettings,
+  type Transport,
+  type TransportOptions,
+  tlsConnectOptions,
+} from './transport-options.js';
 import type { HttpRequest, HttpResponse, ResponseBody } from './types.js';
 
 /** An IncomingMessage with the helpers the stack expects of a body (undici's shape). */
@@ -49,23 +55,16 @@ function asResponseBody(res: IncomingMessage): ResponseBody {
 
 export function createNodeTransport(options: TransportOptions): Transport {
   const idle = options.idleTimeoutMs ?? 120_000;
-  const ca = caCertificates(options.caFile);
   const agents = new Map<string, Agent>();
   const maxSockets = options.connections ?? 16;
 
-  const agentFor = (url: URL): Agent => {
-    const tls = url.protocol === 'https:';
-    const insecure = tls && options.isInsecure(url.host);
-    const key = `${url.protocol}${insecure ? '-insecure' : ''}`;
+  // One agent for plain HTTP, and one per TLS settings (per-host CA, --insecure, client certificate).
+  const agentFor = (tls: TlsSettings | undefined): Agent => {
+    const key = tls ? `https-${tls.id}` : 'http';
     let agent = agents.get(key);
     if (!agent) {
       agent = tls
-        ? new HttpsAgent({
-            keepAlive: true,
-            maxSockets,
-            ...(ca ? { ca } : {}),
-            ...(insecure ? { rejectUnauthorized: false } : {}),
-          })
+        ? new HttpsAgent({ keepAlive: true, maxSockets, ...tlsConnectOptions(tls) })
         : new HttpAgent({ keepAlive: true, maxSockets });
       agents.set(key, agent);
     }
@@ -75,17 +74,18 @@ export function createNodeTransport(options: TransportOptions): Transport {
   const send = (req: HttpRequest): Promise<HttpResponse> =>
     new Promise<HttpResponse>((resolve, reject) => {
       const signal = requestSignal(req, options.interrupt);
-      const outgoing: ClientRequest = (req.url.protocol === 'https:' ? httpsRequest : httpRequest)(req.url, {
+      const tls = req.url.protocol === 'https:' ? options.tlsFor(req.url.host) : undefined;
+      const outgoing: ClientRequest = (tls ? httpsRequest : httpRequest)(req.url, {
         method: req.method,
         headers: req.headers ?? {},
-        agent: agentFor(req.url),
+        agent: agentFor(tls),
         ...(signal ? { signal } : {}),
       });
       let answered = false;
       const fail = (err: unknown): void => {
         if (answered) return;
         answered = true;
-        reject(transportError(err, req.url));
+        reject(transportError(err, req.url, { tls }));
       };
       // The socket's idle timer covers both directions: waiting for headers, and between body chunks.
       outgoing.setTimeout(idle, () => {

@@ -1,65 +1,88 @@
 /**
  * The bottom of the HTTP stack behind a proxy: undici's `request()` over one keep-alive dispatcher
- * per TLS policy, with HTTP(S)_PROXY/NO_PROXY support (node-transport.ts serves every command
- * otherwise; transport-options.ts says why). Not `fetch`: fetch decodes Content-Encoding, which
- * changes the bytes and breaks digests (shared/design/node.md §1.3).
+ * per TLS policy, with HTTP(S)_PROXY/NO_PROXY support (node-transport.ts serves every request
+ * that goes through no proxy; transport-options.ts says why). Not `fetch`: fetch decodes
+ * Content-Encoding, which changes the bytes and breaks digests (shared/design/node.md §1.3).
+ * Loopback hosts are reached directly even with a proxy set (transport-options.ts proxyFor).
  *
- * TLS is decided per registry: `--insecure HOST` turns verification off for that host only
- * (a global switch broke insecure→secure copies for crane users, go-containerregistry#738),
- * and `--ca-file` adds to Node's roots rather than replacing them.
+ * TLS is decided per host (TransportOptions.tlsFor): `--insecure HOST` turns verification off for
+ * that host only (a global switch broke insecure→secure copies for crane users,
+ * go-containerregistry#738), CA certificates add to Node's roots rather than replacing them, and
+ * a client certificate goes only to the host it is configured for.
  */
-import { Agent, type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
-import { transportError } from './errors.js';
+import { Agent, buildConnector, type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
+import { isTlsAlert, transportError } from './errors.js';
 import {
-  caCertificates,
+  DEFAULT_TLS as PLAIN,
+  proxyFor,
   proxySettings,
   requestSignal,
+  type TlsSettings,
   type Transport,
   type TransportOptions,
+  tlsConnectOptions,
 } from './transport-options.js';
 import type { HttpRequest, HttpResponse, ResponseBody, Send } from './types.js';
 
 export function createTransport(options: TransportOptions): Transport {
   const idle = options.idleTimeoutMs ?? 120_000;
-  const ca = caCertificates(options.caFile);
   const proxy = proxySettings(options.env);
-  const proxyFor = (url: URL): URL | undefined => {
-    const chosen = url.protocol === 'https:' ? proxy?.httpsProxy : proxy?.httpProxy;
-    if (!chosen) return undefined;
-    try {
-      return new URL(chosen);
-    } catch {
-      return undefined;
-    }
-  };
-  const dispatchers = new Map<boolean, Dispatcher>();
+  const dispatchers = new Map<string, Dispatcher>();
+  /**
+   * The last TLS alert a server sent on a connection, by host name. With TLS 1.3 a server checks
+   * the client certificate after the client's handshake is done, so its alert (bad_certificate,
+   * certificate_required) arrives as an error on the socket while undici reports only "other side
+   * closed"; the connector below keeps the alert so the failure can say what the server said.
+   */
+  const alerts = new Map<string, Error>();
 
-  const dispatcherFor = (insecure: boolean): Dispatcher => {
-    let d = dispatchers.get(insecure);
+  const connectorFor = (tls: TlsSettings): buildConnector.connector => {
+    const connector = buildConnector({ ...tlsConnectOptions(tls), timeout: 15_000 });
+    return (opts, callback) =>
+      connector(opts, (...args) => {
+        args[1]?.on('error', (e: Error) => {
+          if (isTlsAlert(e)) alerts.set(opts.hostname, e);
+        });
+        callback(...args);
+      });
+  };
+
+  // One dispatcher per TLS settings, and per route: through the proxy, or direct (loopback).
+  const dispatcherFor = (tls: TlsSettings, proxied: boolean): Dispatcher => {
+    const key = `${tls.id}-${proxied}`;
+    let d = dispatchers.get(key);
     if (!d) {
-      const tls = { ...(ca ? { ca } : {}), ...(insecure ? { rejectUnauthorized: false } : {}) };
       const base = {
         connections: options.connections ?? 16,
         keepAliveTimeout: 10_000,
         headersTimeout: idle,
         bodyTimeout: idle,
-        connect: { ...tls, timeout: 15_000 },
       };
       // Behind a proxy the registry's TLS settings travel as requestTls (undici's ProxyAgent ignores `connect`).
-      d = proxy ? new EnvHttpProxyAgent({ ...base, ...proxy, requestTls: tls }) : new Agent(base);
-      dispatchers.set(insecure, d);
+      d =
+        proxy && proxied
+          ? new EnvHttpProxyAgent({
+              ...base,
+              ...proxy,
+              connect: { timeout: 15_000 },
+              requestTls: tlsConnectOptions(tls),
+            })
+          : new Agent({ ...base, connect: connectorFor(tls) });
+      dispatchers.set(key, d);
     }
     return d;
   };
 
   const send: Send = async (req: HttpRequest): Promise<HttpResponse> => {
+    const viaProxy = proxyFor(req.url, proxy);
+    const tls = req.url.protocol === 'https:' ? options.tlsFor(req.url.host) : PLAIN;
     try {
       const res = await request(req.url, {
         method: req.method,
         headers: req.headers ?? {},
         body: req.body ?? null,
         signal: requestSignal(req, options.interrupt),
-        dispatcher: dispatcherFor(options.isInsecure(req.url.host)),
+        dispatcher: dispatcherFor(tls, viaProxy !== undefined),
       });
       return {
         status: res.statusCode,
@@ -68,7 +91,9 @@ export function createTransport(options: TransportOptions): Transport {
         url: req.url,
       };
     } catch (err) {
-      throw transportError(err, req.url, proxyFor(req.url));
+      const alert = tls === PLAIN ? undefined : alerts.get(req.url.hostname);
+      const closed = (err as { code?: unknown }).code === 'UND_ERR_SOCKET';
+      throw transportError(closed && alert ? alert : err, req.url, { proxy: viaProxy, tls });
     }
   };
 

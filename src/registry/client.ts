@@ -13,18 +13,26 @@ import { PlainHttpServerError, RegistryError, registryErrorFrom } from '../http/
 import { DEFAULT_RETRY_POLICY, Retrier } from '../http/retry.js';
 import type { HttpRequest, HttpResponse, Method, Send } from '../http/types.js';
 import type { Scheme } from '../ref/index.js';
+import { pingVerdict } from './ping.js';
 
 export interface RegistryClientOptions {
   /** ferry's name for the registry ('docker.io', '127.0.0.1:5000'), used in messages and for credentials. */
   registry: string;
   /** Where to connect ('registry-1.docker.io' for Docker Hub). */
   endpoint: string;
-  /** Schemes to try in order (ref/scheme.ts): https, and http only where the user or loopback allows. */
-  schemes: readonly Scheme[];
+  /**
+   * Schemes to try in order (ref/scheme.ts): https, and http only where the user or loopback
+   * allows. A function when they depend on settings read on first use.
+   */
+  schemes: readonly Scheme[] | (() => Promise<readonly Scheme[]>);
   /** The shared transport (http/transport.ts). */
   transport: Send;
   stack: Omit<StackOptions, 'auth' | 'retrier'>;
   credential: () => Promise<Credential>;
+  /** The command-line flags that give this registry credentials, for hints; '-u USER --password-stdin' when absent. */
+  credentialHint?: (() => string) | undefined;
+  /** Hosts the user allowed plain HTTP for: a token realm there may be sent credentials (auth/realm-trust.ts). */
+  plainHttpAllowed?: ((hostPort: string) => boolean) | undefined;
   /** Retry policy (--retries); the defaults when absent. */
   retrier?: Retrier | undefined;
 }
@@ -59,13 +67,20 @@ export class RegistryClient {
     this.registry = options.registry;
     this.retrier = options.retrier ?? new Retrier(DEFAULT_RETRY_POLICY);
     this.plainSend = buildStack(options.transport, { ...options.stack, retrier: this.retrier });
-    this.auth = new RegistryAuth(options.registry, options.credential, this.plainSend);
+    this.auth = new RegistryAuth(options.registry, options.credential, this.plainSend, {
+      credentialHint: () => this.credentialHint(),
+      plainHttpAllowed: options.plainHttpAllowed,
+    });
     this.send = buildStack(options.transport, {
       ...options.stack,
       auth: this.auth,
       retrier: this.retrier,
     });
   }
+  private credentialHint(): string {
+    return this.options.credentialHint?.() ?? '-u USER --password-stdin';
+  }
+
   /** The registry's base URL ('https://host:port'), found by GET /v2/ on each allowed scheme in turn. */
   baseUrl(): Promise<URL> {
     this.base ??= this.ping();
@@ -73,7 +88,9 @@ export class RegistryClient {
   }
 
   private async ping(): Promise<URL> {
-    const { schemes, endpoint, registry } = this.options;
+    const { endpoint, registry } = this.options;
+    const schemes =
+      typeof this.options.schemes === 'function' ? await this.options.schemes() : this.options.schemes;
     let lastError: unknown;
     for (const [i, scheme] of schemes.entries()) {
       const base = new URL(`${scheme}://${endpoint}`);
@@ -93,16 +110,11 @@ export class RegistryClient {
         if (plainServer && fallback) continue;
         throw err;
       }
-      if (res.status === 401) {
-        this.auth.learn(res);
-        await res.body.dump();
-        return base;
-      }
-      if (res.status >= 200 && res.status < 300) {
-        await res.body.dump();
-        return base;
-      }
-      throw await registryErrorFrom(req, res, `${registry} does not answer as a registry (GET /v2/)`);
+      // Anything but a registry's answer throws here: a 404 from a web server must not make a
+      // later 404 read as "not found" (registry/ping.ts).
+      if ((await pingVerdict(registry, req, res)) === 'challenge') this.auth.learn(res);
+      await res.body.dump();
+      return base;
     }
     throw lastError instanceof FerryError
       ? lastError
@@ -124,7 +136,7 @@ export class RegistryClient {
         `${what}: authentication required (HTTP ${res.status})`,
         init,
         {
-          hint: `log in (docker login ${this.registry}), or pass -u USER --password-stdin`,
+          hint: `log in (docker login ${this.registry}), or pass ${this.credentialHint()}`,
           cause: err,
         },
       );

@@ -93,3 +93,8 @@ export function archiveNames(source: Location, destination: Location): string[] 
   const { digest: _digest, ...byTag } = source.ref;
   return [familiarName(byTag)];
 }
+
+/** The registry a location is on, or undefined for a file (a copy binds credentials per side). */
+export function registryOf(location: Location): string | undefined {
+  return location.kind === 'registry' ? location.ref.registry : undefined;
+}

@@ -150,9 +150,16 @@ describe('ferry copy', () => {
     assert.equal(await rawDigest(token, 'copy/single:v1'), single.digest);
   });
 
-  test('copy into a token registry with -u/--password-stdin', async () => {
+  test('copy into a token registry with --dest-creds/--dest-password-stdin', async () => {
     const r = await ferry(
-      ['-u', 'alice', '--password-stdin', 'copy', `${src.host}/lab/multi:v1`, `${token.host}/copy/multi:v1`],
+      [
+        'copy',
+        '--dest-creds',
+        'alice',
+        '--dest-password-stdin',
+        `${src.host}/lab/multi:v1`,
+        `${token.host}/copy/multi:v1`,
+      ],
       { stdin: 's3cret\n' },
     );
     assert.equal(r.code, 0, r.stderr);

@@ -147,19 +147,28 @@ for (const mode of ['basic', 'token'] as const) {
       assert.deepEqual(await helperCalls(log), [`get\t${reg().host}`]);
     });
 
-    test('a helper that is not on PATH: exit 3, one line naming docker-credential-<name>', async () => {
+    test('a helper that is not on PATH and no auths entry: a warning naming it, then anonymous (exit 3)', async () => {
       const dir = await configDir({ credsStore: 'ferry-no-such-store' });
       const r = await ferry(['ls', repo()], { env: envFor(dir) });
-      assertOneLineError(r, 3, /docker-credential-ferry-no-such-store/);
+      const [warning, ...rest] = r.stderr.split('\n');
+      assert.match(
+        warning ?? '',
+        /^ferry: warning: credential helper docker-credential-ferry-no-such-store not found in PATH/,
+      );
+      assertOneLineError({ ...r, stderr: rest.join('\n') }, 3, /authentication required/);
     });
 
-    test('a failing helper: exit 3, its stderr text in the one-line error', async () => {
+    test('a failing helper and no auths entry: a warning with its stderr, then anonymous (exit 3)', async () => {
       const dir = await configDir({ credHelpers: { [reg().host]: HELPER } });
       const r = await ferry(['ls', repo()], {
         env: envFor(dir, { FERRYTEST_MODE: 'fail', FERRYTEST_STDERR: 'some helper message' }),
       });
-      assertOneLineError(r, 3, /some helper message/);
-      assert.match(r.stderr, /docker-credential-ferrytest/);
+      const [warning, ...rest] = r.stderr.split('\n');
+      assert.match(
+        warning ?? '',
+        /^ferry: warning: credential helper docker-credential-ferrytest get failed \(exit status 1\): some helper message/,
+      );
+      assertOneLineError({ ...r, stderr: rest.join('\n') }, 3, /authentication required/);
     });
 
     test('DOCKER_AUTH_CONFIG takes precedence over config.json', async () => {
@@ -252,6 +261,126 @@ describe('credentials, helper "credentials not found" means anonymous', () => {
     // Without anonymous access the same setup is refused.
     const r = await ferry(['ls', `${token.host}/${REPO}`], { env });
     assertOneLineError(r, 3, /anonymous|auth|log in/i);
+  });
+});
+
+describe('credentials, a broken credential helper does not block other registries', () => {
+  // credsStore names a helper that answers only for the hosts in FERRYTEST_KNOWN and exits 1 with
+  // a message for any other (as cloud helpers do), like docker/cli ferry then uses the file's
+  // auths entry, else goes anonymous, with ONE warning naming the helper and what it said.
+  const HELPER_SAYS = 'ferrytest: not a host of this cloud';
+  // Registries of its own: the copies below must not show in the other tests' listings.
+  let anon: Registry;
+  let basic: Registry;
+  let token: Registry;
+  before(async () => {
+    [anon, basic, token] = await Promise.all([
+      startRegistry(),
+      startRegistry('basic'),
+      startRegistry('token'),
+    ]);
+    const image = await generateImage({ tag: 'v1', layers: [256] });
+    await Promise.all([anon, basic, token].map((r) => pushImage(r, `${REPO}:v1`, image)));
+  });
+  after(() => Promise.all([anon?.stop(), basic?.stop(), token?.stop()]));
+
+  const brokenStore = async (auths: Record<string, unknown>, known = 'nothing.example') => {
+    const dir = await configDir({ credsStore: HELPER, auths });
+    const log = join(dir, 'helper.log');
+    return {
+      log,
+      env: envFor(dir, {
+        FERRYTEST_KNOWN: known,
+        FERRYTEST_STDERR: HELPER_SAYS,
+        FERRYTEST_USER: 'alice',
+        FERRYTEST_SECRET: 's3cret',
+        FERRYTEST_LOG: log,
+      }),
+      config: join(dir, 'config.json'),
+    };
+  };
+  /** The one warning line a run printed, with the helper's name and its stderr in it. */
+  const oneWarning = (stderr: string, config: string): void => {
+    const lines = stderr.split('\n').filter((l) => l !== '');
+    assert.equal(lines.length, 1, `one warning, got ${JSON.stringify(stderr)}`);
+    assert.equal(
+      lines[0],
+      `ferry: warning: credential helper docker-credential-ferrytest get failed (exit status 1): ${HELPER_SAYS} ` +
+        `(asked for ${lines[0]?.match(/asked for (\S+)\)/)?.[1]}); using the auths entries of ${config} instead, else no credentials`,
+    );
+  };
+
+  test('a host with an auths entry in the same file: the entry is used', async () => {
+    const { env, config, log } = await brokenStore({ [basic.host]: { auth: b64('alice:s3cret') } });
+    const r = await ferry(['ls', `${basic.host}/${REPO}`], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'v1\n');
+    oneWarning(r.stderr, config);
+    assert.deepEqual(await helperCalls(log), [`get\t${basic.host}`], 'the helper was asked first');
+  });
+
+  test('a host with no credentials anywhere: anonymous', async () => {
+    const { env, config, log } = await brokenStore({ [basic.host]: { auth: b64('alice:s3cret') } });
+    // A registry open to all never challenges, so no credentials are looked up at all …
+    const open = await ferry(['ls', `${anon.host}/${REPO}`], { env });
+    assert.equal(open.code, 0, open.stderr);
+    assert.equal(open.stdout, 'v1\n');
+    assert.equal(open.stderr, '');
+    assert.deepEqual(await helperCalls(log), []);
+    // … a token registry that lets anyone pull does challenge: the helper fails, no entry, anonymous.
+    const server = token.tokenServer!;
+    server.setAnonymousActions(['pull']);
+    try {
+      server.reset();
+      const r = await ferry(['ls', `${token.host}/${REPO}`], { env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'v1\n');
+      oneWarning(r.stderr, config);
+      assert.deepEqual(server.stats().byUser, { '(anonymous)': 1 });
+    } finally {
+      server.setAnonymousActions([]);
+    }
+  });
+
+  test('a copy touching two such hosts warns once; a host the helper knows still gets its answer', async () => {
+    const { env, config, log } = await brokenStore({ [basic.host]: { auth: b64('alice:s3cret') } });
+    const server = token.tokenServer!;
+    server.setAnonymousActions(['pull']);
+    try {
+      // token (helper fails → no entry → anonymous pull) → basic (helper fails → auths), one run.
+      const r = await ferry(['-q', 'copy', `${token.host}/${REPO}:v1`, `${basic.host}/cred/copies:v1`], {
+        env,
+      });
+      assert.equal(r.code, 0, r.stderr);
+      oneWarning(r.stderr, config);
+      assert.deepEqual((await helperCalls(log)).sort(), [`get\t${basic.host}`, `get\t${token.host}`].sort());
+    } finally {
+      server.setAnonymousActions([]);
+    }
+    // With the helper knowing the token registry, it logs in there through the helper (alice),
+    // while basic still falls back to its auths entry, with the one warning.
+    const knows = await brokenStore({ [basic.host]: { auth: b64('alice:s3cret') } }, token.host);
+    server.reset();
+    const t = await ferry(['-q', 'copy', `${basic.host}/${REPO}:v1`, `${token.host}/cred/copies:v1`], {
+      env: knows.env,
+    });
+    assert.equal(t.code, 0, t.stderr);
+    oneWarning(t.stderr, knows.config);
+    assert.ok((server.stats().byUser['alice'] ?? 0) > 0, 'tokens were issued to the helper user');
+    assert.equal(server.stats().denied, 0);
+  });
+
+  test('a helper that is not on PATH: the auths entry is used, one warning naming it', async () => {
+    const dir = await configDir({
+      credsStore: 'ferry-no-such-store',
+      auths: { [basic.host]: { auth: b64('alice:s3cret') } },
+    });
+    const r = await ferry(['ls', `${basic.host}/${REPO}`], { env: envFor(dir) });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /^ferry: warning: credential helper docker-credential-ferry-no-such-store not found in PATH \(asked for [^)]+\); using the auths entries of .*config\.json instead, else no credentials\n$/,
+    );
   });
 });
 

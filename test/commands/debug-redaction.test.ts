@@ -109,7 +109,7 @@ describe('--debug redaction, basic registry', () => {
       stdin: `${ALICE_PASSWORD}\n`,
     });
     assertTraced(r);
-    assert.match(r.stderr, /credentials for .*: explicit credentials/);
+    assert.match(r.stderr, /credentials for .*: command line \(-u\/--password-stdin\)/);
     assert.match(r.stdout, /^v1\s+sha256:/m);
   });
 

@@ -34,6 +34,7 @@ import { inspect } from 'node:util';
 import { buildProgram } from '../../src/cli.js';
 import { Context } from '../../src/context.js';
 import { AuthError, FerryError } from '../../src/errors.js';
+import { PROXIED_REGISTRY_NAME } from '../harness/ca.js';
 import { generateImage, type ImageSummary } from '../harness/images.js';
 import { type Registry, startRegistry } from '../harness/registry.js';
 import { baseEnv, type FerryResult, ferry } from '../harness/run-ferry.js';
@@ -408,6 +409,8 @@ interface FailureCase {
   code: number;
   /** The one-line error must match (checked on the plain run). */
   message: RegExp;
+  /** A warning line expected before the error (a failing credential helper, then anonymous). */
+  warning?: RegExp;
   /** Called after each run, e.g. to stop a registry started by setup. */
   teardown?(): Promise<void>;
 }
@@ -419,8 +422,15 @@ function assertFailed(r: FerryResult, c: FailureCase, debug: boolean): void {
     assert.match(r.stderr, /^ferry: .+$/m);
     assert.match(r.stderr, /^\s+at /m, '--debug prints the stack');
   } else {
-    assert.match(r.stderr, /^ferry: [^\n]+\n$/, `one line, got ${JSON.stringify(r.stderr)}`);
-    assert.match(r.stderr, c.message);
+    let rest = r.stderr;
+    if (c.warning) {
+      const [warning = '', ...after] = r.stderr.split('\n');
+      assert.match(warning, /^ferry: warning: /);
+      assert.match(warning, c.warning);
+      rest = after.join('\n');
+    }
+    assert.match(rest, /^ferry: [^\n]+\n$/, `one line, got ${JSON.stringify(rest)}`);
+    assert.match(rest, c.message);
   }
   assertNoSecret('stdout', r.stdout);
   assertNoSecret('stderr', r.stderr);
@@ -523,7 +533,8 @@ describe('1. no secret in error messages, --debug output or the thrown error', (
           FERRYTEST_STDERR: `{"password":"${HELPER_SECRET}","identitytoken":"${IDENTITY}"}`,
         }),
       code: 3,
-      message: /docker-credential-ferrytest get failed/,
+      warning: /docker-credential-ferrytest get failed/,
+      message: /authentication required/,
     },
     {
       name: 'basic: a credential helper answering broken JSON holding the secret',
@@ -533,7 +544,8 @@ describe('1. no secret in error messages, --debug output or the thrown error', (
           FERRYTEST_SECRET: HELPER_SECRET,
         }),
       code: 3,
-      message: /invalid JSON/,
+      warning: /invalid JSON/,
+      message: /authentication required/,
     },
     {
       name: 'config.json that is not valid JSON, cut off inside a password',
@@ -579,7 +591,12 @@ describe('1. no secret in error messages, --debug output or the thrown error', (
     {
       name: 'an HTTPS proxy with credentials that cannot be reached',
       setup: async () => ({
-        args: ['--retries', '0', '-u', 'alice', '--password-stdin', 'ls', basicRepo()],
+        // Named by a non-loopback name, or the registry would be reached directly (no proxy for loopback).
+        args: [
+          ...['--retries', '0', '-u', 'alice', '--password-stdin'],
+          ...['--plain-http', `${PROXIED_REGISTRY_NAME}:${basic.port}`],
+          ...['ls', `${PROXIED_REGISTRY_NAME}:${basic.port}/${REPO}`],
+        ],
         env: envFor(await configDir(), {
           HTTPS_PROXY: `http://proxyuser:${encodeURIComponent(PROXY_PW)}@127.0.0.1:${await deadPort()}/`,
           HTTP_PROXY: `http://proxyuser:${encodeURIComponent(PROXY_PW)}@127.0.0.1:${await deadPort()}/`,
@@ -587,7 +604,7 @@ describe('1. no secret in error messages, --debug output or the thrown error', (
         stdin: ALICE_PW,
       }),
       code: 4,
-      message: /connection refused/,
+      message: /cannot connect to the proxy 127\.0\.0\.1:\d+: connection refused/,
     },
     // token registry (realm on 127.0.0.2, through the recorder that catches every issued JWT)
     {
@@ -610,7 +627,18 @@ describe('1. no secret in error messages, --debug output or the thrown error', (
     },
     {
       name: 'token: reader copies into a repository it may only pull',
-      setup: () => stdinAs('reader', READER_PW, ['copy', `${tokRepo()}:v1`, `${tokRepo()}-copy:v1`]),
+      setup: async () => ({
+        args: [
+          'copy',
+          '--src-creds',
+          'reader',
+          '--src-password-stdin',
+          `${tokRepo()}:v1`,
+          `${tokRepo()}-copy:v1`,
+        ],
+        env: envFor(await configDir()),
+        stdin: `${READER_PW}\n`,
+      }),
       code: 3,
       message: /access denied for user 'reader'/,
     },
@@ -1264,7 +1292,11 @@ describe('4. ferry never writes config.json (nor anything else in the config dir
       { args: ['-u', 'alice', '--password-stdin', 'ls', R()], code: 3, ...wrong },
       { args: ['-u', 'alice', '--password-stdin', 'push', image.ref, `${R()}-keep:x`], code: 3, ...wrong },
       { args: ['-u', 'alice', '--password-stdin', 'delete', `${R()}-keep:c`], code: 3, ...wrong },
-      { args: ['-u', 'alice', '--password-stdin', 'copy', `${R()}:v1`, `${R()}-keep:y`], code: 3, ...wrong },
+      {
+        args: ['copy', '--src-creds', 'alice', '--src-password-stdin', `${R()}:v1`, `${R()}-keep:y`],
+        code: 3,
+        ...wrong,
+      },
       { args: ['ls', `127.0.0.1:${dead}/${REPO}`], code: 4 },
       { args: ['manifest', 'Not/Valid:ref'], code: 2 },
     ]);
@@ -1380,7 +1412,16 @@ describe('4. ferry never writes config.json (nor anything else in the config dir
           { args: [...login, 'push', image.ref, `${R()}-empty:v1`], code: 0, ...pw },
           { args: [...login, 'delete', `${R()}-empty:v1`], code: 0, ...pw },
           { args: [...login, 'catalog', tok.registry.host], code: 0, ...pw },
-          { args: [...login, 'copy', `${tok.registry.host}/${REPO}:v1`, `${R()}-empty:v2`], code: 0, ...pw },
+          {
+            args: [
+              'copy',
+              ...['--src-creds', 'alice', '--src-password-stdin', '--dest-creds', `alice:${ALICE_PW}`],
+              `${tok.registry.host}/${REPO}:v1`,
+              `${R()}-empty:v2`,
+            ],
+            code: 0,
+            ...pw,
+          },
           { args: [...login, 'ls', R()], code: 3, stdin: `${WRONG_PW}\n` },
           { args: ['ls', R()], code: 3 },
           { args: ['ls', `${tok.registry.host}/${REPO}`], code: 3 },

@@ -1,5 +1,7 @@
 // Test PKI, made with the openssl CLI in a temp dir: a CA (RSA 2048, CA:TRUE), a server cert it
-// signs (SAN DNS:localhost, IP:127.0.0.1, IP:::1 — Go ignores the CN), and a self-signed RSA
+// signs (SAN DNS:localhost, DNS:registry.ferry.test, IP:127.0.0.1, IP:::1 — Go ignores the CN;
+// the .test name is reached only through connect-proxy.ts, which maps it to 127.0.0.1), a client
+// certificate it signs (for registries that require one: http.tls.clientcas), and a self-signed RSA
 // key+cert the token server signs JWTs with (the registry's auth.token.rootcertbundle).
 // getPki() makes one set per process; createPki() makes an independent one (e.g. an untrusted CA).
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -16,7 +18,16 @@ export interface Pki {
   caPem: string;
   serverCert: string;
   serverKey: string;
-  /** A containers-style cert dir (`ca.crt` inside) for skopeo `--cert-dir` / `--dest-cert-dir`. */
+  /**
+   * A client certificate the CA signed (extendedKeyUsage clientAuth, CN "ferry test client") and
+   * its key, for registries that require one (startRegistry({ clientCa: true })): PEM files.
+   */
+  clientCert: string;
+  clientKey: string;
+  /**
+   * A containers-style cert dir for skopeo `--cert-dir` / `--dest-cert-dir` (and ferry's):
+   * `ca.crt`, and the client pair `client.cert` + `client.key`.
+   */
   certDir: string;
   /** RSA key (PKCS#8 PEM file) the token server signs with, and its self-signed certificate. */
   tokenKey: string;
@@ -26,6 +37,12 @@ export interface Pki {
 }
 
 const DAYS = '3650';
+
+/**
+ * A name that is not loopback (and resolves nowhere: .test is reserved, RFC 6761 §6.2), for a
+ * registry reached through the test proxy (connect-proxy.ts sends *.ferry.test to 127.0.0.1).
+ */
+export const PROXIED_REGISTRY_NAME = 'registry.ferry.test';
 
 /** Splits a fixed option string (no paths, no spaces inside values) into arguments. */
 const words = (text: string): string[] => text.split(' ');
@@ -47,15 +64,25 @@ export async function createPki(dir?: string): Promise<Pki> {
       'basicConstraints=critical,CA:FALSE',
       'keyUsage=critical,digitalSignature,keyEncipherment',
       'extendedKeyUsage=serverAuth',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1',
+      `subjectAltName=DNS:localhost,DNS:${PROXIED_REGISTRY_NAME},IP:127.0.0.1,IP:::1`,
       '',
     ].join('\n'),
   );
 
-  // The three RSA key generations dominate (random prime search), so run them in parallel.
+  await writeFile(
+    p('client.ext'),
+    [
+      'basicConstraints=critical,CA:FALSE',
+      'keyUsage=critical,digitalSignature,keyEncipherment',
+      'extendedKeyUsage=clientAuth',
+      '',
+    ].join('\n'),
+  );
+
+  // The RSA key generations dominate (random prime search), so run them in parallel.
   const genKey = (name: string): Promise<void> =>
     openssl([...words('genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048'), '-out', p(name)], root);
-  await Promise.all([genKey('ca.key'), genKey('server.key'), genKey('token.key')]);
+  await Promise.all([genKey('ca.key'), genKey('server.key'), genKey('token.key'), genKey('client.key')]);
 
   const caAndServer = (async () => {
     await openssl(
@@ -78,6 +105,26 @@ export async function createPki(dir?: string): Promise<Pki> {
       ],
       root,
     );
+    await openssl(
+      [
+        ...words('req -new -sha256'),
+        '-subj',
+        '/CN=ferry test client',
+        '-key',
+        p('client.key'),
+        '-out',
+        p('client.csr'),
+      ],
+      root,
+    );
+    await openssl(
+      [
+        ...words(`x509 -req -sha256 -days ${DAYS} -set_serial 0x${(Date.now() + 1).toString(16)}`),
+        ...['-in', p('client.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key')],
+        ...['-extfile', p('client.ext'), '-out', p('client.cert')],
+      ],
+      root,
+    );
   })();
   const token = openssl(
     [
@@ -90,6 +137,10 @@ export async function createPki(dir?: string): Promise<Pki> {
 
   const caPem = await readFile(p('ca.crt'), 'utf8');
   await writeFile(join(certDir, 'ca.crt'), caPem);
+  // The client pair too (docker's certs.d layout), so skopeo --cert-dir can reach registries that
+  // require a client certificate; a server that asks for none never gets it.
+  await writeFile(join(certDir, 'client.cert'), await readFile(p('client.cert')));
+  await writeFile(join(certDir, 'client.key'), await readFile(p('client.key')));
   return {
     dir: root,
     caCert: p('ca.crt'),
@@ -97,6 +148,8 @@ export async function createPki(dir?: string): Promise<Pki> {
     caPem,
     serverCert: p('server.crt'),
     serverKey: p('server.key'),
+    clientCert: p('client.cert'),
+    clientKey: p('client.key'),
     certDir,
     tokenKey: p('token.key'),
     tokenCert: p('token.crt'),

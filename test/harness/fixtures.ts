@@ -210,7 +210,10 @@ export async function requestsDuring<T>(
   const start = registry.requests().length;
   const value = await work();
   const marker = `/v2/ferry-test-marker-${process.pid}-${++markers}/tags/list`;
-  await httpStatus(`${registry.url}${marker}`, registry.caPem === undefined ? {} : { ca: registry.caPem });
+  await httpStatus(`${registry.url}${marker}`, {
+    ...(registry.caPem === undefined ? {} : { ca: registry.caPem }),
+    ...registry.clientTls,
+  });
   await registry.waitForLog(`"GET ${marker} `);
   const logged = registry.requests();
   const end = logged.findIndex((r, i) => i >= start && r.path === marker);

@@ -15,7 +15,7 @@
 // registry printed so far, requests() parses the access-log line each request produces.
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { getPki } from './ca.js';
 import { writeHtpasswd } from './htpasswd.js';
@@ -36,6 +36,11 @@ export interface RegistryOptions {
   auth?: RegistryAuth;
   /** Serve HTTPS with the server certificate from ca.ts. Default false. */
   tls?: boolean;
+  /**
+   * TLS: require a client certificate signed by ca.ts's CA (http.tls.clientcas; Go then uses
+   * RequireAndVerifyClientCert). The PKI's clientCert/clientKey pass. Default false.
+   */
+  clientCa?: boolean;
   /** storage.delete.enabled. Default true (false → DELETE answers 405 UNSUPPORTED). */
   deleteEnabled?: boolean;
   /** Users for basic and token modes. Default DEFAULT_USERS (alice:s3cret all, reader:r3ad pull). */
@@ -71,6 +76,8 @@ export interface Registry {
   caFile?: string;
   caPem?: string;
   certDir?: string;
+  /** clientCa: the client certificate and key (PEM text) the registry accepts, for probes. */
+  clientTls?: { cert: string; key: string };
   /** Users accepted in basic/token modes (also listed, unused, in anonymous mode). */
   users: HarnessUser[];
   /** Token mode: the token server the registry trusts. */
@@ -169,7 +176,15 @@ export async function startRegistry(modeOrOptions: RegistryMode | RegistryOption
         addr: '127.0.0.1:0',
         secret: `ferry-${Math.random().toString(36).slice(2)}`,
         headers: { 'X-Content-Type-Options': ['nosniff'] },
-        ...(tls && pki ? { tls: { certificate: pki.serverCert, key: pki.serverKey } } : {}),
+        ...(tls && pki
+          ? {
+              tls: {
+                certificate: pki.serverCert,
+                key: pki.serverKey,
+                ...(options.clientCa ? { clientcas: [pki.caCert] } : {}),
+              },
+            }
+          : {}),
       },
     };
 
@@ -255,9 +270,14 @@ export async function startRegistry(modeOrOptions: RegistryMode | RegistryOption
 
     const host = `127.0.0.1:${port}`;
     const url = `${tls ? 'https' : 'http'}://${host}`;
+    const clientTls =
+      pki && tls && options.clientCa
+        ? { cert: await readFile(pki.clientCert, 'utf8'), key: await readFile(pki.clientKey, 'utf8') }
+        : undefined;
     await waitForHttp(`${url}/v2/`, [auth === 'none' ? 200 : 401], {
       timeoutMs,
       ...(pki && tls ? { ca: pki.caPem } : {}),
+      ...clientTls,
     });
 
     const findUser = (name?: string): HarnessUser => {
@@ -314,6 +334,7 @@ export async function startRegistry(modeOrOptions: RegistryMode | RegistryOption
         return stopped;
       },
     };
+    if (clientTls) registry.clientTls = clientTls;
     if (tls && pki) {
       registry.caFile = pki.caCert;
       registry.caPem = pki.caPem;

@@ -3,10 +3,14 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
 /** One GET; resolves with the status code (the body is discarded). Rejects on connection errors. */
-export function httpStatus(
-  url: string,
-  options: { ca?: string | Buffer; timeoutMs?: number } = {},
-): Promise<number> {
+/** TLS options of a probe: the CA to trust, and a client certificate for registries that require one. */
+export interface ProbeTls {
+  ca?: string | Buffer;
+  cert?: string;
+  key?: string;
+}
+
+export function httpStatus(url: string, options: ProbeTls & { timeoutMs?: number } = {}): Promise<number> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -17,6 +21,8 @@ export function httpStatus(
         agent: false,
         timeout: options.timeoutMs ?? 2000,
         ...(options.ca === undefined ? {} : { ca: options.ca }),
+        ...(options.cert === undefined ? {} : { cert: options.cert }),
+        ...(options.key === undefined ? {} : { key: options.key }),
       },
       (res) => {
         res.resume();
@@ -70,15 +76,16 @@ export async function waitFor<T>(
 export function waitForHttp(
   url: string,
   statuses: readonly number[],
-  options: { ca?: string | Buffer; timeoutMs?: number } = {},
+  options: ProbeTls & { timeoutMs?: number } = {},
 ): Promise<number> {
+  const { timeoutMs, ...tls } = options;
   return waitFor(
     `${url} to answer ${statuses.join('/')}`,
     async () => {
-      const status = await httpStatus(url, options.ca === undefined ? {} : { ca: options.ca });
+      const status = await httpStatus(url, tls);
       if (statuses.includes(status)) return status;
       throw new Error(`status ${status}`);
     },
-    { timeoutMs: options.timeoutMs ?? 5000 },
+    { timeoutMs: timeoutMs ?? 5000 },
   );
 }

@@ -60,6 +60,22 @@ async function keychainFor(s: Setup, extra: Partial<KeychainOptions> = {}) {
   return { ...ctx, keychain: createKeychain({ env: ctx.env, ...extra }) };
 }
 
+/** A keychain whose warnings are collected. */
+async function warnedKeychainFor(s: Setup, extra: Partial<KeychainOptions> = {}) {
+  const warnings: string[] = [];
+  const made = await keychainFor(s, { ...extra, warn: (message) => warnings.push(message) });
+  return { ...made, warnings };
+}
+
+/** One warning, one line, no secret, matching every pattern. */
+function oneWarning(warnings: readonly string[], ...mustMatch: RegExp[]): void {
+  assert.equal(warnings.length, 1, `one warning, got ${JSON.stringify(warnings)}`);
+  const [text = ''] = warnings;
+  assert.ok(!text.includes('\n'), `not one line: ${text}`);
+  assert.ok(!text.includes(SECRET) && !text.includes('hunter2'), `secret leaked: ${text}`);
+  for (const re of mustMatch) assert.match(text, re);
+}
+
 /** A FerryError with `code`, one line, and no secret in its message or hint. */
 function isErr(code: string, ...mustMatch: RegExp[]) {
   return (err: unknown): true => {
@@ -74,18 +90,6 @@ function isErr(code: string, ...mustMatch: RegExp[]) {
     return true;
   };
 }
-
-test('explicit credentials win for every registry and no config is read', async () => {
-  const explicit: Credential = { kind: 'basic', username: 'cli', password: SECRET };
-  const { keychain, calls } = await keychainFor(
-    { config: '{ this is not json', env: { DOCKER_AUTH_CONFIG: 'nor this' } },
-    { explicit },
-  );
-  assert.deepEqual(await keychain.resolve('docker.io'), explicit);
-  assert.deepEqual(await keychain.resolve('127.0.0.1:5000'), explicit);
-  assert.equal(await keychain.describeSource('ghcr.io'), 'explicit credentials (command line)');
-  assert.deepEqual(await calls(), []);
-});
 
 test('config.json auths: every form of entry', async () => {
   const { keychain, env } = await keychainFor({
@@ -249,7 +253,7 @@ test('credsStore helper: asked with host[:port], or the v1 URL for Docker Hub', 
 });
 
 test('credHelpers beats credsStore, and only the helper is asked (auths is a placeholder)', async () => {
-  const { keychain, calls } = await keychainFor({
+  const { keychain, calls, warnings } = await warnedKeychainFor({
     config: {
       credsStore: 'ferry-no-such-store',
       credHelpers: { 'reg.example:5000': 'ferrytest' },
@@ -262,10 +266,16 @@ test('credHelpers beats credsStore, and only the helper is asked (auths is a pla
     await keychain.describeSource('reg.example:5000'),
     /^anonymous \(credential helper docker-credential-ferrytest has none for reg\.example:5000; credHelpers\["reg\.example:5000"\] in /,
   );
-  // credsStore applies to the other registry, so its auths entry is not read either.
-  await assert.rejects(
-    keychain.resolve('other.example'),
-    isErr('E_CRED_HELPER', /docker-credential-ferry-no-such-store not found in PATH/),
+  assert.deepEqual(warnings, [], '"not found" is an answer, not a failure');
+  // credsStore applies to the other registry; it cannot run, so (as docker/cli) its auths entry is read.
+  assert.deepEqual(await keychain.resolve('other.example'), { kind: 'basic', username: 'a', password: 'b' });
+  oneWarning(
+    warnings,
+    /^credential helper docker-credential-ferry-no-such-store not found in PATH \(asked for other\.example\); using the auths entries of .*config\.json instead, else no credentials$/,
+  );
+  assert.match(
+    await keychain.describeSource('other.example'),
+    /^config\.json auths\["other\.example"\] \(.*\) after credential helper docker-credential-ferry-no-such-store failed$/,
   );
   assert.deepEqual(await calls(), ['get\treg.example:5000']);
 });
@@ -287,8 +297,8 @@ test('helper with no credentials (exit 1, "credentials not found") → anonymous
   assert.deepEqual(await calls(), ['get\thttps://index.docker.io/v1/']);
 });
 
-test('failing helper → E_CRED_HELPER naming it and showing what it printed', async () => {
-  const { keychain } = await keychainFor({
+test('failing helper → one warning naming it and showing what it printed, then anonymous', async () => {
+  const { keychain, warnings } = await warnedKeychainFor({
     config: { credsStore: 'ferrytest' },
     env: {
       FERRYTEST_MODE: 'fail',
@@ -296,55 +306,71 @@ test('failing helper → E_CRED_HELPER naming it and showing what it printed', a
       FERRYTEST_STDOUT: `error getting creds {"Secret":"${SECRET}"}`,
     },
   });
-  await assert.rejects(
-    keychain.resolve('127.0.0.1:5000'),
-    isErr(
-      'E_CRED_HELPER',
-      /^credential helper docker-credential-ferrytest get failed \(exit status 1\): /,
-      /keyring is locked please unlock it/,
-      /error getting creds/,
-    ),
+  assert.deepEqual(await keychain.resolve('127.0.0.1:5000'), { kind: 'anonymous' });
+  // A second registry through the same broken helper: no second warning.
+  assert.deepEqual(await keychain.resolve('127.0.0.1:5001'), { kind: 'anonymous' });
+  oneWarning(
+    warnings,
+    /^credential helper docker-credential-ferrytest get failed \(exit status 1\): /,
+    /keyring is locked please unlock it/,
+    /error getting creds/,
+    /\(asked for 127\.0\.0\.1:5000\); using the auths entries of .*config\.json instead, else no credentials$/,
+  );
+  assert.match(
+    await keychain.describeSource('127.0.0.1:5001'),
+    /^anonymous \(no entry in .*config\.json after credential helper docker-credential-ferrytest failed\)$/,
   );
 });
 
-test('helper printing bad JSON or nothing → E_CRED_HELPER without quoting the output', async () => {
+test('helper printing bad JSON or nothing → a warning without quoting the output, then the auths entry', async () => {
   for (const mode of ['badjson', 'empty']) {
-    const { keychain } = await keychainFor({
-      config: { credsStore: 'ferrytest' },
+    const { keychain, warnings } = await warnedKeychainFor({
+      config: { credsStore: 'ferrytest', auths: { 'h.example': { auth: b64('file-user:file-pw') } } },
       env: { FERRYTEST_MODE: mode },
     });
-    await assert.rejects(
-      keychain.resolve('h.example'),
-      isErr(
-        'E_CRED_HELPER',
-        /docker-credential-ferrytest get returned (invalid JSON \(\d+ bytes\)|no output) for h\.example$/,
-      ),
+    assert.deepEqual(await keychain.resolve('h.example'), {
+      kind: 'basic',
+      username: 'file-user',
+      password: 'file-pw',
+    });
+    oneWarning(
+      warnings,
+      /^credential helper docker-credential-ferrytest get returned (invalid JSON \(\d+ bytes\)|no output) for h\.example \(asked for h\.example\); using the auths entries of /,
     );
   }
 });
 
-test('missing helper → E_CRED_HELPER naming the program, with a hint at the config', async () => {
-  const { keychain } = await keychainFor({
+test('missing helper → a warning naming the program, then anonymous', async () => {
+  const { keychain, warnings } = await warnedKeychainFor({
     config: { credHelpers: { 'h.example': 'ferry-missing-helper' } },
   });
-  await assert.rejects(keychain.resolve('h.example'), (err: unknown) => {
-    isErr(
-      'E_CRED_HELPER',
-      /^credential helper docker-credential-ferry-missing-helper not found in PATH$/,
-    )(err);
-    assert.match((err as { hint?: string }).hint ?? '', /credsStore.*credHelpers.*config\.json/);
-    return true;
-  });
+  assert.deepEqual(await keychain.resolve('h.example'), { kind: 'anonymous' });
+  oneWarning(
+    warnings,
+    /^credential helper docker-credential-ferry-missing-helper not found in PATH \(asked for h\.example\)/,
+  );
 });
 
-test('a helper that hangs is killed after helperTimeoutMs', async () => {
-  const { keychain } = await keychainFor(
+test('a helper that hangs is killed after helperTimeoutMs, and ferry goes on without it', async () => {
+  const { keychain, warnings } = await warnedKeychainFor(
     { config: { credsStore: 'ferrytest' }, env: { FERRYTEST_MODE: 'slow', FERRYTEST_SLEEP: '30' } },
     { helperTimeoutMs: 300 },
   );
   const started = Date.now();
-  await assert.rejects(keychain.resolve('h.example'), isErr('E_CRED_HELPER', /did not answer within 0\.3s/));
+  assert.deepEqual(await keychain.resolve('h.example'), { kind: 'anonymous' });
+  oneWarning(warnings, /did not answer within 0\.3s/);
   assert.ok(Date.now() - started < 5000);
+});
+
+test('a failing helper never hides the error of a broken config file', async () => {
+  const { keychain } = await warnedKeychainFor({
+    config: { credsStore: 'ferrytest', auths: { 'h.example': { auth: 'not base64!' } } },
+    env: { FERRYTEST_MODE: 'fail' },
+  });
+  await assert.rejects(
+    keychain.resolve('h.example'),
+    isErr('E_LOCAL', /auths\["h\.example"\]\.auth is not valid base64/),
+  );
 });
 
 test('each registry is resolved once per keychain: one helper call per registry', async () => {
@@ -367,7 +393,7 @@ test('each registry is resolved once per keychain: one helper call per registry'
 
   // A failure is remembered too: the broken helper is not run again for the same registry.
   const broken = await keychainFor({ config: { credsStore: 'ferrytest' }, env: { FERRYTEST_MODE: 'fail' } });
-  await assert.rejects(broken.keychain.resolve('a.example'), isErr('E_CRED_HELPER'));
-  await assert.rejects(broken.keychain.describeSource('a.example'), isErr('E_CRED_HELPER'));
+  assert.deepEqual(await broken.keychain.resolve('a.example'), { kind: 'anonymous' });
+  assert.match(await broken.keychain.describeSource('a.example'), /after credential helper .* failed/);
   assert.deepEqual(await broken.calls(), ['get\ta.example']);
 });

@@ -1,0 +1,162 @@
+/**
+ * Per-side options of a command that talks to two registries (copy; sync will take the same):
+ * each side's credentials and certificate directory, bound to that side's registry and never
+ * offered to the other or to the other's token realm. The names are skopeo's (`--src-creds USER[:PASSWORD]`,
+ * `--dest-creds`, `--src-no-creds`), plus `--src-password-stdin`/`--dest-password-stdin` so a
+ * secret need not be on the command line. skopeo takes a password in the flag and so does
+ * ferry, with a warning: other users of the machine can read it (ps, /proc, shell history).
+ *
+ * The global -u/--password-stdin and --cert-dir mean "the registry of this command"; with two
+ * registries that says nothing, so such a command refuses them and names these flags instead.
+ */
+import type { Context } from '../context.js';
+import { UsageError } from '../errors.js';
+import type { BoundCredential, RegistryBinding } from '../settings/bindings.js';
+import type { OptionSpec } from './spec.js';
+
+export type Side = 'src' | 'dest';
+
+const SIDE_NAME: Record<Side, string> = { src: 'source', dest: 'destination' };
+
+function sideOptions(side: Side): OptionSpec[] {
+  const name = SIDE_NAME[side];
+  return [
+    {
+      flags: `--${side}-creds <user[:password]>`,
+      description: `credentials for the ${name} registry only (password here is visible to other users: prefer --${side}-password-stdin)`,
+    },
+    {
+      flags: `--${side}-password-stdin`,
+      description: `read the ${name} registry's password or token from standard input (with --${side}-creds USER)`,
+    },
+    {
+      flags: `--${side}-no-creds`,
+      description: `access the ${name} registry anonymously, whatever the config files hold`,
+    },
+    {
+      flags: `--${side}-cert-dir <dir>`,
+      description: `the ${name} registry's certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d`,
+    },
+  ];
+}
+
+/** The options copy (and sync) add for both sides. */
+export const SIDE_OPTIONS: readonly OptionSpec[] = [...sideOptions('src'), ...sideOptions('dest')];
+
+const camel = (side: Side, rest: string): string => `${side}${rest}`;
+
+/** What the command line says for one side; undefined when it says nothing. */
+function sideCredential(
+  side: Side,
+  options: Record<string, unknown>,
+  warn: (message: string) => void,
+): BoundCredential | undefined {
+  const creds = options[camel(side, 'Creds')] as string | undefined;
+  const stdin = options[camel(side, 'PasswordStdin')] === true;
+  const none = options[camel(side, 'NoCreds')] === true;
+  const flag = `--${side}-creds`;
+  if (none) {
+    if (creds !== undefined || stdin) {
+      throw new UsageError(`--${side}-no-creds cannot be used with ${flag} or --${side}-password-stdin`);
+    }
+    return { kind: 'anonymous', flag: `--${side}-no-creds` };
+  }
+  if (creds === undefined) {
+    if (stdin) throw new UsageError(`--${side}-password-stdin needs ${flag} USER`);
+    return undefined;
+  }
+  const colon = creds.indexOf(':');
+  const username = colon === -1 ? creds : creds.slice(0, colon);
+  if (username === '') throw new UsageError(`${flag} needs a username: ${flag} USER[:PASSWORD]`);
+  if (colon === -1) {
+    if (!stdin) {
+      throw new UsageError(`${flag} ${username} has no password`, {
+        hint: `echo "$PASSWORD" | ferry copy ${flag} ${username} --${side}-password-stdin …`,
+      });
+    }
+    return { kind: 'stdin', username, flag: `--${side}-password-stdin` };
+  }
+  if (stdin) {
+    throw new UsageError(
+      `${flag} gives a password and --${side}-password-stdin reads one: use one or the other`,
+    );
+  }
+  const password = creds.slice(colon + 1);
+  if (password === '') throw new UsageError(`${flag} ${username}: has an empty password`);
+  warn(
+    `${flag}: a password on the command line can be read by other users of this machine; prefer --${side}-password-stdin`,
+  );
+  return { kind: 'password', username, password, flag };
+}
+
+/** Two bindings that log in the same way (the flag that said so aside). */
+const same = (a: BoundCredential, b: BoundCredential): boolean =>
+  JSON.stringify({ ...a, flag: '' }) === JSON.stringify({ ...b, flag: '' });
+
+/**
+ * Binds each side's credentials to its registry (undefined: that side is not a registry).
+ * Checks everything before any request: -u given anyway, one stdin for two sides, flags for a
+ * side that is a local file, two different logins for one registry (a run has one client per
+ * registry, so both sides of a copy within one registry share a login).
+ */
+export function bindSides(
+  ctx: Context,
+  options: Record<string, unknown>,
+  registries: { [S in Side]?: string | undefined },
+): void {
+  if (ctx.globals.certDir) {
+    throw new UsageError('--cert-dir would not say which registry it is for', {
+      hint: 'give each side its own: --src-cert-dir DIR / --dest-cert-dir DIR',
+    });
+  }
+  if (ctx.globals.username || ctx.globals.passwordStdin) {
+    throw new UsageError('-u/--password-stdin would not say which registry they are for', {
+      hint: 'give each side its own: --src-creds USER[:PASSWORD] / --dest-creds USER[:PASSWORD], or their --src-password-stdin / --dest-password-stdin forms',
+    });
+  }
+  if (options['srcPasswordStdin'] === true && options['destPasswordStdin'] === true) {
+    throw new UsageError('--src-password-stdin and --dest-password-stdin cannot both read standard input', {
+      hint: 'give one side its password in --src-creds/--dest-creds USER:PASSWORD, or in a config file',
+    });
+  }
+  const pending: Array<{ side: Side; registry: string; binding: RegistryBinding }> = [];
+  for (const side of ['src', 'dest'] as const) {
+    const credential = sideCredential(side, options, (message) => ctx.status.warn(message));
+    const certDir = options[camel(side, 'CertDir')] as string | undefined;
+    const registry = registries[side];
+    if (registry === undefined) {
+      if (credential) throw new UsageError(`${credential.flag}: the ${SIDE_NAME[side]} is not a registry`);
+      if (certDir) throw new UsageError(`--${side}-cert-dir: the ${SIDE_NAME[side]} is not a registry`);
+      continue;
+    }
+    pending.push({
+      side,
+      registry,
+      binding: {
+        credential,
+        hint: `--${side}-creds USER --${side}-password-stdin`,
+        ...(certDir ? { certDir: { dir: certDir, flag: `--${side}-cert-dir` } } : {}),
+      },
+    });
+  }
+  const [a, b] = pending;
+  if (a && b && a.registry === b.registry) {
+    const ca = a.binding.credential;
+    const cb = b.binding.credential;
+    if (ca && cb && !same(ca, cb)) {
+      throw new UsageError(
+        `both sides are on ${a.registry}: ferry uses one login per registry, give it once (--src-creds or --dest-creds)`,
+      );
+    }
+    const da = a.binding.certDir;
+    const db = b.binding.certDir;
+    if (da && db && da.dir !== db.dir) {
+      throw new UsageError(
+        `both sides are on ${a.registry}: give its certificate directory once (--src-cert-dir or --dest-cert-dir)`,
+      );
+    }
+    ctx.bind(a.registry, { credential: ca ?? cb, hint: a.binding.hint, certDir: da ?? db });
+    return;
+  }
+  for (const { registry, binding } of pending) ctx.bind(registry, binding);
+}
