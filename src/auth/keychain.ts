@@ -9,9 +9,9 @@
  * Each registry is resolved once per process, so a helper runs at most once per registry.
  */
 import { basename } from 'node:path';
+import { dockerConfigKey } from '../ref/index.js';
 import { ANONYMOUS, type Credential } from './credential.js';
 import {
-  configKeyFor,
   credentialFromEntry,
   type DockerConfig,
   envDockerConfig,
@@ -71,7 +71,7 @@ export function createKeychain(options: KeychainOptions): Keychain {
     const helper = helperFor(config, registry);
     if (helper) {
       const program = helperProgram(helper.helper);
-      const serverUrl = configKeyFor(registry);
+      const serverUrl = dockerConfigKey(registry);
       const credential = await getFromHelper(helper.helper, serverUrl, {
         env,
         timeoutMs,
@@ -96,7 +96,7 @@ export function createKeychain(options: KeychainOptions): Keychain {
 
   function resolution(registry: string): Promise<Resolution> {
     // Docker Hub's aliases share one key, hence one lookup.
-    const key = configKeyFor(registry);
+    const key = dockerConfigKey(registry);
     let pending = memo.get(key);
     if (!pending) {
       pending = lookup(registry);
