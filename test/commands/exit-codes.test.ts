@@ -1,6 +1,7 @@
 // The exit-code contract (docs/output.md "Exit codes", the README's table), one real case per
-// documented code against real registries: 0 ok, 1 not found, 2 usage, 3 auth, 4 network, 5 TLS,
-// 6 digest mismatch, 7 registry refusal, 8 local. Every failure also keeps the one-line contract:
+// documented code against real registries: 0 ok, 1 not found, 2 usage, 4 network, 5 TLS,
+// 6 digest mismatch, 7 registry refusal, 8 local; 3 (auth) has its own table, for every command,
+// in auth-failures.test.ts. Every failure also keeps the one-line contract:
 // nothing on stdout, one "ferry: " line on stderr. (errors.test.ts covers the wording of these
 // failures in more depth; this file is the table.) 10, internal, is a bug by definition and has no
 // case.
@@ -110,18 +111,6 @@ describe('exit codes', () => {
     for (const [what, args, pattern] of cases) {
       test(what, async () => assertFailure(await ferry(args), 2, pattern));
     }
-  });
-
-  describe('3: authentication', () => {
-    test('no credentials for a registry that wants them', async () => {
-      assertFailure(await ferry(['ls', `${basic.host}/${REPO}`]), 3, /authentication required/);
-    });
-    test('a wrong password', async () => {
-      const r = await ferry(['-u', 'alice', '--password-stdin', 'manifest', `${basic.host}/${REPO}:v1`], {
-        stdin: 'wrong\n',
-      });
-      assertFailure(r, 3, /rejected the credentials/);
-    });
   });
 
   test('4: network (registry down)', NO_HANG, async () => {
