@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { assertFailure } from '../harness/fixtures.js';
 import { generateImage } from '../harness/images.js';
 import { type Registry, startRegistry } from '../harness/registry.js';
 import { baseEnv, type FerryResult, ferry } from '../harness/run-ferry.js';
@@ -41,19 +42,6 @@ async function configDir(config?: unknown): Promise<string> {
 /** The helper fixture on PATH, DOCKER_CONFIG=dir, plus extra variables (FERRYTEST_*, DOCKER_AUTH_CONFIG). */
 function envFor(dir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return baseEnv({ PATH: `${FIXTURES}:${process.env['PATH'] ?? ''}`, DOCKER_CONFIG: dir, ...extra });
-}
-
-/** A failed run: the exit code, nothing on stdout, exactly one `ferry: ` line on stderr, no stack. */
-function assertOneLineError(r: FerryResult, exitCode: number, pattern?: RegExp): void {
-  assert.equal(r.code, exitCode, `exit code (stderr: ${r.stderr})`);
-  assert.equal(r.stdout, '', 'stdout must be empty on failure');
-  assert.match(
-    r.stderr,
-    /^ferry: [^\n]+\n$/,
-    `one stderr line starting "ferry: ", got: ${JSON.stringify(r.stderr)}`,
-  );
-  assert.doesNotMatch(r.stderr, /\bat .+:\d+:\d+/, 'no stack trace without --debug');
-  if (pattern) assert.match(r.stderr, pattern);
 }
 
 function assertTags(r: FerryResult): void {
@@ -146,7 +134,7 @@ for (const mode of ['basic', 'token'] as const) {
     test('a helper that is not on PATH: exit 3, one line naming docker-credential-<name>', async () => {
       const dir = await configDir({ credsStore: 'ferry-no-such-store' });
       const r = await ferry(['ls', repo()], { env: envFor(dir) });
-      assertOneLineError(r, 3, /docker-credential-ferry-no-such-store/);
+      assertFailure(r, 3, /docker-credential-ferry-no-such-store/);
     });
 
     test('a failing helper: exit 3, its stderr text in the one-line error', async () => {
@@ -154,7 +142,7 @@ for (const mode of ['basic', 'token'] as const) {
       const r = await ferry(['ls', repo()], {
         env: envFor(dir, { FERRYTEST_MODE: 'fail', FERRYTEST_STDERR: 'some helper message' }),
       });
-      assertOneLineError(r, 3, /some helper message/);
+      assertFailure(r, 3, /some helper message/);
       assert.match(r.stderr, /docker-credential-ferrytest/);
     });
 
@@ -173,7 +161,7 @@ for (const mode of ['basic', 'token'] as const) {
       const r = await ferry(['ls', repo()], {
         env: envFor(dir2, { DOCKER_AUTH_CONFIG: JSON.stringify(bad) }),
       });
-      assertOneLineError(r, 3);
+      assertFailure(r, 3);
     });
 
     test('-u/--password-stdin works and beats config.json', async () => {
@@ -195,7 +183,7 @@ describe('credentials, helper "credentials not found" means anonymous', () => {
     const r = await ferry(['ls', `${basic.host}/${REPO}`], {
       env: envFor(dir, { FERRYTEST_MODE: 'notfound', FERRYTEST_LOG: log }),
     });
-    assertOneLineError(r, 3, /auth/i);
+    assertFailure(r, 3, /auth/i);
     assert.doesNotMatch(r.stderr, /credential helper/, 'not-found is not a helper failure');
     assert.deepEqual(await helperCalls(log), [`get\t${basic.host}`]);
   });
@@ -217,7 +205,7 @@ describe('credentials, helper "credentials not found" means anonymous', () => {
     }
     // Without anonymous access the same setup is refused.
     const r = await ferry(['ls', `${token.host}/${REPO}`], { env });
-    assertOneLineError(r, 3, /anonymous|auth|log in/i);
+    assertFailure(r, 3, /anonymous|auth|log in/i);
   });
 });
 
@@ -272,7 +260,7 @@ describe('credentials, token registry specifics', () => {
     const r = await ferry(['ls', repo()], {
       env: envFor(dir, { FERRYTEST_MODE: 'token', FERRYTEST_SECRET: 'not-a-known-token' }),
     });
-    assertOneLineError(r, 3);
+    assertFailure(r, 3);
     assert.ok(!r.stderr.includes('not-a-known-token'));
   });
 
@@ -325,7 +313,7 @@ describe('credentials, token registry specifics', () => {
     assert.equal(m.code, 0, m.stderr);
     assert.equal(JSON.parse(m.stdout).schemaVersion, 2);
     const c = await ferry(['-u', 'reader', '--password-stdin', 'catalog', token.host], opts);
-    assertOneLineError(c, 3, /catalog|repositories/i);
+    assertFailure(c, 3, /catalog|repositories/i);
     // The same catalog works for a user who has registry:catalog:*.
     const ok = await ferry(['-u', 'alice', '--password-stdin', 'catalog', token.host], {
       env,
@@ -339,7 +327,7 @@ describe('credentials, token registry specifics', () => {
 describe('credentials, usage errors', () => {
   test('-u without --password-stdin: exit 2', async () => {
     const r = await ferry(['-u', 'alice', 'ls', `${basic.host}/${REPO}`], { env: envFor(await configDir()) });
-    assertOneLineError(r, 2, /password-stdin/);
+    assertFailure(r, 2, /password-stdin/);
   });
 
   test('--password-stdin with an empty stdin: exit 2', async () => {
@@ -347,7 +335,7 @@ describe('credentials, usage errors', () => {
       env: envFor(await configDir()),
       stdin: '',
     });
-    assertOneLineError(r, 2, /empty password/);
+    assertFailure(r, 2, /empty password/);
   });
 
   test('--password-stdin drops one trailing CRLF', async () => {
@@ -363,6 +351,6 @@ describe('credentials, usage errors', () => {
       env: envFor(await configDir()),
       stdin: 's3cret',
     });
-    assertOneLineError(r, 2, /username/);
+    assertFailure(r, 2, /username/);
   });
 });

@@ -10,22 +10,16 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type FaultProxy, startFaultProxy } from '../harness/fault-proxy.js';
+import { assertFailure } from '../harness/fixtures.js';
 import { generateImage } from '../harness/images.js';
 import { freePort } from '../harness/ports.js';
 import { type Registry, startRegistry } from '../harness/registry.js';
-import { type FerryResult, ferry } from '../harness/run-ferry.js';
+import { ferry } from '../harness/run-ferry.js';
 import { pushImage } from '../harness/skopeo.js';
 import { makeTempDir } from '../harness/tmp.js';
 
 const REPO = 'codes/app';
 const NO_HANG = { timeout: 30_000 };
-
-function assertFailure(r: FerryResult, code: number, pattern: RegExp): void {
-  assert.equal(r.code, code, `exit code (stderr: ${r.stderr})`);
-  assert.equal(r.stdout, '', 'nothing on stdout');
-  assert.match(r.stderr, /^ferry: [^\n]+\n$/, `one line on stderr, got ${JSON.stringify(r.stderr)}`);
-  assert.match(r.stderr, pattern);
-}
 
 describe('exit codes', () => {
   let anon: Registry;
@@ -109,7 +103,9 @@ describe('exit codes', () => {
       ],
     ];
     for (const [what, args, pattern] of cases) {
-      test(what, async () => assertFailure(await ferry(args), 2, pattern));
+      test(what, async () => {
+        assertFailure(await ferry(args), 2, pattern);
+      });
     }
   });
 

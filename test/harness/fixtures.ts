@@ -196,6 +196,18 @@ export function errorLine(result: FerryResult): string {
   return result.stderr.slice(0, -1);
 }
 
+/**
+ * Asserts a failed run: exit `code` (undefined: any failure), nothing on stdout, one "ferry: "
+ * line on stderr (so no stack trace either) that matches `pattern`; returns the line.
+ */
+export function assertFailure(result: FerryResult, code: number | undefined, pattern?: RegExp): string {
+  if (code === undefined) assert.notEqual(result.code, 0, 'the run must fail');
+  else assert.equal(result.code, code, `exit code (stderr: ${result.stderr})`);
+  const line = errorLine(result);
+  if (pattern) assert.match(line, pattern);
+  return line;
+}
+
 let markers = 0;
 
 /**
