@@ -10,7 +10,7 @@
  * this header from a server we do not control, so the parser never throws: malformed pieces are
  * skipped up to the next comma and the rest is kept.
  */
-import { HeaderReader } from '../util/header-reader.js';
+import { type HeaderReader, readHeaderValues } from '../util/header-reader.js';
 
 export interface Challenge {
   /** The auth scheme, lower-cased ('bearer', 'basic'). */
@@ -112,11 +112,7 @@ export function readChallenges(r: HeaderReader, out: Challenge[]): void {
  * several header lines, and fetch joins them with ", "). Never throws; returns [] for undefined.
  */
 export function parseWwwAuthenticate(values: string | readonly string[] | undefined): Challenge[] {
-  if (values === undefined) return [];
-  const list = typeof values === 'string' ? [values] : values;
-  const out: Challenge[] = [];
-  for (const value of list) readChallenges(new HeaderReader(value), out);
-  return out;
+  return readHeaderValues(values, readChallenges);
 }
 
 /**

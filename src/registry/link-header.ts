@@ -9,7 +9,7 @@
  * against the request URL. The header comes from the server, so the parser never throws; a
  * malformed link-value is skipped up to the next comma.
  */
-import { HeaderReader } from '../util/header-reader.js';
+import { type HeaderReader, readHeaderValues } from '../util/header-reader.js';
 
 export interface Link {
   /** The URI-Reference between `<` and `>`, unresolved. */
@@ -57,11 +57,7 @@ function readLink(r: HeaderReader): Link | undefined {
 
 /** Every link in one or more `Link` header values. Never throws; returns [] for undefined. */
 export function parseLinkHeader(value: string | readonly string[] | undefined): Link[] {
-  if (value === undefined) return [];
-  const list = typeof value === 'string' ? [value] : value;
-  const out: Link[] = [];
-  for (const text of list) readLinks(new HeaderReader(text), out);
-  return out;
+  return readHeaderValues(value, readLinks);
 }
 
 /** Reads every link from `r` (one header value) to its end into `out`. */

@@ -115,3 +115,18 @@ export class HeaderReader {
     return at;
   }
 }
+
+/**
+ * Reads every element of one or more values of a list header with `read`: a server may send the
+ * header several times, and fetch joins the lines with ", " (RFC 9110 §5.3: the same list either
+ * way). undefined (no such header) reads as no elements.
+ */
+export function readHeaderValues<T>(
+  values: string | readonly string[] | undefined,
+  read: (r: HeaderReader, out: T[]) => void,
+): T[] {
+  const out: T[] = [];
+  for (const value of typeof values === 'string' ? [values] : (values ?? []))
+    read(new HeaderReader(value), out);
+  return out;
+}
