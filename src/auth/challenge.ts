@@ -10,6 +10,7 @@
  * this header from a server we do not control, so the parser never throws: malformed pieces are
  * skipped up to the next comma and the rest is kept.
  */
+import { type HeaderReader, readHeaderValues } from '../util/header-reader.js';
 
 export interface Challenge {
   /** The auth scheme, lower-cased ('bearer', 'basic'). */
@@ -20,73 +21,9 @@ export interface Challenge {
   token68?: string;
 }
 
-const TCHAR = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]$/;
-const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*/;
-
-class Reader {
-  pos = 0;
-  constructor(readonly text: string) {}
-
-  get done(): boolean {
-    return this.pos >= this.text.length;
-  }
-
-  peek(): string {
-    return this.text.charAt(this.pos);
-  }
-
-  /** Skips spaces and tabs (and stray CR/LF); returns how many. */
-  skipSpace(): number {
-    const start = this.pos;
-    while (/^[ \t\r\n]$/.test(this.peek())) this.pos++;
-    return this.pos - start;
-  }
-
-  /** Skips whitespace and commas: empty list elements are allowed (RFC 7230 §7). */
-  skipSeparators(): void {
-    while (/^[ \t\r\n,]$/.test(this.peek())) this.pos++;
-  }
-
-  token(): string {
-    const start = this.pos;
-    while (TCHAR.test(this.peek())) this.pos++;
-    return this.text.slice(start, this.pos);
-  }
-
-  /**
-   * An unquoted value. The grammar says token, but some servers send `realm=https://host/token`
-   * unquoted, so read up to the next delimiter instead.
-   */
-  bare(): string {
-    const start = this.pos;
-    while (!this.done && !/^[ \t\r\n,"]$/.test(this.peek())) this.pos++;
-    return this.text.slice(start, this.pos);
-  }
-
-  /** Reads a quoted-string starting at `"`; an unterminated one runs to the end of the text. */
-  quoted(): string {
-    this.pos++;
-    let out = '';
-    while (!this.done) {
-      const c = this.text.charAt(this.pos++);
-      if (c === '"') return out;
-      if (c === '\\' && !this.done) {
-        out += this.text.charAt(this.pos++);
-      } else {
-        out += c;
-      }
-    }
-    return out;
-  }
-
-  /** Skips garbage up to the next comma that is not inside a quoted-string. */
-  skipToComma(): void {
-    while (!this.done && this.peek() !== ',') {
-      if (this.peek() === '"') this.quoted();
-      else this.pos++;
-    }
-  }
-}
+/** token68 (RFC 7235 §2.1): 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=". */
+const TOKEN68_CHAR = /^[A-Za-z0-9\-._~+/]$/;
+const EQUALS = /^=$/;
 
 /** Sets an own property even for names like `__proto__`, keeping the first value of a repeated name. */
 function setParam(params: Record<string, string>, name: string, value: string): void {
@@ -99,7 +36,7 @@ function setParam(params: Record<string, string>, name: string, value: string): 
  * auth-param (then it is the next challenge's scheme, and the reader is left at its start).
  * Returns how many params were read.
  */
-function readParams(r: Reader, params: Record<string, string>): number {
+function readParams(r: HeaderReader, params: Record<string, string>): number {
   let count = 0;
   for (;;) {
     r.skipSpace();
@@ -122,8 +59,8 @@ function readParams(r: Reader, params: Record<string, string>): number {
   }
 }
 
-function parseOne(text: string, out: Challenge[]): void {
-  const r = new Reader(text);
+/** Reads every challenge from `r` to its end into `out`. */
+export function readChallenges(r: HeaderReader, out: Challenge[]): void {
   let current: Challenge | undefined;
   for (;;) {
     r.skipSeparators();
@@ -155,13 +92,13 @@ function parseOne(text: string, out: Challenge[]): void {
       r.skipToComma();
       continue;
     }
-    const t68 = TOKEN68.exec(text.slice(r.pos));
-    if (t68 !== null) {
-      const save = r.pos;
-      r.pos += t68[0].length;
+    const save = r.pos;
+    if (r.readWhile(TOKEN68_CHAR) !== '') {
+      r.readWhile(EQUALS);
+      const t68 = r.text.slice(save, r.pos);
       r.skipSpace();
       if (r.done || r.peek() === ',') {
-        challenge.token68 = t68[0];
+        challenge.token68 = t68;
         continue;
       }
       r.pos = save;
@@ -175,11 +112,7 @@ function parseOne(text: string, out: Challenge[]): void {
  * several header lines, and fetch joins them with ", "). Never throws; returns [] for undefined.
  */
 export function parseWwwAuthenticate(values: string | readonly string[] | undefined): Challenge[] {
-  if (values === undefined) return [];
-  const list = typeof values === 'string' ? [values] : values;
-  const out: Challenge[] = [];
-  for (const value of list) parseOne(value, out);
-  return out;
+  return readHeaderValues(values, readChallenges);
 }
 
 /**

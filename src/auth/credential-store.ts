@@ -16,6 +16,7 @@
  * spellings too), since the keychain would otherwise still find one of them.
  */
 
+import { dockerConfigKey } from '../ref/index.js';
 import { withAuthEntry, withoutAuthEntries } from './config-edit.js';
 import {
   type ConfigForUpdate,
@@ -23,7 +24,7 @@ import {
   readConfigForUpdate,
   writeConfig,
 } from './config-file.js';
-import { type AuthEntry, authKeysFor, configKeyFor, helperFor } from './docker-config.js';
+import { type AuthEntry, authKeysFor, helperFor } from './docker-config.js';
 import {
   CREDENTIALS_NOT_FOUND,
   DEFAULT_HELPER_TIMEOUT_MS,
@@ -67,7 +68,7 @@ export async function storeCredentials(
   options: StoreOptions,
 ): Promise<StoredIn> {
   const file = await readConfigForUpdate(await configPathForUpdate(options.env));
-  const key = configKeyFor(registry);
+  const key = dockerConfigKey(registry);
   const helper = helperFor(file.config, registry);
   if (helper) {
     const input = JSON.stringify({ ServerURL: key, Username: secret.username, Secret: secret.secret });
@@ -98,7 +99,7 @@ export async function storeCredentials(
 
 export async function eraseCredentials(registry: string, options: StoreOptions): Promise<EraseResult> {
   const file = await readConfigForUpdate(await configPathForUpdate(options.env));
-  const key = configKeyFor(registry);
+  const key = dockerConfigKey(registry);
   const result: EraseResult = { path: file.path, removedKeys: [] };
   const helper = helperFor(file.config, registry);
   if (helper) {

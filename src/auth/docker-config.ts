@@ -10,17 +10,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LocalError } from '../errors.js';
+import { DOCKER_HUB_CONFIG_KEY, DOCKER_HUB_HOSTS, isDockerHub } from '../ref/index.js';
 import { isObject } from '../util/is-object.js';
 import { ANONYMOUS, type Credential } from './credential.js';
-
-/**
- * Docker Hub's key in `auths` and `credHelpers`, and what a helper is asked for. It is the v1 index
- * URL for historical reasons (docker/cli `registry.IndexServer`, ggcr `authn.DefaultAuthKey`).
- */
-export const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';
-
-/** Host names other tools write for Docker Hub; an entry under any of them is Docker Hub's. */
-const DOCKER_HUB_HOSTS = ['docker.io', 'index.docker.io', 'registry-1.docker.io'];
 
 /** The name of the environment variable holding an inline config (recent docker/cli). */
 export const DOCKER_AUTH_CONFIG = 'DOCKER_AUTH_CONFIG';
@@ -42,22 +34,12 @@ export interface DockerConfig {
   credsStore: string | undefined;
 }
 
-export function isDockerHub(registry: string): boolean {
-  const r = registry.toLowerCase();
-  return r === DOCKER_HUB_AUTH_KEY || DOCKER_HUB_HOSTS.includes(r);
-}
-
-/** The key docker itself uses for `registry` in `auths`/`credHelpers`, and what a helper is sent. */
-export function configKeyFor(registry: string): string {
-  return isDockerHub(registry) ? DOCKER_HUB_AUTH_KEY : registry;
-}
-
 /**
  * Keys tried for an exact match, best first. For Docker Hub docker only writes the v1 URL, but
  * Podman writes `docker.io` and people write the others by hand.
  */
 export function candidateKeys(registry: string): string[] {
-  return isDockerHub(registry) ? [DOCKER_HUB_AUTH_KEY, ...DOCKER_HUB_HOSTS] : [registry];
+  return isDockerHub(registry) ? [DOCKER_HUB_CONFIG_KEY, ...DOCKER_HUB_HOSTS] : [registry];
 }
 
 /**
@@ -71,7 +53,7 @@ export function keyHostname(key: string): string {
 }
 
 function hostnamesFor(registry: string): string[] {
-  return isDockerHub(registry) ? DOCKER_HUB_HOSTS : [registry.toLowerCase()];
+  return isDockerHub(registry) ? [...DOCKER_HUB_HOSTS] : [registry.toLowerCase()];
 }
 
 /** `auths[key]` for the registry, else the first key whose host name is the registry's. */

@@ -12,9 +12,9 @@
  */
 import { basename } from 'node:path';
 import { CredentialHelperError } from '../errors.js';
+import { dockerConfigKey } from '../ref/index.js';
 import { ANONYMOUS, type Credential } from './credential.js';
 import {
-  configKeyFor,
   credentialFromEntry,
   type DockerConfig,
   envDockerConfig,
@@ -75,7 +75,7 @@ export function createKeychain(options: KeychainOptions): Keychain {
     let helperFailed = '';
     if (helper) {
       const program = helperProgram(helper.helper);
-      const serverUrl = configKeyFor(registry);
+      const serverUrl = dockerConfigKey(registry);
       const from = `${helper.via} in ${config.origin}`;
       try {
         const credential = await getFromHelper(helper.helper, serverUrl, {
@@ -118,7 +118,7 @@ export function createKeychain(options: KeychainOptions): Keychain {
 
   function resolution(registry: string): Promise<Resolution> {
     // Docker Hub's aliases share one key, hence one lookup.
-    const key = configKeyFor(registry);
+    const key = dockerConfigKey(registry);
     let pending = memo.get(key);
     if (!pending) {
       pending = lookup(registry);

@@ -5,13 +5,12 @@
  * `since=TAG`, `before=TAG`.
  */
 import { UsageError } from '../errors.js';
+import { tagRegExp } from '../ref/index.js';
 import { NO_FILTER, type TagFilter } from '../registry/tag-filter.js';
 import { globToRegExp } from '../util/glob.js';
 import type { OptionSpec } from './spec.js';
 
 const KEYS = ['reference', 'since', 'before'] as const;
-/** The tag grammar (distribution reference.go): what since= and before= may name. */
-const TAG = /^[\w][\w.-]{0,127}$/;
 
 export function parseFilter(value: string, previous: unknown): TagFilter {
   const filter = (previous as TagFilter | undefined) ?? NO_FILTER;
@@ -34,7 +33,7 @@ export function parseFilter(value: string, previous: unknown): TagFilter {
     }
     return { ...filter, references: [...filter.references, glob] };
   }
-  if (!TAG.test(arg)) throw new UsageError(`--filter ${key}=${arg}: '${arg}' is not a tag`);
+  if (!tagRegExp.test(arg)) throw new UsageError(`--filter ${key}=${arg}: '${arg}' is not a tag`);
   const k = key as 'since' | 'before';
   if (filter[k] !== undefined) throw new UsageError(`--filter ${key}= may be given once`);
   return { ...filter, [k]: arg };

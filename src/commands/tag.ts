@@ -1,17 +1,20 @@
 import { UsageError } from '../errors.js';
-import { formatReference, formatRepository, parseReference, type Reference } from '../ref/index.js';
+import {
+  formatReference,
+  formatRepository,
+  parseReference,
+  type Reference,
+  tagRegExp,
+} from '../ref/index.js';
 import { tagImage } from '../registry/tag.js';
 import type { CommandSpec } from './spec.js';
 
-/** A bare tag (the distribution grammar's tag): `ferry tag REPO:1.0 latest`. */
-const BARE_TAG = /^[\w][\w.-]{0,127}$/;
-
 /**
- * NEWTAG as the tag to add: a bare tag, or a full reference that must name the same repository
+ * NEWTAG as the tag to add: a bare tag (the distribution grammar's), or a full reference that must name the same repository
  * (a bare word is always a tag, as in crane: `alpine` means the tag `alpine`, not Docker Hub's image).
  */
 export function targetTag(source: Reference, input: string): string {
-  if (BARE_TAG.test(input)) return input;
+  if (tagRegExp.test(input)) return input;
   const target = parseReference(input);
   if (target.digest !== undefined)
     throw new UsageError(`'${input}' has a digest: the target of tag is a tag`);

@@ -47,6 +47,7 @@ export {
   DOCKER_HUB,
   DOCKER_HUB_CONFIG_KEY,
   DOCKER_HUB_ENDPOINT,
+  DOCKER_HUB_HOSTS,
   dockerConfigKey,
   familiarName,
   formatReference,
@@ -63,6 +64,7 @@ export {
   parseReference,
   parseRegistryHost,
   parseRepository,
+  tagRegExp,
 } from './parse.js';
 export {
   isInsecure,

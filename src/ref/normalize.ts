@@ -11,28 +11,40 @@ export interface Reference {
   digest?: string;
 }
 
+// Docker Hub, said once. Every name it goes by (ref/ folds them into DOCKER_HUB), the host that
+// serves its API, and its key in docker's config.json (auth/ looks credentials up under it).
 /** The name users and config files use for Docker Hub. */
 export const DOCKER_HUB = 'docker.io';
 /** The host that actually serves Docker Hub's /v2/ API (docker.io itself only redirects to a web page). */
 export const DOCKER_HUB_ENDPOINT = 'registry-1.docker.io';
-/** Key of Docker Hub credentials in ~/.docker/config.json: the v1 index URL, kept by docker/cli for compatibility. */
+/**
+ * Key of Docker Hub credentials in ~/.docker/config.json (auths, credHelpers), and what a helper is
+ * asked for: the v1 index URL, kept by docker/cli for compatibility (`registry.IndexServer`; ggcr
+ * `authn.DefaultAuthKey`).
+ */
 export const DOCKER_HUB_CONFIG_KEY = 'https://index.docker.io/v1/';
+/**
+ * Every host name Docker Hub goes by, DOCKER_HUB first: index.docker.io is the legacy "Docker
+ * Index" name and registry-1.docker.io the API host. Other tools write any of them as a config key.
+ */
+export const DOCKER_HUB_HOSTS: readonly string[] = [DOCKER_HUB, 'index.docker.io', DOCKER_HUB_ENDPOINT];
 /** Official images live under this namespace: `alpine` is `docker.io/library/alpine`. */
 export const OFFICIAL_NAMESPACE = 'library/';
 export const DEFAULT_TAG = 'latest';
 
-// index.docker.io is the legacy "Docker Index" name and registry-1.docker.io the API host; both are
-// spellings of the same registry, so credentials, --plain-http lists and output all use docker.io.
-const dockerHubAliases = new Set([DOCKER_HUB, 'index.docker.io', DOCKER_HUB_ENDPOINT]);
-
-/** Lower-cases a host[:port] and folds the Docker Hub aliases into `docker.io`. Does not validate. */
+/**
+ * Lower-cases a host[:port] and folds Docker Hub's other names into `docker.io`, so credentials,
+ * --plain-http lists and output all use one name. Does not validate.
+ */
 export function normalizeRegistry(registry: string): string {
   const lower = registry.toLowerCase();
-  return dockerHubAliases.has(lower) ? DOCKER_HUB : lower;
+  return DOCKER_HUB_HOSTS.includes(lower) ? DOCKER_HUB : lower;
 }
 
+/** Whether `registry` (any case) is one of Docker Hub's host names, or its config.json key. */
 export function isDockerHub(registry: string): boolean {
-  return normalizeRegistry(registry) === DOCKER_HUB;
+  const lower = registry.toLowerCase();
+  return lower === DOCKER_HUB_CONFIG_KEY || DOCKER_HUB_HOSTS.includes(lower);
 }
 
 /** The host[:port] to open connections to: Docker Hub's API host for docker.io, anything else as given. */

@@ -5,6 +5,7 @@
 import { catalogScope } from '../auth/scope.js';
 import { FerryError } from '../errors.js';
 import { RegistryError } from '../http/errors.js';
+import { isDockerHub } from '../ref/index.js';
 import type { RegistryClient } from './client.js';
 import { fetchPages, type PageOptions, type PageResult } from './pages.js';
 
@@ -18,7 +19,7 @@ export async function listCatalog(client: RegistryClient, options: PageOptions =
     `catalog of ${host}`,
     options,
     (res, err) => {
-      if (host === 'docker.io') {
+      if (isDockerHub(host)) {
         return new FerryError('E_UNSUPPORTED', 'Docker Hub does not offer a repository catalog', {
           hint: "list one repository's tags with 'ferry ls REPO'",
           cause: err,

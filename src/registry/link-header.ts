@@ -9,6 +9,7 @@
  * against the request URL. The header comes from the server, so the parser never throws; a
  * malformed link-value is skipped up to the next comma.
  */
+import { type HeaderReader, readHeaderValues } from '../util/header-reader.js';
 
 export interface Link {
   /** The URI-Reference between `<` and `>`, unresolved. */
@@ -19,64 +20,9 @@ export interface Link {
   params: Record<string, string>;
 }
 
-const TCHAR = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]$/;
-const SPACE = /^[ \t\r\n]$/;
-
-class Reader {
-  pos = 0;
-  constructor(readonly text: string) {}
-
-  get done(): boolean {
-    return this.pos >= this.text.length;
-  }
-
-  peek(): string {
-    return this.text.charAt(this.pos);
-  }
-
-  skipSpace(): void {
-    while (SPACE.test(this.peek())) this.pos++;
-  }
-
-  token(): string {
-    const start = this.pos;
-    while (TCHAR.test(this.peek())) this.pos++;
-    return this.text.slice(start, this.pos);
-  }
-
-  /**
-   * An unquoted value. The grammar says token, but servers send e.g. `type=text/html`
-   * unquoted, so read up to the next delimiter instead.
-   */
-  bare(): string {
-    const start = this.pos;
-    while (!this.done && !/^[ \t\r\n,;"]$/.test(this.peek())) this.pos++;
-    return this.text.slice(start, this.pos);
-  }
-
-  quoted(): string {
-    this.pos++;
-    let out = '';
-    while (!this.done) {
-      const c = this.text.charAt(this.pos++);
-      if (c === '"') return out;
-      if (c === '\\' && !this.done) out += this.text.charAt(this.pos++);
-      else out += c;
-    }
-    return out;
-  }
-
-  skipToComma(): void {
-    while (!this.done && this.peek() !== ',') {
-      if (this.peek() === '"') this.quoted();
-      else this.pos++;
-    }
-  }
-}
-
-function readLink(r: Reader): Link | undefined {
+function readLink(r: HeaderReader): Link | undefined {
   if (r.peek() !== '<') return undefined;
-  const end = r.text.indexOf('>', r.pos + 1);
+  const end = r.find('>', r.pos + 1);
   if (end < 0) return undefined;
   const target = r.text.slice(r.pos + 1, end).trim();
   r.pos = end + 1;
@@ -94,7 +40,7 @@ function readLink(r: Reader): Link | undefined {
     if (r.peek() === '=') {
       r.pos++;
       r.skipSpace();
-      value = r.peek() === '"' ? r.quoted() : r.bare();
+      value = r.peek() === '"' ? r.quoted() : r.bare(';');
     }
     if (name === 'rel') {
       // RFC 8288 §3.3: occurrences of rel after the first are ignored.
@@ -111,20 +57,18 @@ function readLink(r: Reader): Link | undefined {
 
 /** Every link in one or more `Link` header values. Never throws; returns [] for undefined. */
 export function parseLinkHeader(value: string | readonly string[] | undefined): Link[] {
-  if (value === undefined) return [];
-  const list = typeof value === 'string' ? [value] : value;
-  const out: Link[] = [];
-  for (const text of list) {
-    const r = new Reader(text);
-    for (;;) {
-      while (SPACE.test(r.peek()) || r.peek() === ',') r.pos++;
-      if (r.done) break;
-      const link = readLink(r);
-      if (link !== undefined) out.push(link);
-      r.skipToComma();
-    }
+  return readHeaderValues(value, readLinks);
+}
+
+/** Reads every link from `r` (one header value) to its end into `out`. */
+export function readLinks(r: HeaderReader, out: Link[]): void {
+  for (;;) {
+    r.skipSeparators();
+    if (r.done) return;
+    const link = readLink(r);
+    if (link !== undefined) out.push(link);
+    r.skipToComma();
   }
-  return out;
 }
 
 /**

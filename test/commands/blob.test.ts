@@ -93,17 +93,12 @@ describe('ferry blob', () => {
     assert.deepEqual(await readdir(dir), ['layer.tar.gz']);
   });
 
-  test('token registry: a pull-only user may read a blob, not delete it (exit 3)', async () => {
+  // That the same user may not delete it (exit 3) is in auth-failures.test.ts.
+  test('token registry: a pull-only user may read a blob', async () => {
     const access = ferryAccess(token, 'reader');
     const r = await ferry([...access.args, 'blob', `${token.host}/${REPO}@${config.digest}`], access.run);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(r.stdoutBytes.equals(config.bytes));
-    const rm = await ferry(
-      [...access.args, 'blob', 'rm', `${token.host}/${REPO}@${config.digest}`],
-      ferryAccess(token, 'reader').run,
-    );
-    assert.equal(rm.code, 3, rm.stderr);
-    errorLine(rm);
   });
 
   test('a flipped byte: exit 6, no FILE (or the old one untouched), no temp file', async () => {

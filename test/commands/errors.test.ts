@@ -5,27 +5,16 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { assertFailure } from '../harness/fixtures.js';
 import { generateImage } from '../harness/images.js';
 import { type Registry, startRegistry } from '../harness/registry.js';
-import { baseEnv, type FerryResult, ferry } from '../harness/run-ferry.js';
+import { baseEnv, ferry } from '../harness/run-ferry.js';
 import { pushImage } from '../harness/skopeo.js';
 
 const REPO = 'err/app';
 /** A hang in any of these is a failure, not a stuck suite. */
 const NO_HANG = { timeout: 30_000 };
 const STACK_LINE = /^\s+at .+/m;
-
-function assertOneLineError(r: FerryResult, exitCode: number, pattern?: RegExp): void {
-  assert.equal(r.code, exitCode, `exit code (stderr: ${r.stderr})`);
-  assert.equal(r.stdout, '', 'stdout must be empty on failure');
-  assert.match(
-    r.stderr,
-    /^ferry: [^\n]+\n$/,
-    `one stderr line starting "ferry: ", got: ${JSON.stringify(r.stderr)}`,
-  );
-  assert.doesNotMatch(r.stderr, STACK_LINE, 'no stack trace without --debug');
-  if (pattern) assert.match(r.stderr, pattern);
-}
 
 /** A loopback port with nothing listening (bound, then released). */
 async function deadPort(): Promise<number> {
@@ -62,28 +51,24 @@ describe('errors: not found (exit 1)', () => {
   });
 
   test('ls of an unknown repository', async () => {
-    assertOneLineError(await ferry(['ls', `${anon.host}/no/such`]), 1, /not found/);
+    assertFailure(await ferry(['ls', `${anon.host}/no/such`]), 1, /not found/);
   });
 
   test('manifest of an unknown repository', async () => {
-    assertOneLineError(await ferry(['manifest', `${anon.host}/no/such:v1`]), 1, /not found/);
+    assertFailure(await ferry(['manifest', `${anon.host}/no/such:v1`]), 1, /not found/);
   });
 
   test('manifest of an unknown tag', async () => {
     const r = await ferry(['manifest', `${anon.host}/${REPO}:nosuchtag`]);
-    assertOneLineError(r, 1, /nosuchtag/);
+    assertFailure(r, 1, /nosuchtag/);
   });
 
   test('digest of an unknown tag (HEAD, no body)', async () => {
-    assertOneLineError(await ferry(['digest', `${anon.host}/${REPO}:nosuchtag`]), 1, /not found/);
+    assertFailure(await ferry(['digest', `${anon.host}/${REPO}:nosuchtag`]), 1, /not found/);
   });
 
   test('manifest of an unknown digest', async () => {
-    assertOneLineError(
-      await ferry(['manifest', `${anon.host}/${REPO}@sha256:${'0'.repeat(64)}`]),
-      1,
-      /not found/,
-    );
+    assertFailure(await ferry(['manifest', `${anon.host}/${REPO}@sha256:${'0'.repeat(64)}`]), 1, /not found/);
   });
 
   test('exists -q on an unknown tag: exit 1 and silent (absent is an answer, not an error)', async () => {
@@ -97,39 +82,39 @@ describe('errors: not found (exit 1)', () => {
 describe('errors: usage (exit 2)', () => {
   test('upper-case reference: did-you-mean suggestion', async () => {
     const r = await ferry(['manifest', 'Foo/Bar:x']);
-    assertOneLineError(r, 2, /did you mean 'foo\/bar:x'/);
+    assertFailure(r, 2, /did you mean 'foo\/bar:x'/);
   });
 
   test('short digest', async () => {
-    assertOneLineError(await ferry(['manifest', 'a@sha256:12']), 2, /a@sha256:12/);
+    assertFailure(await ferry(['manifest', 'a@sha256:12']), 2, /a@sha256:12/);
   });
 
   test('unknown subcommand', async () => {
-    assertOneLineError(await ferry(['frobnicate']), 2, /unknown command 'frobnicate'/);
+    assertFailure(await ferry(['frobnicate']), 2, /unknown command 'frobnicate'/);
   });
 
   test('unknown option', async () => {
-    assertOneLineError(await ferry(['ls', '--frob', 'x/y']), 2, /unknown option '--frob'/);
+    assertFailure(await ferry(['ls', '--frob', 'x/y']), 2, /unknown option '--frob'/);
   });
 
   // BUG: commander's suggestion is printed on a second line ("(Did you mean manifest?)"),
   // breaking the one-line contract; cli.ts's outputError only trims the end.
   test('unknown subcommand close to a real one: suggestion on the same line', async () => {
     const r = await ferry(['manfest', `${anon.host}/${REPO}:v1`]);
-    assertOneLineError(r, 2, /unknown command 'manfest'.*manifest/);
+    assertFailure(r, 2, /unknown command 'manfest'.*manifest/);
   });
 
   test('unknown option close to a real one: suggestion on the same line', async () => {
     const r = await ferry(['ls', '--lon', `${anon.host}/${REPO}`]);
-    assertOneLineError(r, 2, /unknown option '--lon'.*--long/);
+    assertFailure(r, 2, /unknown option '--lon'.*--long/);
   });
 
   test('missing argument', async () => {
-    assertOneLineError(await ferry(['ls']), 2, /repository/);
+    assertFailure(await ferry(['ls']), 2, /repository/);
   });
 
   test('option value out of range', async () => {
-    assertOneLineError(await ferry(['ls', '--limit', '0', `${anon.host}/${REPO}`]), 2, /--limit/);
+    assertFailure(await ferry(['ls', '--limit', '0', `${anon.host}/${REPO}`]), 2, /--limit/);
   });
 });
 
@@ -137,7 +122,7 @@ describe('errors: network and TLS', () => {
   test('registry down: exit 4, connection refused', NO_HANG, async () => {
     const port = await deadPort();
     const r = await ferry(['ls', `127.0.0.1:${port}/${REPO}`]);
-    assertOneLineError(r, 4, /connection refused/);
+    assertFailure(r, 4, /connection refused/);
     assert.match(r.stderr, new RegExp(`127\\.0\\.0\\.1:${port}`));
   });
 
@@ -147,7 +132,7 @@ describe('errors: network and TLS', () => {
       ['manifest', `${tls.host}/${REPO}:v1`],
     ]) {
       const r = await ferry(args);
-      assertOneLineError(r, 5, /--ca-file/);
+      assertFailure(r, 5, /--ca-file/);
       assert.match(r.stderr, /TLS|certificate/);
     }
   });
@@ -167,18 +152,18 @@ describe('errors: network and TLS', () => {
 
   test('--insecure for another port does not cover this one', NO_HANG, async () => {
     const other = `127.0.0.1:${await deadPort()}`;
-    assertOneLineError(await ferry(['--insecure', other, 'ls', `${tls.host}/${REPO}`]), 5);
+    assertFailure(await ferry(['--insecure', other, 'ls', `${tls.host}/${REPO}`]), 5);
   });
 
   test('--plain-http against a TLS registry: clear non-zero failure, no hang', NO_HANG, async () => {
     const r = await ferry(['--plain-http', tls.host, 'ls', `${tls.host}/${REPO}`]);
     assert.notEqual(r.code, 0);
-    assertOneLineError(r, r.code, /HTTPS|TLS|plain/i);
+    assertFailure(r, r.code, /HTTPS|TLS|plain/i);
   });
 
   test('unreadable --ca-file: one-line local error', async () => {
     const r = await ferry(['--ca-file', '/nonexistent-ferry-ca.pem', 'ls', `${tls.host}/${REPO}`]);
-    assertOneLineError(r, 8, /--ca-file/);
+    assertFailure(r, 8, /--ca-file/);
   });
 });
 

@@ -1,7 +1,8 @@
 // `ferry exists` against the real registry in every auth mode. The exit code is the contract:
 // 0 present, 1 absent, and 3 or more when ferry could not check (auth 3, network 4, TLS 5), so a
-// script never mistakes "could not check" for "absent". skopeo is the referee for what is there,
-// and the registry's access log proves that `exists` only ever sends HEAD.
+// script never mistakes "could not check" for "absent" (auth failures, 3: auth-failures.test.ts).
+// skopeo is the referee for what is there, and the registry's access log proves that `exists`
+// only ever sends HEAD.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -206,44 +207,16 @@ describe('ferry exists', () => {
 
   for (const mode of ['basic', 'token'] as const) {
     describe(`${mode} registry credentials`, () => {
-      test('wrong password: exit 3 (auth), not 1, for a present and an absent tag', async () => {
+      test('credentials from DOCKER_CONFIG auths answer present and absent', async () => {
         const s = seeded[mode];
         const host = s.registry.host;
-        const wrong = s.as('alice', 'not-the-password');
-        for (const ref of [`${host}/${SINGLE}:v1`, `${host}/${SINGLE}:v2`]) {
-          const result = await ferry([...wrong.args, 'exists', ref], wrong.run);
-          assert.equal(result.code, 3);
-          // The line says the credentials were wrong (basic: the registry's 401; token: the token server's).
-          assert.match(errorLine(result), /^ferry: .*(wrong|incorrect) username or password/);
-        }
-      });
-
-      test('no credentials: exit 3 (auth), not 1', async () => {
-        const s = seeded[mode];
-        const ref = `${s.registry.host}/${SINGLE}:v2`;
-        const result = await ferry(['exists', ref], { env: baseEnv() });
-        assert.equal(result.code, 3);
-        const line = errorLine(result);
-        assert.ok(line.startsWith(`ferry: manifest ${ref}: authentication required`), line);
-        assert.match(line, /-u USER --password-stdin/);
-      });
-
-      test('credentials from DOCKER_CONFIG auths: right ones answer, wrong ones exit 3', async () => {
-        const s = seeded[mode];
-        const host = s.registry.host;
-        const [good, bad] = await Promise.all([
-          dockerConfigFor(s.registry),
-          dockerConfigFor(s.registry, 'alice', 'not-the-password'),
-        ]);
-        const [present, absent, refused] = await Promise.all([
-          ferry(['exists', `${host}/${SINGLE}:v1`], { env: baseEnv({ DOCKER_CONFIG: good }) }),
-          ferry(['exists', `${host}/${SINGLE}:v2`], { env: baseEnv({ DOCKER_CONFIG: good }) }),
-          ferry(['exists', `${host}/${SINGLE}:v1`], { env: baseEnv({ DOCKER_CONFIG: bad }) }),
+        const env = baseEnv({ DOCKER_CONFIG: await dockerConfigFor(s.registry) });
+        const [present, absent] = await Promise.all([
+          ferry(['exists', `${host}/${SINGLE}:v1`], { env }),
+          ferry(['exists', `${host}/${SINGLE}:v2`], { env }),
         ]);
         assertPresent(present, `${host}/${SINGLE}:v1`, s.images.single.digest);
         assertAbsent(absent, `${host}/${SINGLE}:v2`);
-        assert.equal(refused.code, 3);
-        errorLine(refused);
       });
 
       test('the pull-only reader can check', async () => {

@@ -1,6 +1,7 @@
 // The exit-code contract (docs/output.md "Exit codes", the README's table), one real case per
-// documented code against real registries: 0 ok, 1 not found, 2 usage, 3 auth, 4 network, 5 TLS,
-// 6 digest mismatch, 7 registry refusal, 8 local. Every failure also keeps the one-line contract:
+// documented code against real registries: 0 ok, 1 not found, 2 usage, 4 network, 5 TLS,
+// 6 digest mismatch, 7 registry refusal, 8 local; 3 (auth) has its own table, for every command,
+// in auth-failures.test.ts. Every failure also keeps the one-line contract:
 // nothing on stdout, one "ferry: " line on stderr. (errors.test.ts covers the wording of these
 // failures in more depth; this file is the table.) 10, internal, is a bug by definition and has no
 // case.
@@ -9,22 +10,16 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type FaultProxy, startFaultProxy } from '../harness/fault-proxy.js';
+import { assertFailure } from '../harness/fixtures.js';
 import { generateImage } from '../harness/images.js';
 import { freePort } from '../harness/ports.js';
 import { type Registry, startRegistry } from '../harness/registry.js';
-import { type FerryResult, ferry } from '../harness/run-ferry.js';
+import { ferry } from '../harness/run-ferry.js';
 import { pushImage } from '../harness/skopeo.js';
 import { makeTempDir } from '../harness/tmp.js';
 
 const REPO = 'codes/app';
 const NO_HANG = { timeout: 30_000 };
-
-function assertFailure(r: FerryResult, code: number, pattern: RegExp): void {
-  assert.equal(r.code, code, `exit code (stderr: ${r.stderr})`);
-  assert.equal(r.stdout, '', 'nothing on stdout');
-  assert.match(r.stderr, /^ferry: [^\n]+\n$/, `one line on stderr, got ${JSON.stringify(r.stderr)}`);
-  assert.match(r.stderr, pattern);
-}
 
 describe('exit codes', () => {
   let anon: Registry;
@@ -108,20 +103,10 @@ describe('exit codes', () => {
       ],
     ];
     for (const [what, args, pattern] of cases) {
-      test(what, async () => assertFailure(await ferry(args), 2, pattern));
-    }
-  });
-
-  describe('3: authentication', () => {
-    test('no credentials for a registry that wants them', async () => {
-      assertFailure(await ferry(['ls', `${basic.host}/${REPO}`]), 3, /authentication required/);
-    });
-    test('a wrong password', async () => {
-      const r = await ferry(['-u', 'alice', '--password-stdin', 'manifest', `${basic.host}/${REPO}:v1`], {
-        stdin: 'wrong\n',
+      test(what, async () => {
+        assertFailure(await ferry(args), 2, pattern);
       });
-      assertFailure(r, 3, /rejected the credentials/);
-    });
+    }
   });
 
   test('4: network (registry down)', NO_HANG, async () => {

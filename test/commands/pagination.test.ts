@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { assertFailure } from '../harness/fixtures.js';
 import { type FerryResult, ferry } from '../harness/run-ferry.js';
 
 const TAGS = ['a', 'b', 'c', 'd', 'e'];
@@ -146,17 +147,6 @@ const run = (...args: string[]): Promise<FerryResult> => ferry(['--plain-http', 
 const tagRequests = (name: string): string[] =>
   stub.hits.filter((h) => h.startsWith(`/v2/${name}/tags/list`));
 
-function assertOneLineError(r: FerryResult, pattern: RegExp): void {
-  assert.notEqual(r.code, 0, 'must fail');
-  assert.equal(r.stdout, '', 'stdout must be empty on failure');
-  assert.match(
-    r.stderr,
-    /^ferry: [^\n]+\n$/,
-    `one stderr line starting "ferry: ", got: ${JSON.stringify(r.stderr)}`,
-  );
-  assert.match(r.stderr, pattern);
-}
-
 describe('pagination: following Link rel="next"', () => {
   test('ls follows every page of a relative Link', async () => {
     const r = await run('ls', `${stub.host}/x`);
@@ -232,26 +222,26 @@ describe('pagination: --limit and --last', () => {
 describe('pagination: hostile Links', () => {
   test('a Link to another origin is refused, and that origin is never asked', NO_HANG, async () => {
     const r = await run('ls', `${stub.host}/cross`);
-    assertOneLineError(r, /another origin/);
+    assertFailure(r, undefined, /another origin/);
     assert.equal(tagRequests('cross').length, 1);
     assert.deepEqual(other.hits, []);
   });
 
   test('a Link to itself is detected as a loop', NO_HANG, async () => {
     const r = await run('ls', `${stub.host}/loop`);
-    assertOneLineError(r, /loop/);
+    assertFailure(r, undefined, /loop/);
     assert.ok(tagRequests('loop').length <= 3, `requests: ${tagRequests('loop').join(' ')}`);
   });
 
   test('a two-page cycle is detected as a loop', NO_HANG, async () => {
     const r = await run('ls', `${stub.host}/cycle`);
-    assertOneLineError(r, /loop/);
+    assertFailure(r, undefined, /loop/);
     assert.ok(tagRequests('cycle').length <= 4, `requests: ${tagRequests('cycle').join(' ')}`);
   });
 
   test('unknown repository on a paginating registry: exit 1', async () => {
     const r = await run('ls', `${stub.host}/nope`);
     assert.equal(r.code, 1, r.stderr);
-    assertOneLineError(r, /not found/);
+    assertFailure(r, undefined, /not found/);
   });
 });

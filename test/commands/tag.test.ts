@@ -16,7 +16,6 @@ import {
   stopAll,
 } from '../harness/fixtures.js';
 import { sha256 } from '../harness/images.js';
-import { ferry } from '../harness/run-ferry.js';
 
 const MODES = ['anonymous', 'token'] as const;
 type Mode = (typeof MODES)[number];
@@ -111,18 +110,5 @@ describe('ferry tag', () => {
     const r = await ferryOn(s, ['tag', `${s.registry.host}/${SINGLE}:nope`, 'x']);
     assert.equal(r.code, 1);
     assert.match(errorLine(r), /not found/);
-  });
-
-  test('a user who may only pull: exit 3, the tag is not created', async () => {
-    const s = seeded.token;
-    const reader = s.as('reader');
-    const r = await ferry(
-      [...reader.args, 'tag', `${s.registry.host}/${SINGLE}:v1`, 'by-reader'],
-      reader.run,
-    );
-    assert.equal(r.code, 3, r.stderr);
-    errorLine(r);
-    const check = await ferryOn(s, ['exists', `${s.registry.host}/${SINGLE}:by-reader`]);
-    assert.equal(check.code, 1);
   });
 });

@@ -196,26 +196,51 @@ export function errorLine(result: FerryResult): string {
   return result.stderr.slice(0, -1);
 }
 
+/**
+ * Asserts a failed run: exit `code` (undefined: any failure), nothing on stdout, one "ferry: "
+ * line on stderr (so no stack trace either) that matches `pattern`; returns the line.
+ */
+export function assertFailure(result: FerryResult, code: number | undefined, pattern?: RegExp): string {
+  if (code === undefined) assert.notEqual(result.code, 0, 'the run must fail');
+  else assert.equal(result.code, code, `exit code (stderr: ${result.stderr})`);
+  const line = errorLine(result);
+  if (pattern) assert.match(line, pattern);
+  return line;
+}
+
 let markers = 0;
 
 /**
- * Runs `work` and returns the requests the registry logged meanwhile. The registry logs each
- * request just after answering it, so a marker request is sent afterwards and waited for: every
- * request `work` made is logged before the marker's line.
+ * Sends a request the registry logs under a path no test uses, and waits until its line is in the
+ * log. The registry logs a request just after answering it, so a request answered before the
+ * marker was sent is logged before the marker's line: the marker fences the log.
  */
-export async function requestsDuring<T>(
-  registry: Registry,
-  work: () => Promise<T>,
-): Promise<{ value: T; requests: RegistryRequest[] }> {
-  const start = registry.requests().length;
-  const value = await work();
-  const marker = `/v2/ferry-test-marker-${process.pid}-${++markers}/tags/list`;
+async function logMarker(registry: Registry, what: 'start' | 'end'): Promise<string> {
+  const marker = `/v2/ferry-test-marker-${process.pid}-${++markers}-${what}/tags/list`;
   await httpStatus(`${registry.url}${marker}`, {
     ...(registry.caPem === undefined ? {} : { ca: registry.caPem }),
     ...registry.clientTls,
   });
   await registry.waitForLog(`"GET ${marker} `);
+  return marker;
+}
+
+/**
+ * Runs `work` and returns the requests the registry logged meanwhile: those between a marker
+ * request sent before `work` and one sent after it. Both ends need the fence, since the log lags
+ * the answers: without the start marker, a request of an earlier test answered just before `work`
+ * began could be logged after it began, and be counted as `work`'s.
+ */
+export async function requestsDuring<T>(
+  registry: Registry,
+  work: () => Promise<T>,
+): Promise<{ value: T; requests: RegistryRequest[] }> {
+  const startMarker = await logMarker(registry, 'start');
+  const value = await work();
+  const endMarker = await logMarker(registry, 'end');
   const logged = registry.requests();
-  const end = logged.findIndex((r, i) => i >= start && r.path === marker);
-  return { value, requests: logged.slice(start, end) };
+  const start = logged.findIndex((r) => r.path === startMarker);
+  const end = logged.findIndex((r, i) => i > start && r.path === endMarker);
+  assert.ok(start >= 0 && end > start, 'both markers are in the registry log, in order');
+  return { value, requests: logged.slice(start + 1, end) };
 }

@@ -101,15 +101,16 @@ export async function skopeoCopy(
   return { digest: (await readFile(digestFile, 'utf8')).trim() };
 }
 
-/** `skopeo inspect --raw`: the exact manifest bytes the registry serves. */
-export function skopeoInspectRaw(
+/** `skopeo inspect FLAGS… REF` with the access and auth-file flags of `options`. */
+function skopeoInspect(
+  flags: string[],
   ref: string,
-  options: SkopeoAccess & SkopeoCommonOptions = {},
+  options: SkopeoAccess & SkopeoCommonOptions,
 ): Promise<Buffer> {
   return runSkopeo(
     [
       'inspect',
-      '--raw',
+      ...flags,
       ...authfileFlags(options),
       ...accessFlags('', options),
       ...(options.extraArgs ?? []),
@@ -119,23 +120,20 @@ export function skopeoInspectRaw(
   );
 }
 
+/** `skopeo inspect --raw`: the exact manifest bytes the registry serves. */
+export function skopeoInspectRaw(
+  ref: string,
+  options: SkopeoAccess & SkopeoCommonOptions = {},
+): Promise<Buffer> {
+  return skopeoInspect(['--raw'], ref, options);
+}
+
 /** `skopeo inspect --config --raw`: the config blob of the (host-platform) image. */
 export function skopeoInspectConfig(
   ref: string,
   options: SkopeoAccess & SkopeoCommonOptions = {},
 ): Promise<Buffer> {
-  return runSkopeo(
-    [
-      'inspect',
-      '--config',
-      '--raw',
-      ...authfileFlags(options),
-      ...accessFlags('', options),
-      ...(options.extraArgs ?? []),
-      ref,
-    ],
-    options,
-  );
+  return skopeoInspect(['--config', '--raw'], ref, options);
 }
 
 /** `skopeo list-tags`: the tags of a repository (`docker://HOST/REPO`), in the registry's order. */

@@ -7,9 +7,7 @@ import {
   type AuthEntry,
   candidateKeys,
   configFileCandidates,
-  configKeyFor,
   credentialFromEntry,
-  DOCKER_HUB_AUTH_KEY,
   findAuthEntry,
   helperFor,
   keyHostname,
@@ -17,6 +15,7 @@ import {
   parseDockerConfig,
 } from '../../../src/auth/docker-config.js';
 import { isFerryError } from '../../../src/errors.js';
+import { DOCKER_HUB_CONFIG_KEY, dockerConfigKey } from '../../../src/ref/index.js';
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 
@@ -29,19 +28,19 @@ function assertFerryError(err: unknown, code: string, secrets: string[] = []): t
   return true;
 }
 
-test('configKeyFor: Docker Hub uses the v1 index URL, everything else its host[:port]', () => {
+test('dockerConfigKey: Docker Hub uses the v1 index URL, everything else its host[:port]', () => {
   const table: [string, string][] = [
-    ['docker.io', DOCKER_HUB_AUTH_KEY],
-    ['index.docker.io', DOCKER_HUB_AUTH_KEY],
-    ['registry-1.docker.io', DOCKER_HUB_AUTH_KEY],
-    ['DOCKER.IO', DOCKER_HUB_AUTH_KEY],
+    ['docker.io', DOCKER_HUB_CONFIG_KEY],
+    ['index.docker.io', DOCKER_HUB_CONFIG_KEY],
+    ['registry-1.docker.io', DOCKER_HUB_CONFIG_KEY],
+    ['DOCKER.IO', DOCKER_HUB_CONFIG_KEY],
     ['ghcr.io', 'ghcr.io'],
     ['127.0.0.1:5000', '127.0.0.1:5000'],
     ['localhost:5000', 'localhost:5000'],
     ['[::1]:5000', '[::1]:5000'],
     ['docker.io.example.com', 'docker.io.example.com'],
   ];
-  for (const [registry, key] of table) assert.equal(configKeyFor(registry), key, registry);
+  for (const [registry, key] of table) assert.equal(dockerConfigKey(registry), key, registry);
 });
 
 test('candidateKeys: Docker Hub tries the v1 URL first, then the host names others write', () => {
@@ -84,12 +83,12 @@ test('findAuthEntry: exact key first, then the first key whose host name matches
     ['127.0.0.1:5000', auths('https://127.0.0.1:5000/v2/'), 'https://127.0.0.1:5000/v2/'],
     ['ghcr.io', auths(), undefined],
     ['ghcr.io', auths('ghcr.io.evil.example'), undefined],
-    ['docker.io', auths('https://index.docker.io/v1/'), DOCKER_HUB_AUTH_KEY],
+    ['docker.io', auths('https://index.docker.io/v1/'), DOCKER_HUB_CONFIG_KEY],
     ['docker.io', auths('docker.io'), 'docker.io'],
     ['docker.io', auths('index.docker.io'), 'index.docker.io'],
     ['docker.io', auths('registry-1.docker.io'), 'registry-1.docker.io'],
     ['docker.io', auths('https://registry-1.docker.io/v2/'), 'https://registry-1.docker.io/v2/'],
-    ['docker.io', auths('docker.io', DOCKER_HUB_AUTH_KEY), DOCKER_HUB_AUTH_KEY],
+    ['docker.io', auths('docker.io', DOCKER_HUB_CONFIG_KEY), DOCKER_HUB_CONFIG_KEY],
     ['index.docker.io', auths('docker.io'), 'docker.io'],
     ['docker.io', auths('quay.io', 'ghcr.io'), undefined],
     ['constructor', auths('x'), undefined],

@@ -6,6 +6,7 @@ import { after, test } from 'node:test';
 import type { Credential } from '../../../src/auth/credential.js';
 import { createKeychain, type KeychainOptions } from '../../../src/auth/keychain.js';
 import { isFerryError } from '../../../src/errors.js';
+import { waitFor } from '../../harness/wait.js';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures');
 const SECRET = 'S3CRET-must-not-leak';
@@ -351,15 +352,43 @@ test('missing helper → a warning naming the program, then anonymous', async ()
   );
 });
 
-test('a helper that hangs is killed after helperTimeoutMs, and ferry goes on without it', async () => {
+/** Whether `pid` is a live process (not gone, not a zombie waiting to be reaped). */
+async function isRunning(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  // The state is the field after the command name, which is in parentheses.
+  return stat !== undefined && !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+}
+
+test('a helper that hangs is killed after helperTimeoutMs, without waiting for its pipes to close; ferry goes on', async () => {
+  // The helper's child holds the pipes open for 120 s, then leaves a file. The proof that ferry
+  // gave up on time, without timing it: the timeout's own error, given before that file exists (had
+  // ferry waited for the pipes to close, or for the helper to end by itself, it would), and the
+  // helper itself killed.
+  const dir = await mkdtemp(join(tmpdir(), 'ferry-keychain-slow-'));
+  tmpRoots.push(dir);
+  const done = join(dir, 'done');
+  const pids = join(dir, 'pids');
   const { keychain, warnings } = await warnedKeychainFor(
-    { config: { credsStore: 'ferrytest' }, env: { FERRYTEST_MODE: 'slow', FERRYTEST_SLEEP: '30' } },
-    { helperTimeoutMs: 300 },
+    {
+      config: { credsStore: 'ferrytest' },
+      env: { FERRYTEST_MODE: 'slow', FERRYTEST_SLEEP: '120', FERRYTEST_DONE: done, FERRYTEST_PIDS: pids },
+    },
+    { helperTimeoutMs: 1000 },
   );
-  const started = Date.now();
+  // ferry goes on without the helper (a warning, then anonymous).
   assert.deepEqual(await keychain.resolve('h.example'), { kind: 'anonymous' });
-  oneWarning(warnings, /did not answer within 0\.3s/);
-  assert.ok(Date.now() - started < 5000);
+  oneWarning(warnings, /did not answer within 1s/);
+  assert.equal(await readFile(done).catch(() => 'absent'), 'absent', 'the helper had not finished');
+  const [helper, child] = (await readFile(pids, 'utf8')).trim().split(' ').map(Number) as [number, number];
+  try {
+    await waitFor('the helper to be killed', async () => ((await isRunning(helper)) ? undefined : true));
+  } finally {
+    // The child and its sleep outlive the helper (ferry kills the helper only).
+    const grandchildren = await readFile(`/proc/${child}/task/${child}/children`, 'utf8').catch(() => '');
+    for (const pid of [child, ...grandchildren.split(' ').filter(Boolean).map(Number)]) {
+      if (await isRunning(pid)) process.kill(pid, 'SIGKILL');
+    }
+  }
 });
 
 test('a failing helper never hides the error of a broken config file', async () => {

@@ -1,8 +1,12 @@
-// The issue's soak test: twenty consecutive copies of a 256 MiB image between two real
-// registries, each through a fault proxy that resets every transfer once at a random offset:
-// every blob and manifest download on the source side (resumed with Range), every blob upload
-// and the manifest push on the destination side (retried with a fresh upload session). Every
-// copy must finish with the source's digest; skopeo then reads the last one whole.
+// The soak test: twenty consecutive copies of a 256 MiB image between two real registries, each
+// through a fault proxy that resets every transfer once at a random offset: every blob and
+// manifest download on the source side (resumed with Range), every blob upload and the manifest
+// push on the destination side (retried with a fresh upload session). Every copy must finish with
+// the source's digest; skopeo then reads the last one whole.
+//
+// Opt-in (about two minutes, more than half of what the whole suite takes otherwise): `npm run
+// test:soak`, or FERRY_SOAK=1 npm test for both in one run. scripts/test.sh leaves test/soak/ out
+// of the default run.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
