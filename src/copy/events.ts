@@ -31,7 +31,10 @@ export type CopyListener = (event: CopyEvent) => void;
 export interface CopySummary {
   /** The destination's root: the manifest or index the tag now points at. */
   descriptor: Descriptor;
-  /** The source's root digest (the index, or the manifest) before any change. */
+  /**
+   * The digest of the source node the destination's root came from, before any change: the
+   * source's root, or the one image picked out of its index (a single --platform, a docker-archive).
+   */
   sourceDigest: string;
   /**
    * 'in-step': the destination tag already named this content, so nothing was sent;

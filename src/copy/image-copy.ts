@@ -86,6 +86,8 @@ class ImageCopy {
   private readonly destinationKey: string;
   /** Configs read whole (for a platform check) are served from here, not fetched again. */
   private readonly configs = new Map<string, Buffer>();
+  /** The source node that became the destination's root, when not the source's root (one platform picked). */
+  private rootSource: Descriptor | undefined;
   /** The first failure; once set, queued work does not start. */
   firstFailure: unknown;
 
@@ -127,7 +129,7 @@ class ImageCopy {
     const descriptor = { ...root.descriptor, mediaType: parsed.mediaType };
     const summary = (result: Descriptor, outcome: CopySummary['outcome'] = 'copied'): CopySummary => ({
       descriptor: result,
-      sourceDigest: root.descriptor.digest,
+      sourceDigest: (this.rootSource ?? root.descriptor).digest,
       outcome,
       ...this.counts,
       changes: this.changes,
@@ -166,6 +168,7 @@ class ImageCopy {
   ): Promise<Descriptor> {
     const [picked] = pickChildren(index, [wanted], this.source.description).images;
     const child = picked!.descriptor;
+    this.rootSource = child;
     this.emitPicked(child, child.platform ?? wanted);
     const bytes = await this.source.manifest(child);
     const parsed = parseManifest(bytes, child.mediaType, `manifest ${child.digest}`);

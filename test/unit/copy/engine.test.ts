@@ -309,6 +309,8 @@ describe('the copy engine', () => {
       },
     );
     assert.equal(one.descriptor.digest, images[2]!.manifest.descriptor.digest);
+    assert.equal(one.sourceDigest, one.descriptor.digest, 'the image picked, unchanged');
+    assert.deepEqual(one.changes, []);
     assert.equal(registry.repo('dst/one').tags.get('v1'), images[2]!.manifest.descriptor.digest);
   });
 
