@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { LocalError } from '../errors.js';
+import { gzipToFile } from './gzip-file.js';
 
 export interface PackedLayer {
   digest: string;
@@ -63,6 +64,7 @@ export class GzipPool {
   private nextId = 0;
   private closed = false;
 
+  /** `size` workers; 0 runs the compression on the main thread (the engine's unit tests). */
   constructor(private readonly size = Math.max(1, availableParallelism())) {}
 
   /** gzips `data` into a temp file; the digest and size are those of the gzip'd bytes. */
@@ -74,6 +76,7 @@ export class GzipPool {
     });
     const path = join(await this.dir, `layer-${this.nextId}.gz`);
     const id = this.nextId++;
+    if (this.size === 0) return { ...(await gzipToFile(data, path)), path };
     const slot = await this.acquire();
     try {
       return await this.run(slot.worker, id, path, data);

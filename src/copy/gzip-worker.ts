@@ -1,20 +1,16 @@
 /**
  * A worker thread that gzips one layer at a time into a file (gzip-pool.ts sends the layer's
- * bytes): deflate, hash and write run here, off the main thread, so several layers compress on
- * several cores while the main thread moves bytes. Output is the adaptive gzip (adaptive-gzip.ts):
- * the same input gives the same bytes, hence the same digest, on the same zlib.
+ * bytes; gzip-file.ts does the work): deflate, hash and write run here, off the main thread, so
+ * several layers compress on several cores while the main thread moves bytes.
  *
  * Messages in: { op: 'begin', id, path } · { op: 'chunk', id, bytes } · { op: 'end', id } ·
  * { op: 'abort', id }. Out: { op: 'ack', id } per chunk taken · { op: 'done', id, digest, size } ·
  * { op: 'error', id, message }.
  */
-import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { PassThrough, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { PassThrough } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
-import { adaptiveGzip } from './adaptive-gzip.js';
+import { gzipToFile } from './gzip-file.js';
 
 interface Job {
   input: PassThrough;
@@ -27,21 +23,7 @@ const port = parentPort;
 
 function begin(id: number, path: string): void {
   const input = new PassThrough({ highWaterMark: 256 * 1024 });
-  const hash = createHash('sha256');
-  let size = 0;
-  const measure = new Transform({
-    transform(chunk: Buffer, _enc, next) {
-      hash.update(chunk);
-      size += chunk.length;
-      next(null, chunk);
-    },
-  });
-  const done = pipeline(
-    input,
-    adaptiveGzip(),
-    measure,
-    createWriteStream(path, { flags: 'wx', flush: true }),
-  ).then(() => ({ digest: `sha256:${hash.digest('hex')}`, size }));
+  const done = gzipToFile(input, path);
   jobs.set(id, { input, done, path });
   done.then(
     ({ digest, size: bytes }) => port?.postMessage({ op: 'done', id, digest, size: bytes }),

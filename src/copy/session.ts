@@ -33,7 +33,11 @@ export class CopySession {
   private nextKey = 0;
   private pool: GzipPool | undefined;
 
-  constructor(readonly jobs: number) {
+  /** `gzipWorkers`: compression threads (default: one per core; 0: on the main thread). */
+  constructor(
+    readonly jobs: number,
+    private readonly options: { gzipWorkers?: number } = {},
+  ) {
     this.limit = createLimiter(Math.max(1, jobs));
   }
 
@@ -96,7 +100,7 @@ export class CopySession {
 
   /** The layer compressors, started on first use. */
   gzip(): GzipPool {
-    this.pool ??= new GzipPool();
+    this.pool ??= new GzipPool(this.options.gzipWorkers);
     return this.pool;
   }
 

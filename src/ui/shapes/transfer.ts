@@ -30,7 +30,7 @@ export const transferShape = t.object({
   size: f(t.nullable(t.number), 'the size of that manifest or index in bytes; null when failed'),
   sourceDigest: f(
     t.nullable(t.string),
-    "the digest of what was copied, at the source (its root, or the one image picked out of an index); it differs from `digest` only when the copy changed something (`changes` says what); null when failed",
+    'the digest of what was copied, at the source (its root, or the one image picked out of an index); it differs from `digest` only when the copy changed something (`changes` says what); null when failed',
   ),
   copied: f(t.number, 'blobs transferred'),
   skipped: f(t.number, 'blobs the destination already had'),

@@ -27,13 +27,20 @@ const amd64 = { os: 'linux', architecture: 'amd64' };
 const arm64 = { os: 'linux', architecture: 'arm64', variant: 'v8' };
 const s390x = { os: 'linux', architecture: 's390x' };
 
-function copy(
+/** One copy in a session of its own (closed after it), or in the run's `session`. */
+async function copy(
   source: ImageSource,
   destination: ImageDestination,
   options: Partial<ImageCopyOptions> = {},
-  session = new CopySession(4),
+  session?: CopySession,
 ): Promise<CopySummary> {
-  return copyImageGraph(session, source, destination, { layers: KEEP_LAYERS, ...options });
+  // Compression on the main thread: worker threads are tested with the real CLI (uncompressed-layers).
+  const run = session ?? new CopySession(4, { gzipWorkers: 0 });
+  try {
+    return await copyImageGraph(run, source, destination, { layers: KEEP_LAYERS, ...options });
+  } finally {
+    if (!session) await run.close();
+  }
 }
 
 /** A three-platform index whose images share a base layer, with BuildKit-style attestations. */
@@ -226,7 +233,7 @@ describe('the copy engine', () => {
     registry.fault = (op) =>
       op.startsWith('get-blob') && ++gets === 2 ? new NetworkError('connection reset') : undefined;
     const destination = fileDestination(registry, 'dst/layout');
-    const session = new CopySession(1);
+    const session = new CopySession(1, { gzipWorkers: 0 });
     await assert.rejects(
       copy(new MemorySource(registry, 'src/app', 'v1'), destination, { tag: 'v1' }, session),
       {
