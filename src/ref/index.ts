@@ -63,6 +63,7 @@ export {
   parseReference,
   parseRegistryHost,
   parseRepository,
+  parseTag,
 } from './parse.js';
 export {
   isInsecure,
