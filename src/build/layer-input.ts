@@ -72,6 +72,8 @@ export async function checkTar(path: string): Promise<void> {
     const problem =
       unsafeName(header.name) ??
       (header.type === 'link' && header.linkname ? unsafeName(header.linkname) : undefined);
+    // The entry's stream is destroyed with the error when the extract fails: it must not go unheard.
+    stream.on('error', () => {});
     if (problem !== undefined) {
       const shown = JSON.stringify(header.name.slice(0, 200));
       next(new InvalidContentError(`${path}: entry ${shown} has ${problem}, which would escape the layer`));
