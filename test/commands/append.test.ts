@@ -287,9 +287,9 @@ describe('ferry append', () => {
 
   test('bad input: one line, a documented exit code, nothing pushed', async () => {
     const dir = await makeTempDir('append-bad');
-    const escape = join(dir, 'escape.tar');
+    const escaping = join(dir, 'escape.tar');
     await writeFile(
-      escape,
+      escaping,
       await tarOf([
         { name: 'ok.txt', content: 'x' },
         { name: '../../etc/passwd', content: 'x' },
@@ -310,7 +310,7 @@ describe('ferry append', () => {
     const base = `${reg.host}/base/multi:v1`;
     const cases: [string[], number, RegExp][] = [
       [[base, `${reg.host}/bad/a:v1`, join(dir, 'missing')], 8, /does not exist/],
-      [[base, `${reg.host}/bad/a:v1`, escape], 7, /'\.\.' component/],
+      [[base, `${reg.host}/bad/a:v1`, escaping], 7, /'\.\.' component/],
       [[base, `${reg.host}/bad/a:v1`, absolute], 7, /absolute name/],
       [[base, `${reg.host}/bad/a:v1`, notTar], 7, /not a tar file/],
       [[`${reg.host}/base/artifact:v1`, `${reg.host}/bad/a:v1`, app], 2, /is an artifact/],
