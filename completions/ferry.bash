@@ -37,6 +37,7 @@ __ferry_reply() {
 # REPLY = the command an argument names (an alias gives its command; an unknown word is kept).
 __ferry_command_name() {
   case $1 in
+    append) REPLY=append ;;
     blob) REPLY=blob ;;
     catalog) REPLY=catalog ;;
     completion) REPLY=completion ;;
@@ -45,10 +46,13 @@ __ferry_command_name() {
     delete | rm) REPLY=delete ;;
     digest) REPLY=digest ;;
     exists) REPLY=exists ;;
+    export) REPLY=export ;;
+    index) REPLY=index ;;
     login) REPLY=login ;;
     logout) REPLY=logout ;;
     ls | tags) REPLY=ls ;;
     manifest) REPLY=manifest ;;
+    mutate) REPLY=mutate ;;
     pull) REPLY=pull ;;
     push) REPLY=push ;;
     ratelimit) REPLY=ratelimit ;;
@@ -60,6 +64,7 @@ __ferry_command_name() {
 # REPLY = the options of command $1 ('' before the command) that take a value, as ' -a --bb '.
 __ferry_value_flags() {
   case $1 in
+    append) REPLY=' --platform --created -j --jobs --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     blob) REPLY=' --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     catalog) REPLY=' --limit --last --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     completion) REPLY=' --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
@@ -68,10 +73,13 @@ __ferry_value_flags() {
     delete) REPLY=' --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     digest) REPLY=' --platform --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     exists) REPLY=' --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    export) REPLY=' --platform -j --jobs --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    index) REPLY=' -t --tag --annotation --media-type -j --jobs --format --platform --digest --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     login) REPLY=' --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     logout) REPLY=' --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     ls) REPLY=' -f --filter --platform --limit --last --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     manifest) REPLY=' --platform --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    mutate) REPLY=' --label --env --entrypoint --cmd --user --workdir --annotation --created --platform -j --jobs --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     pull) REPLY=' --format --platform -j --jobs --compress --template --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     push) REPLY=' --platform -j --jobs --chunk-size --compress --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     ratelimit) REPLY=' --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
@@ -84,6 +92,7 @@ __ferry_value_flags() {
 __ferry_flags() {
   case $1 in
     '') REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help -V --version' ;;
+    append) REPLY='--platform --created -j --jobs --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     blob) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     catalog) REPLY='--limit --last --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     completion) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
@@ -92,10 +101,13 @@ __ferry_flags() {
     delete) REPLY='--dry-run --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     digest) REPLY='--platform --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     exists) REPLY='-q --quiet --json --format --debug --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    export) REPLY='--platform -j --jobs --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    index) REPLY='-t --tag --annotation --media-type -j --jobs --json --format --platform --digest --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     login) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     logout) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     ls) REPLY='-l --long -f --filter --platform --limit --last --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     manifest) REPLY='--platform --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    mutate) REPLY='--label --env --entrypoint --cmd --user --workdir --annotation --created --platform -j --jobs --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     pull) REPLY='--format --platform -j --jobs --compress --preserve-digests --json --template --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     push) REPLY='--platform -j --jobs --chunk-size --compress --preserve-digests --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     ratelimit) REPLY='--json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
@@ -122,8 +134,9 @@ __ferry_cluster_takes_value() {
 __ferry_flag_value() {
   local cands=() w
   case $1:$2 in
-    config:--platform | copy:--platform | digest:--platform | ls:--platform | manifest:--platform | pull:--platform | push:--platform) cands=('linux/amd64' 'linux/arm64' 'linux/arm/v7' 'linux/arm/v6' 'linux/386' 'linux/ppc64le' 'linux/s390x' 'linux/riscv64' 'windows/amd64') ;;
+    append:--platform | config:--platform | copy:--platform | digest:--platform | export:--platform | index:--platform | ls:--platform | manifest:--platform | mutate:--platform | pull:--platform | push:--platform) cands=('linux/amd64' 'linux/arm64' 'linux/arm/v7' 'linux/arm/v6' 'linux/386' 'linux/ppc64le' 'linux/s390x' 'linux/riscv64' 'windows/amd64') ;;
     copy:--compress | pull:--compress | push:--compress) cands=('gzip' 'none') ;;
+    index:--media-type) cands=('oci' 'docker') ;;
     pull:--format) cands=('docker' 'oci' 'oci-dir') ;;
     *:--ca-file)
       compopt -o filenames 2>/dev/null
@@ -138,6 +151,9 @@ __ferry_flag_value() {
 __ferry_args() {
   local what='' cands=() w
   case $1:$2 in
+    append:0) what='<base>' ;;
+    append:1) what='<destination>' ;;
+    append:*) what='<path...>' ;;
     blob:0) what='<repo@digest>' ;;
     blob:1) what='[file]' ;;
     catalog:0) what='<host>' ;;
@@ -148,10 +164,20 @@ __ferry_args() {
     delete:0) what='<image>' ;;
     digest:0) what='<image>' ;;
     exists:0) what='<image>' ;;
+    export:0) what='<image>' ;;
+    export:1) what='<file>' ;;
+    index:0)
+      __ferry_reply "$3" create add remove rm
+      return 0
+      ;;
+    index:1) what='<index>' ;;
+    index:*) what='<source...>' ;;
     login:0) what='<host>' ;;
     logout:0) what='<host>' ;;
     ls:0) what='<repository>' ;;
     manifest:0) what='<image>' ;;
+    mutate:0) what='<source>' ;;
+    mutate:1) what='<destination>' ;;
     pull:0) what='<image>' ;;
     pull:1) what='<destination>' ;;
     push:0) what='<source>' ;;
@@ -160,7 +186,7 @@ __ferry_args() {
     tag:0) what='<image>' ;;
     tag:1) what='<new-tag>' ;;
     help:0)
-      __ferry_reply "$3" blob catalog completion config copy cp delete rm digest exists login logout ls tags manifest pull push ratelimit tag help
+      __ferry_reply "$3" append blob catalog completion config copy cp delete rm digest exists export index login logout ls tags manifest mutate pull push ratelimit tag help
       return 0
       ;;
   esac
@@ -224,7 +250,7 @@ _ferry() {
     __ferry_flags "$cmd"
     __ferry_reply "$cur" $REPLY
   elif (( ! found )); then
-    __ferry_reply "$cur" blob catalog completion config copy cp delete rm digest exists login logout ls tags manifest pull push ratelimit tag help
+    __ferry_reply "$cur" append blob catalog completion config copy cp delete rm digest exists export index login logout ls tags manifest mutate pull push ratelimit tag help
   else
     __ferry_args "$cmd" "$argc" "$cur"
   fi

@@ -18,6 +18,8 @@ end
 # Whether option $word of command $command ('' before the command) takes a value.
 function __ferry_takes_value --argument-names command word
     switch "$command"
+        case append
+            contains -- $word --platform --created -j --jobs --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case blob
             contains -- $word --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case catalog
@@ -34,6 +36,10 @@ function __ferry_takes_value --argument-names command word
             contains -- $word --platform --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case exists
             contains -- $word --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
+        case export
+            contains -- $word --platform -j --jobs --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
+        case index
+            contains -- $word -t --tag --annotation --media-type -j --jobs --format --platform --digest --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case login
             contains -- $word --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case logout
@@ -42,6 +48,8 @@ function __ferry_takes_value --argument-names command word
             contains -- $word -f --filter --platform --limit --last --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case manifest
             contains -- $word --platform --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
+        case mutate
+            contains -- $word --label --env --entrypoint --cmd --user --workdir --annotation --created --platform -j --jobs --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case pull
             contains -- $word --format --platform -j --jobs --compress --template --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case push
@@ -136,6 +144,12 @@ function __ferry_args
     set -q scan[2]; or return
     set -l what
     switch "$scan[2] $scan[1]"
+        case 'append 0'
+            set what '<base>'
+        case 'append 1'
+            set what '<destination>'
+        case 'append *'
+            set what '<path...>'
         case 'blob 0'
             set what '<repo@digest>'
         case 'blob 1'
@@ -156,6 +170,17 @@ function __ferry_args
             set what '<image>'
         case 'exists 0'
             set what '<image>'
+        case 'export 0'
+            set what '<image>'
+        case 'export 1'
+            set what '<file>'
+        case 'index 0'
+            printf '%s\n' create add remove rm
+            return
+        case 'index 1'
+            set what '<index>'
+        case 'index *'
+            set what '<source...>'
         case 'login 0'
             set what '<host>'
         case 'logout 0'
@@ -164,6 +189,10 @@ function __ferry_args
             set what '<repository>'
         case 'manifest 0'
             set what '<image>'
+        case 'mutate 0'
+            set what '<source>'
+        case 'mutate 1'
+            set what '<destination>'
         case 'pull 0'
             set what '<image>'
         case 'pull 1'
@@ -179,7 +208,7 @@ function __ferry_args
         case 'tag 1'
             set what '<new-tag>'
         case 'help 0'
-            printf '%s\n' blob catalog completion config copy cp delete rm digest exists login logout ls tags manifest pull push ratelimit tag help
+            printf '%s\n' append blob catalog completion config copy cp delete rm digest exists export index login logout ls tags manifest mutate pull push ratelimit tag help
             return
     end
     set -q what[1]; and __ferry_complete_dynamic $scan[2] $what (commandline -ct)
@@ -189,6 +218,7 @@ end
 complete -c ferry -f
 
 # Commands
+complete -c ferry -n __ferry_needs_command -a append -d 'Add layers (tar files or directories) on top of every platform of an image, reproducibly, and push the result'
 complete -c ferry -n __ferry_needs_command -a blob -d 'Write a blob to stdout or FILE, verified while streaming; `blob rm REPO@DIGEST` deletes one'
 complete -c ferry -n __ferry_needs_command -a catalog -d 'List the repositories of a registry'
 complete -c ferry -n __ferry_needs_command -a completion -d 'Print the shell completion script for bash, zsh or fish'
@@ -199,11 +229,14 @@ complete -c ferry -n __ferry_needs_command -a delete -d 'Delete a tag (leaving t
 complete -c ferry -n __ferry_needs_command -a rm -d 'Delete a tag (leaving the image and its other tags) or, by digest, an image'
 complete -c ferry -n __ferry_needs_command -a digest -d 'Print the digest of an image'
 complete -c ferry -n __ferry_needs_command -a exists -d 'Check whether an image exists (exit 0 present, 1 absent, 3+ could not check)'
+complete -c ferry -n __ferry_needs_command -a export -d 'Write the flattened filesystem of an image (every layer applied, whiteouts honoured) as one tar file, or to stdout'
+complete -c ferry -n __ferry_needs_command -a index -d 'Create and edit multi-platform indexes'
 complete -c ferry -n __ferry_needs_command -a login -d 'Check credentials (-u USER --password-stdin) against a registry, then store them (credential helper or config.json)'
 complete -c ferry -n __ferry_needs_command -a logout -d 'Remove the stored credentials of a registry (credential helper or config.json)'
 complete -c ferry -n __ferry_needs_command -a ls -d 'List the tags of a repository'
 complete -c ferry -n __ferry_needs_command -a tags -d 'List the tags of a repository'
 complete -c ferry -n __ferry_needs_command -a manifest -d 'Print the manifest or index of an image, byte for byte as served'
+complete -c ferry -n __ferry_needs_command -a mutate -d 'Change the config (labels, env, entrypoint, cmd, user, workdir, created) and annotations of every platform of an image, without moving its layers'
 complete -c ferry -n __ferry_needs_command -a pull -d 'Download an image to a docker-archive tarball, an OCI tarball or an OCI layout directory'
 complete -c ferry -n __ferry_needs_command -a push -d 'Upload an image from a docker-archive, an OCI tarball or an OCI layout directory'
 complete -c ferry -n __ferry_needs_command -a ratelimit -d 'Show the pull rate limit Docker Hub states for an image (asked with a HEAD, which is not counted)'
@@ -226,6 +259,12 @@ complete -c ferry -s h -l help -d 'show help'
 complete -c ferry -n '__ferry_needs_command' -s V -l version -d 'print the version'
 
 # Options of one command
+# append
+complete -c ferry -n '__ferry_using_command append' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'add to this platform of an index only, keeping the others as they are (repeatable); for BASE scratch, the platforms to build (default linux/amd64)'
+complete -c ferry -n '__ferry_using_command append' -l created -x -a '(__ferry_value --created)' -d 'the time to write (RFC 3339, or seconds since the epoch); default: SOURCE_DATE_EPOCH, else nothing changes with the clock'
+complete -c ferry -n '__ferry_using_command append' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'blobs transferred in parallel (default 6)'
+complete -c ferry -n '__ferry_using_command append' -l json -d 'print JSON (shapes: docs/output.md)'
+complete -c ferry -n '__ferry_using_command append' -l format -x -a '(__ferry_value --format)' -d 'print a summary of the result through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # blob
 # catalog
 complete -c ferry -n '__ferry_using_command catalog' -l limit -x -a '(__ferry_value --limit)' -d 'fetch one page of at most n entries (with --last for the next page)'
@@ -266,6 +305,18 @@ complete -c ferry -n '__ferry_using_command digest' -l format -x -a '(__ferry_va
 complete -c ferry -n '__ferry_using_command exists' -s q -l quiet -d 'print nothing, answer with the exit code only'
 complete -c ferry -n '__ferry_using_command exists' -l json -d 'print JSON (shapes: docs/output.md)'
 complete -c ferry -n '__ferry_using_command exists' -l format -x -a '(__ferry_value --format)' -d 'print the answer through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
+# export
+complete -c ferry -n '__ferry_using_command export' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'the platform of an index to export (default: this machine’s)'
+complete -c ferry -n '__ferry_using_command export' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'blobs transferred in parallel (default 6)'
+# index
+complete -c ferry -n '__ferry_using_command index' -s t -l tag -x -a '(__ferry_value --tag)' -d 'also point this tag at the new index (repeatable)'
+complete -c ferry -n '__ferry_using_command index' -l annotation -x -a '(__ferry_value --annotation)' -d 'set this annotation on the manifests written (repeatable)'
+complete -c ferry -n '__ferry_using_command index' -l media-type -x -a 'oci docker' -d 'oci (an OCI image index) or docker (a Docker manifest list); default: docker when every source is Docker-typed, else oci'
+complete -c ferry -n '__ferry_using_command index' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'blobs transferred in parallel (default 6)'
+complete -c ferry -n '__ferry_using_command index' -l json -d 'print JSON (shapes: docs/output.md)'
+complete -c ferry -n '__ferry_using_command index' -l format -x -a '(__ferry_value --format)' -d 'print a summary of the result through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
+complete -c ferry -n '__ferry_using_command index' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'take out the images of this platform (repeatable)'
+complete -c ferry -n '__ferry_using_command index' -l digest -x -a '(__ferry_value --digest)' -d 'take out the entry with this digest (repeatable)'
 # login
 # logout
 # ls
@@ -280,6 +331,19 @@ complete -c ferry -n '__ferry_using_command ls' -l format -x -a '(__ferry_value 
 complete -c ferry -n '__ferry_using_command manifest' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'pick the image for this platform from a multi-platform index'
 complete -c ferry -n '__ferry_using_command manifest' -l json -d 'the same bytes: a manifest is JSON already (accepted so scripts can pass --json everywhere)'
 complete -c ferry -n '__ferry_using_command manifest' -l format -x -a '(__ferry_value --format)' -d 'print fields of the manifest and its descriptor through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
+# mutate
+complete -c ferry -n '__ferry_using_command mutate' -l label -x -a '(__ferry_value --label)' -d 'set this label (repeatable)'
+complete -c ferry -n '__ferry_using_command mutate' -l env -x -a '(__ferry_value --env)' -d 'set this environment variable, replacing one of the same name (repeatable)'
+complete -c ferry -n '__ferry_using_command mutate' -l entrypoint -x -a '(__ferry_value --entrypoint)' -d 'set the config\'s Entrypoint: a JSON array (\'["/app","--port","80"]\') or words (\'/app --port 80\'); \'\' clears it'
+complete -c ferry -n '__ferry_using_command mutate' -l cmd -x -a '(__ferry_value --cmd)' -d 'set the config\'s Cmd: a JSON array (\'["/app","--port","80"]\') or words (\'/app --port 80\'); \'\' clears it'
+complete -c ferry -n '__ferry_using_command mutate' -l user -x -a '(__ferry_value --user)' -d 'set the config\'s User (name or uid[:gid])'
+complete -c ferry -n '__ferry_using_command mutate' -l workdir -x -a '(__ferry_value --workdir)' -d 'set the config\'s WorkingDir'
+complete -c ferry -n '__ferry_using_command mutate' -l annotation -x -a '(__ferry_value --annotation)' -d 'set this annotation on the manifests written (repeatable)'
+complete -c ferry -n '__ferry_using_command mutate' -l created -x -a '(__ferry_value --created)' -d 'the time to write (RFC 3339, or seconds since the epoch); default: SOURCE_DATE_EPOCH, else nothing changes with the clock'
+complete -c ferry -n '__ferry_using_command mutate' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'change this platform of an index only, keeping the others as they are (repeatable)'
+complete -c ferry -n '__ferry_using_command mutate' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'blobs transferred in parallel (default 6)'
+complete -c ferry -n '__ferry_using_command mutate' -l json -d 'print JSON (shapes: docs/output.md)'
+complete -c ferry -n '__ferry_using_command mutate' -l format -x -a '(__ferry_value --format)' -d 'print a summary of the result through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # pull
 complete -c ferry -n '__ferry_using_command pull' -l format -x -a 'docker oci oci-dir' -d 'docker (docker load tarball, one platform), oci (OCI tarball) or oci-dir (OCI layout directory)'
 complete -c ferry -n '__ferry_using_command pull' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'copy only this platform of an index (repeatable: several make a new index of them)'

@@ -26,6 +26,7 @@ __ferry_dynamic() {
 __ferry_commands() {
   local -a commands
   commands=(
+    'append:Add layers (tar files or directories) on top of every platform of an image, reproducibly, and push the result'
     'blob:Write a blob to stdout or FILE, verified while streaming; `blob rm REPO@DIGEST` deletes one'
     'catalog:List the repositories of a registry'
     'completion:Print the shell completion script for bash, zsh or fish'
@@ -36,11 +37,14 @@ __ferry_commands() {
     'rm:Delete a tag (leaving the image and its other tags) or, by digest, an image'
     'digest:Print the digest of an image'
     'exists:Check whether an image exists (exit 0 present, 1 absent, 3+ could not check)'
+    'export:Write the flattened filesystem of an image (every layer applied, whiteouts honoured) as one tar file, or to stdout'
+    'index:Create and edit multi-platform indexes'
     'login:Check credentials (-u USER --password-stdin) against a registry, then store them (credential helper or config.json)'
     'logout:Remove the stored credentials of a registry (credential helper or config.json)'
     'ls:List the tags of a repository'
     'tags:List the tags of a repository'
     'manifest:Print the manifest or index of an image, byte for byte as served'
+    'mutate:Change the config (labels, env, entrypoint, cmd, user, workdir, created) and annotations of every platform of an image, without moving its layers'
     'pull:Download an image to a docker-archive tarball, an OCI tarball or an OCI layout directory'
     'push:Upload an image from a docker-archive, an OCI tarball or an OCI layout directory'
     'ratelimit:Show the pull rate limit Docker Hub states for an image (asked with a HEAD, which is not counted)'
@@ -48,6 +52,30 @@ __ferry_commands() {
     'help:display help for command'
   )
   _describe -t commands 'ferry command' commands
+}
+
+_ferry_cmd_append() {
+  _arguments -s -S \
+    '*--platform=[add to this platform of an index only, keeping the others as they are (repeatable); for BASE scratch, the platforms to build (default linux/amd64)]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
+    '--created=[the time to write (RFC 3339, or seconds since the epoch); default: SOURCE_DATE_EPOCH, else nothing changes with the clock]:time:__ferry_dynamic "append" "--created"' \
+    '(-j --jobs)'{-j+,--jobs=}'[blobs transferred in parallel (default 6)]:n:__ferry_dynamic "append" "--jobs"' \
+    '--json[print JSON (shapes: docs/output.md)]' \
+    '--format=[print a summary of the result through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "append" "--format"' \
+    '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
+    '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
+    '--no-color[never colour output (NO_COLOR is honoured too)]' \
+    '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "append" "--plain-http"' \
+    '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "append" "--insecure"' \
+    '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "append" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "append" "--username"' \
+    '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "append" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "append" "--idle-timeout"' \
+    '(- *)'{-h,--help}'[show help]' \
+    '1:base:__ferry_dynamic "append" "<base>"' \
+    '2:destination:__ferry_dynamic "append" "<destination>"' \
+    '*:path:__ferry_dynamic "append" "<path...>"'
 }
 
 _ferry_cmd_blob() {
@@ -219,6 +247,53 @@ _ferry_cmd_exists() {
     '1:image:__ferry_dynamic "exists" "<image>"'
 }
 
+_ferry_cmd_export() {
+  _arguments -s -S \
+    '--platform=[the platform of an index to export (default: this machine’s)]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
+    '(-j --jobs)'{-j+,--jobs=}'[blobs transferred in parallel (default 6)]:n:__ferry_dynamic "export" "--jobs"' \
+    '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
+    '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
+    '--no-color[never colour output (NO_COLOR is honoured too)]' \
+    '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "export" "--plain-http"' \
+    '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "export" "--insecure"' \
+    '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "export" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "export" "--username"' \
+    '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "export" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "export" "--idle-timeout"' \
+    '(- *)'{-h,--help}'[show help]' \
+    '1:image:__ferry_dynamic "export" "<image>"' \
+    '2:file:__ferry_dynamic "export" "<file>"'
+}
+
+_ferry_cmd_index() {
+  _arguments -s -S \
+    '*'{-t+,--tag=}'[also point this tag at the new index (repeatable)]:tag:__ferry_dynamic "index" "--tag"' \
+    '*--annotation=[set this annotation on the manifests written (repeatable)]:key=value:__ferry_dynamic "index" "--annotation"' \
+    '--media-type=[oci (an OCI image index) or docker (a Docker manifest list); default: docker when every source is Docker-typed, else oci]:type:(oci docker)' \
+    '(-j --jobs)'{-j+,--jobs=}'[blobs transferred in parallel (default 6)]:n:__ferry_dynamic "index" "--jobs"' \
+    '--json[print JSON (shapes: docs/output.md)]' \
+    '--format=[print a summary of the result through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "index" "--format"' \
+    '*--platform=[take out the images of this platform (repeatable)]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
+    '*--digest=[take out the entry with this digest (repeatable)]:digest:__ferry_dynamic "index" "--digest"' \
+    '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
+    '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
+    '--no-color[never colour output (NO_COLOR is honoured too)]' \
+    '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "index" "--plain-http"' \
+    '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "index" "--insecure"' \
+    '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "index" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "index" "--username"' \
+    '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "index" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "index" "--idle-timeout"' \
+    '(- *)'{-h,--help}'[show help]' \
+    '1:command:(create add remove rm)' \
+    '2:index:__ferry_dynamic "index" "<index>"' \
+    '*:source:__ferry_dynamic "index" "<source...>"'
+}
+
 _ferry_cmd_login() {
   _arguments -s -S \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
@@ -295,6 +370,36 @@ _ferry_cmd_manifest() {
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "manifest" "--idle-timeout"' \
     '(- *)'{-h,--help}'[show help]' \
     '1:image:__ferry_dynamic "manifest" "<image>"'
+}
+
+_ferry_cmd_mutate() {
+  _arguments -s -S \
+    '*--label=[set this label (repeatable)]:key=value:__ferry_dynamic "mutate" "--label"' \
+    '*--env=[set this environment variable, replacing one of the same name (repeatable)]:key=value:__ferry_dynamic "mutate" "--env"' \
+    '--entrypoint=[set the config'\''s Entrypoint: a JSON array ('\''["/app","--port","80"\]'\'') or words ('\''/app --port 80'\''); '\'''\'' clears it]:command:__ferry_dynamic "mutate" "--entrypoint"' \
+    '--cmd=[set the config'\''s Cmd: a JSON array ('\''["/app","--port","80"\]'\'') or words ('\''/app --port 80'\''); '\'''\'' clears it]:command:__ferry_dynamic "mutate" "--cmd"' \
+    '--user=[set the config'\''s User (name or uid[:gid\])]:user:__ferry_dynamic "mutate" "--user"' \
+    '--workdir=[set the config'\''s WorkingDir]:dir:__ferry_dynamic "mutate" "--workdir"' \
+    '*--annotation=[set this annotation on the manifests written (repeatable)]:key=value:__ferry_dynamic "mutate" "--annotation"' \
+    '--created=[the time to write (RFC 3339, or seconds since the epoch); default: SOURCE_DATE_EPOCH, else nothing changes with the clock]:time:__ferry_dynamic "mutate" "--created"' \
+    '*--platform=[change this platform of an index only, keeping the others as they are (repeatable)]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
+    '(-j --jobs)'{-j+,--jobs=}'[blobs transferred in parallel (default 6)]:n:__ferry_dynamic "mutate" "--jobs"' \
+    '--json[print JSON (shapes: docs/output.md)]' \
+    '--format=[print a summary of the result through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "mutate" "--format"' \
+    '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
+    '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
+    '--no-color[never colour output (NO_COLOR is honoured too)]' \
+    '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "mutate" "--plain-http"' \
+    '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "mutate" "--insecure"' \
+    '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "mutate" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "mutate" "--username"' \
+    '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "mutate" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "mutate" "--idle-timeout"' \
+    '(- *)'{-h,--help}'[show help]' \
+    '1:source:__ferry_dynamic "mutate" "<source>"' \
+    '2:destination:__ferry_dynamic "mutate" "<destination>"'
 }
 
 _ferry_cmd_pull() {
@@ -408,6 +513,7 @@ _ferry() {
   if [[ $state == command ]]; then
     curcontext=${curcontext%:*:*}:ferry-$words[1]:
     case $words[1] in
+    append) _ferry_cmd_append && ret=0 ;;
     blob) _ferry_cmd_blob && ret=0 ;;
     catalog) _ferry_cmd_catalog && ret=0 ;;
     completion) _ferry_cmd_completion && ret=0 ;;
@@ -416,10 +522,13 @@ _ferry() {
     delete | rm) _ferry_cmd_delete && ret=0 ;;
     digest) _ferry_cmd_digest && ret=0 ;;
     exists) _ferry_cmd_exists && ret=0 ;;
+    export) _ferry_cmd_export && ret=0 ;;
+    index) _ferry_cmd_index && ret=0 ;;
     login) _ferry_cmd_login && ret=0 ;;
     logout) _ferry_cmd_logout && ret=0 ;;
     ls | tags) _ferry_cmd_ls && ret=0 ;;
     manifest) _ferry_cmd_manifest && ret=0 ;;
+    mutate) _ferry_cmd_mutate && ret=0 ;;
     pull) _ferry_cmd_pull && ret=0 ;;
     push) _ferry_cmd_push && ret=0 ;;
     ratelimit) _ferry_cmd_ratelimit && ret=0 ;;

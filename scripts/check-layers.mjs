@@ -10,6 +10,7 @@ const RANKS = {
   commands: 90,
   'context.ts': 88,
   ui: 85,
+  build: 75,
   copy: 70,
   store: 60,
   registry: 50,

@@ -66,9 +66,14 @@ export function buildProgram(
     });
 
   for (const o of GLOBAL_OPTIONS) program.addOption(toOption(o));
-  for (const spec of COMMANDS) {
-    const cmd = program.command(spec.name).description(spec.summary);
+  const add = (parent: Command, spec: CommandSpec): void => {
+    const cmd = parent.command(spec.name).description(spec.summary);
     for (const alias of spec.aliases ?? []) cmd.alias(alias);
+    if (spec.subcommands) {
+      // A group: `ferry index` alone shows its help (commander does so for a command without an action).
+      for (const sub of spec.subcommands) add(cmd, sub);
+      return;
+    }
     for (const arg of spec.args) cmd.argument(arg);
     for (const o of spec.options) cmd.addOption(toOption(o));
     if (spec.examples.length > 0)
@@ -82,7 +87,8 @@ export function buildProgram(
         globals: globalsOf(command.optsWithGlobals()),
       });
     });
-  }
+  };
+  for (const spec of COMMANDS) add(program, spec);
   return program;
 }
 

@@ -63,6 +63,8 @@ interface Arg {
   name: string;
   required: boolean;
   variadic: boolean;
+  /** Fixed candidates (a group's subcommand names); empty: asked of the dynamic hook. */
+  choices: readonly string[];
 }
 
 interface Cmd {
@@ -120,7 +122,28 @@ function parseFlag(spec: OptionSpec, terminal = false): Flag {
 function parseArg(placeholder: string): Arg {
   const m = /^([<[])([^<>[\]]+?)(\.\.\.)?[>\]]$/.exec(placeholder);
   if (!m?.[2]) throw new Error(`completion: cannot read the argument '${placeholder}'`);
-  return { placeholder, name: m[2], required: m[1] === '<', variadic: m[3] !== undefined };
+  return { placeholder, name: m[2], required: m[1] === '<', variadic: m[3] !== undefined, choices: [] };
+}
+
+/**
+ * A group of subcommands (`ferry index create`) is completed as one command whose first argument
+ * is the subcommand's name and whose flags are all of its subcommands' flags; the arguments after
+ * the name are those of the subcommand taking the most (`index add` and `index create` alike).
+ */
+function flattenGroup(spec: CommandSpec): Pick<CommandSpec, 'args' | 'options'> & { choices: string[] } {
+  const subs = spec.subcommands ?? [];
+  const options: OptionSpec[] = [];
+  for (const sub of subs)
+    for (const o of sub.options) if (!options.some((seen) => seen.flags === o.flags)) options.push(o);
+  const longest = subs.reduce<readonly string[]>(
+    (best, sub) => (sub.args.length > best.length ? sub.args : best),
+    [],
+  );
+  return {
+    args: ['<command>', ...longest],
+    options,
+    choices: subs.flatMap((sub) => [sub.name, ...(sub.aliases ?? [])]),
+  };
 }
 
 const namesOf = (f: Flag): string[] => [f.short, f.long].filter((n): n is string => n !== undefined);
@@ -138,13 +161,16 @@ function buildModel(commands: readonly CommandSpec[], globalSpecs: readonly Opti
       seen.add(name);
       names.push({ name, summary: spec.summary });
     }
-    const own = spec.options.map((o) => parseFlag(o));
+    const group = spec.subcommands ? flattenGroup(spec) : undefined;
+    const own = (group ?? spec).options.map((o) => parseFlag(o));
     const inherited = [...globals, help].filter((g) => !own.some((f) => overlaps(f, g)));
+    const args = (group ?? spec).args.map(parseArg);
+    if (group && args[0]) args[0] = { ...args[0], choices: group.choices };
     return {
       name: spec.name,
       aliases: spec.aliases ?? [],
       summary: spec.summary,
-      args: spec.args.map(parseArg),
+      args,
       own,
       flags: [...own, ...inherited],
     };
@@ -217,9 +243,15 @@ function bashScript(m: Model): string {
   );
   const argArms = m.commands.flatMap((c) =>
     c.args.flatMap((a, i) =>
-      a.variadic
-        ? [`    ${c.name}:*) what=${sq(a.placeholder)} ;;`]
-        : [`    ${c.name}:${i}) what=${sq(a.placeholder)} ;;`],
+      a.choices.length > 0
+        ? caseArm(
+            `${c.name}:${i}`,
+            [`__ferry_reply "$3" ${a.choices.map(word).join(' ')}`, 'return 0'],
+            '    ',
+          )
+        : a.variadic
+          ? [`    ${c.name}:*) what=${sq(a.placeholder)} ;;`]
+          : [`    ${c.name}:${i}) what=${sq(a.placeholder)} ;;`],
     ),
   );
   const defaultValueFlags = sq(valueFlagList(m.top));
@@ -443,7 +475,10 @@ function zshScript(m: Model): string {
   const commandFunctions = m.commands.map((c) => {
     const args = c.args.map((a, i) => {
       const position = a.variadic ? '*' : String(i + 1);
-      const action = `__ferry_dynamic ${dq(c.name)} ${dq(a.placeholder)}`;
+      const action =
+        a.choices.length > 0
+          ? `(${a.choices.map(zshActionWord).join(' ')})`
+          : `__ferry_dynamic ${dq(c.name)} ${dq(a.placeholder)}`;
       return `${indent}${sq(`${position}:${a.required ? '' : ':'}${zshMessage(a.name)}:${action}`)}`;
     });
     return `${zshFunction(c.name)}() {
@@ -554,7 +589,9 @@ function fishScript(m: Model): string {
   const argArms = m.commands.flatMap((c) =>
     c.args.flatMap((a, i) => [
       `        case ${fq(`${c.name} ${a.variadic ? '*' : i}`)}`,
-      `            set what ${fq(a.placeholder)}`,
+      ...(a.choices.length > 0
+        ? [`            printf '%s\\n' ${a.choices.map(word).join(' ')}`, '            return']
+        : [`            set what ${fq(a.placeholder)}`]),
     ]),
   );
   const commandLines = m.names.map(

@@ -2,6 +2,7 @@
  * The command table, sorted by name. cli.ts builds the program from it; the completion scripts
  * and the README's command reference are generated from it.
  */
+import { append } from './append.js';
 import { blob } from './blob.js';
 import { catalog } from './catalog.js';
 import { completion } from './completion.js';
@@ -10,10 +11,13 @@ import { copy } from './copy.js';
 import { del } from './delete.js';
 import { digest } from './digest.js';
 import { exists } from './exists.js';
+import { exportFs } from './export.js';
+import { imageIndex } from './image-index.js';
 import { login } from './login.js';
 import { logout } from './logout.js';
 import { ls } from './ls.js';
 import { manifest } from './manifest.js';
+import { mutate } from './mutate.js';
 import { pull } from './pull.js';
 import { push } from './push.js';
 import { ratelimit } from './ratelimit.js';
@@ -21,6 +25,7 @@ import type { CommandSpec } from './spec.js';
 import { tag } from './tag.js';
 
 export const COMMANDS: readonly CommandSpec[] = [
+  append,
   blob,
   catalog,
   completion,
@@ -29,10 +34,13 @@ export const COMMANDS: readonly CommandSpec[] = [
   del,
   digest,
   exists,
+  exportFs,
+  imageIndex,
   login,
   logout,
   ls,
   manifest,
+  mutate,
   pull,
   push,
   ratelimit,

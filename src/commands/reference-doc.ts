@@ -28,8 +28,10 @@ function optionTable(options: readonly OptionSpec[]): string[] {
   ];
 }
 
-function commandSection(spec: CommandSpec): string[] {
-  const usage = ['ferry', spec.name, ...spec.args.map(argName)].join(' ');
+/** A command's section; a group's subcommands each get theirs (`ferry index create …`). */
+function commandSection(spec: CommandSpec, words: readonly string[] = []): string[] {
+  if (spec.subcommands) return spec.subcommands.flatMap((sub) => commandSection(sub, [...words, spec.name]));
+  const usage = ['ferry', ...words, spec.name, ...spec.args.map(argName)].join(' ');
   const aliases = spec.aliases?.length ? ` (also \`${spec.aliases.join('`, `')}\`)` : '';
   return [
     `### \`${usage}\`${aliases}`,
@@ -46,7 +48,7 @@ export function commandReference(commands: readonly CommandSpec[], globals: read
     'Every command also takes the global options, before or after its name:',
     '',
     ...optionTable(globals),
-    ...commands.flatMap(commandSection),
+    ...commands.flatMap((spec) => commandSection(spec)),
   ];
   return `${lines.join('\n').trimEnd()}\n`;
 }

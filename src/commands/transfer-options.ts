@@ -1,6 +1,6 @@
 /** Options shared by copy, pull and push, and the one function they all end in. */
 import type { Context } from '../context.js';
-import type { CopySummary } from '../copy/events.js';
+import type { CopyListener, CopySummary } from '../copy/events.js';
 import type { CompressRequest, LayerRequest } from '../copy/layer-policy.js';
 import type { CopyItem, ItemResult } from '../copy/many.js';
 import { UsageError } from '../errors.js';
@@ -134,6 +134,26 @@ async function startProgress(ctx: Context): Promise<Progress> {
   return progress;
 }
 
+/**
+ * One copy into `destination` with progress on stderr and, when done, its closing line: `work`
+ * gets the listener for the engine's events (a transfer, or the push of a built image).
+ */
+export async function withProgress(
+  ctx: Context,
+  destination: Location,
+  work: (onEvent: CopyListener) => Promise<CopySummary>,
+): Promise<CopySummary> {
+  const progress = await startProgress(ctx);
+  try {
+    const summary = await work(progress.onEvent);
+    progress.finish();
+    progress.imageDone(summary, describeLocation(destination));
+    return summary;
+  } finally {
+    progress.finish();
+  }
+}
+
 /** One image: source to destination, with progress and its closing line on stderr. */
 export async function runTransfer(
   ctx: Context,
@@ -143,19 +163,13 @@ export async function runTransfer(
   extra: { noClobber?: boolean } = {},
 ): Promise<CopySummary> {
   const { transferImage } = await import('../copy/transfer.js');
-  const progress = await startProgress(ctx);
-  try {
-    const summary = await transferImage(source, destination, {
+  return withProgress(ctx, destination, (onEvent) =>
+    transferImage(source, destination, {
       ...engineOptions(ctx, options),
       noClobber: extra.noClobber,
-      onEvent: progress.onEvent,
-    });
-    progress.finish();
-    progress.imageDone(summary, describeLocation(destination));
-    return summary;
-  } finally {
-    progress.finish();
-  }
+      onEvent,
+    }),
+  );
 }
 
 /**

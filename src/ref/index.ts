@@ -64,6 +64,7 @@ export {
   parseReference,
   parseRegistryHost,
   parseRepository,
+  parseTag,
   tagRegExp,
 } from './parse.js';
 export {

@@ -212,6 +212,12 @@ function checkPath(kind: Kind, input: string, path: string, rebuild: (path: stri
   }
 }
 
+/** A bare tag (`1.0`, `latest`), as a `--tag` flag takes it; RefError when it is not one. */
+export function parseTag(value: string): string {
+  checkTag(value, value);
+  return value;
+}
+
 function checkTag(input: string, value: string): void {
   if (value === '') throw fail('reference', input, "the tag after ':' is missing");
   if (value.length > MAX_TAG_LENGTH) {

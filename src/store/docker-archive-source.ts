@@ -10,12 +10,14 @@
  * The image is presented as a synthesized Docker v2 schema 2 manifest:
  * - config: the config file, digest = sha256 of its bytes (checked against the hex in its file
  *   name, where the name carries one);
- * - a gzip'd layer (magic 1f 8b): `…rootfs.diff.tar.gzip`, digest and size of the file as stored
+ * - a gzip'd layer (magic 1f 8b), or a zstd one (`…layer.v1.tar+zstd`; then the manifest is an OCI
+ *   one, since Docker's schema has no zstd type): `…rootfs.diff.tar.gzip`, digest and size of the file as stored
  *   (taken from a `<hex>` file name and verified while streaming, else hashed when opening); what
  *   it unpacks to is checked against the config's diff_id while streaming (diff-id-check.ts);
  * - an uncompressed layer: `…rootfs.diff.tar`, digest = the config's diff_id, size = the file's;
  *   the stream is verified against the diff_id, so a layer that lies fails its transfer.
- * The copy engine gzips uncompressed layers on the way to a registry and rewrites the manifest.
+ * The layer policy (copy/layer-policy.ts) gzips uncompressed layers for a registry, and the engine
+ * rebuilds the manifest around them.
  *
  * Hostile archives: the tar itself is vetted by tar-index.ts; manifest.json is capped at 4 MiB and
  * shape-checked, and a Config or Layers entry that is absolute or holds `..` is refused (the
@@ -37,6 +39,7 @@ import {
 import type { Descriptor } from '../image/descriptor.js';
 import { MediaType } from '../image/media-types.js';
 import { parseReference } from '../ref/index.js';
+import { sniffCompression } from '../util/decompress.js';
 import { isObject } from '../util/is-object.js';
 import { DiffIdCheck } from './diff-id-check.js';
 import {
@@ -68,14 +71,13 @@ function digestInName(path: string): string | undefined {
   return m ? `sha256:${m[1]}` : undefined;
 }
 
-type Compression = 'gzip' | 'none' | 'zstd' | 'xz' | 'bzip2';
+type Compression = ReturnType<typeof sniffCompression> | 'xz' | 'bzip2';
 
+/** gzip, zstd (util/decompress.ts reads both) or none; xz and bzip2 only to refuse them by name. */
 function sniff(magic: Buffer): Compression {
-  if (magic[0] === 0x1f && magic[1] === 0x8b) return 'gzip';
-  if (magic.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))) return 'zstd';
   if (magic.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
   if (magic.subarray(0, 3).toString('latin1') === 'BZh') return 'bzip2';
-  return 'none';
+  return sniffCompression(magic);
 }
 
 /** Validates manifest.json's shape: an array of {Config, RepoTags, Layers}. */
@@ -148,6 +150,12 @@ async function hashMember(index: TarIndex, name: string): Promise<string> {
   for await (const chunk of index.open(name)) hash.update(chunk as Buffer);
   return `sha256:${hash.digest('hex')}`;
 }
+
+/** The OCI media type of each Docker layer type, for an archive presented with OCI types. */
+const OCI_LAYER_TYPES: Readonly<Record<string, string>> = {
+  [DOCKER_LAYER_TAR]: MediaType.ociLayer,
+  [MediaType.dockerLayerGzip]: MediaType.ociLayerGzip,
+};
 
 export class DockerArchiveSource implements ImageSource {
   /** `docker save` writes layers as plain tars: a registry should get them compressed (store.ts). */
@@ -262,21 +270,22 @@ export async function openDockerArchiveSource(file: string, ref?: string): Promi
       let layer: Descriptor;
       if (compression === 'none') {
         layer = { mediaType: DOCKER_LAYER_TAR, size: member.size, digest: diffId };
-      } else if (compression === 'gzip') {
+      } else if (compression === 'gzip' || compression === 'zstd') {
         // A file name that carries a digest other than the diff_id is taken as the blob's (verified while
         // streaming); otherwise the file is hashed now, since the manifest needs the digest up front.
         const named = digestInName(path) ?? digestInName(member.name);
         const digest = named !== undefined && named !== diffId ? named : await hashMember(index, member.name);
-        layer = { mediaType: MediaType.dockerLayerGzip, size: member.size, digest };
+        const mediaType = compression === 'gzip' ? MediaType.dockerLayerGzip : MediaType.ociLayerZstd;
+        layer = { mediaType, size: member.size, digest };
       } else {
         throw new FerryError(
           'E_UNSUPPORTED',
-          `${file}: layer ${path} is ${compression}-compressed; ferry reads plain or gzip'd layers`,
+          `${file}: layer ${path} is ${compression}-compressed; ferry reads plain, gzip'd or zstd layers`,
         );
       }
       layers.push(layer);
       const known = blobs.get(layer.digest);
-      const diffIdOf = compression === 'gzip' ? diffId : undefined;
+      const diffIdOf = compression === 'none' ? undefined : diffId;
       if (known === undefined)
         blobs.set(layer.digest, { descriptor: layer, member: member.name, diffId: diffIdOf });
       else if (known.descriptor.size !== layer.size) {
@@ -290,12 +299,20 @@ export async function openDockerArchiveSource(file: string, ref?: string): Promi
     await handle.close();
   }
 
+  // Docker's schema 2 has no zstd layer type: an archive with zstd layers (Docker 25+ with the
+  // containerd store writes them) is presented with OCI types throughout.
+  const oci = layers.some((l) => l.mediaType === MediaType.ociLayerZstd);
+  const manifestType = oci ? MediaType.ociManifest : MediaType.dockerManifest;
+  const named = oci
+    ? {
+        config: { ...config, mediaType: MediaType.ociConfig },
+        layers: layers.map((l) => ({ ...l, mediaType: OCI_LAYER_TYPES[l.mediaType] ?? l.mediaType })),
+      }
+    : { config, layers };
   // Field order as Docker writes v2 schema 2 (mediaType, size, digest); compact JSON, serialised once.
-  const bytes = Buffer.from(
-    JSON.stringify({ schemaVersion: 2, mediaType: MediaType.dockerManifest, config, layers }),
-  );
+  const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: manifestType, ...named }));
   const root: StoredManifest = {
-    descriptor: { mediaType: MediaType.dockerManifest, digest: digestOf(bytes), size: bytes.length },
+    descriptor: { mediaType: manifestType, digest: digestOf(bytes), size: bytes.length },
     bytes,
   };
   const description = `docker-archive:${file}${ref === undefined ? '' : `:${ref}`}`;

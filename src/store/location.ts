@@ -94,7 +94,12 @@ export function archiveNames(source: Location, destination: Location): string[] 
   return [familiarName(byTag)];
 }
 
+/** The reference of a registry location, or undefined for a file. */
+export function registryRef(location: Location): Reference | undefined {
+  return location.kind === 'registry' ? location.ref : undefined;
+}
+
 /** The registry a location is on, or undefined for a file (a copy binds credentials per side). */
 export function registryOf(location: Location): string | undefined {
-  return location.kind === 'registry' ? location.ref.registry : undefined;
+  return registryRef(location)?.registry;
 }

@@ -173,6 +173,14 @@ describe('bash completion', () => {
     assert.deepEqual(complete('ferry manifest alpine '), []);
   });
 
+  test('ferry index <TAB> offers its subcommands, then their flags and --media-type choices', () => {
+    assert.deepEqual(sorted(complete('ferry index ')), ['add', 'create', 'remove', 'rm']);
+    assert.deepEqual(complete('ferry index cr'), ['create']);
+    assert.deepEqual(sorted(complete('ferry index create --t')), ['--tag']);
+    assert.deepEqual(sorted(complete('ferry index create --media-type ')), ['docker', 'oci']);
+    assert.ok(complete('ferry index remove --').includes('--digest'));
+  });
+
   test('ferry help <TAB> offers the commands', () => {
     assert.deepEqual(complete('ferry help ma'), ['manifest']);
   });

@@ -7,6 +7,7 @@
  * rename or remove them.
  */
 import type { ObjectType } from '../shape.js';
+import { buildShape } from './build.js';
 import {
   configShape,
   deleteShape,
@@ -18,6 +19,7 @@ import {
 import { catalogItemShape, catalogShape, tagItemShape, tagRowShape, tagsShape } from './listing.js';
 import { transferShape } from './transfer.js';
 
+export * from './build.js';
 export * from './image.js';
 export * from './listing.js';
 export * from './transfer.js';
@@ -98,6 +100,13 @@ export const OUTPUTS: readonly OutputSpec[] = [
     template: true,
     shape: transferShape,
     note: 'One summary when the transfer is done; `copy --all-tags` prints one per tag (`--json`: an array of them). Progress stays on stderr.',
+  },
+  {
+    title: 'append, mutate, index create, index add, index remove --json, --format',
+    json: 'object',
+    template: true,
+    shape: buildShape,
+    note: 'One summary once the result is pushed. Without `--json` or `--format` the new digest alone is printed. Progress stays on stderr.',
   },
   {
     title: 'config --format',

@@ -29,6 +29,19 @@ test('the reference names every command, alias, option and example', () => {
   for (const option of GLOBAL_OPTIONS) assert.ok(reference.includes(`\`${option.flags}\``), option.flags);
 });
 
+test('a group of commands gets one section per subcommand: ferry index create …', () => {
+  const reference = commandReference(COMMANDS, GLOBAL_OPTIONS);
+  const groups = COMMANDS.filter((spec) => spec.subcommands);
+  assert.ok(groups.length > 0);
+  for (const group of groups) {
+    for (const sub of group.subcommands ?? []) {
+      assert.match(reference, new RegExp(`^### \`ferry ${group.name} ${sub.name}[ \`]`, 'm'), sub.name);
+      for (const option of sub.options) assert.ok(reference.includes(`\`${option.flags}\``), option.flags);
+      for (const example of sub.examples) assert.ok(reference.includes(example), example);
+    }
+  }
+});
+
 test('splicing replaces only what lies between the markers', () => {
   const text = `before\n${REFERENCE_BEGIN}\nold\n${REFERENCE_END}\nafter\n`;
   assert.equal(

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
@@ -597,26 +598,54 @@ describe('docker-archive source: refusals', () => {
     }
   });
 
-  test('zstd layers are refused as unsupported; unknown blobs and manifests are not found', async () => {
-    const img = await handImage(1);
+  test('zstd layers are read (OCI types), checked against their diff_id; xz is refused; unknown blobs are not found', async () => {
+    const img = await handImage(2);
+    // Made by the reference encoder, the `zstd` CLI (Debian's zstd package).
+    const zstd = (data: Buffer, level: string): Buffer =>
+      execFileSync('zstd', ['-q', '-c', level], { input: data });
+    const good = zstd(img.layers[0]!.tar, '-3');
+    // Other bytes (another level), the same content: layer 0's tar where layer 1's should be.
+    const lying = zstd(img.layers[0]!.tar, '-19');
     const file = await writeTar([
       { name: 'c.json', data: img.config },
-      { name: 'l.tar.zst', data: Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), Buffer.alloc(20)]) },
-      { name: 'l.tar', data: img.layers[0]!.tar },
+      { name: 'l0.tar.zst', data: good },
+      { name: 'l1.tar.zst', data: lying },
+      { name: 'l1.tar', data: img.layers[1]!.tar },
+      {
+        name: 'l.tar.xz',
+        data: Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), Buffer.alloc(20)]),
+      },
       manifestJson([
-        { Config: 'c.json', RepoTags: ['z:1'], Layers: ['l.tar.zst'] },
-        { Config: 'c.json', RepoTags: ['ok:1'], Layers: ['l.tar'] },
+        { Config: 'c.json', RepoTags: ['z:1'], Layers: ['l0.tar.zst', 'l1.tar'] },
+        { Config: 'c.json', RepoTags: ['lie:1'], Layers: ['l0.tar.zst', 'l1.tar.zst'] },
+        { Config: 'c.json', RepoTags: ['xz:1'], Layers: ['l.tar.xz', 'l1.tar'] },
       ]),
     ]);
-    await assert.rejects(openDockerArchiveSource(file, 'z:1'), code('E_UNSUPPORTED'));
-    const source = await openDockerArchiveSource(file, 'ok:1');
+    const source = await openDockerArchiveSource(file, 'z:1');
+    const root = await source.root();
+    const parsed = parseManifest(root.bytes, root.descriptor.mediaType);
+    assert.ok(parsed.kind === 'image');
+    // Docker's schema 2 has no zstd type: the whole image is presented with OCI types.
+    assert.equal(root.descriptor.mediaType, MediaType.ociManifest);
+    assert.equal(parsed.manifest.config.mediaType, MediaType.ociConfig);
+    assert.deepEqual(
+      parsed.manifest.layers.map((l) => l.mediaType),
+      [MediaType.ociLayerZstd, MediaType.ociLayer],
+    );
+    assert.equal(parsed.manifest.layers[0]!.digest, sha256(good));
+    for (const layer of parsed.manifest.layers)
+      assert.equal(sha256(await drain(await source.blob(layer))), layer.digest);
+    const lie = await openDockerArchiveSource(file, 'lie:1');
+    const lieRoot = parseManifest((await lie.root()).bytes);
+    assert.ok(lieRoot.kind === 'image');
+    await assert.rejects(drain(await lie.blob(lieRoot.manifest.layers[1]!)), code('E_DIGEST_MISMATCH'));
+    await assert.rejects(openDockerArchiveSource(file, 'xz:1'), code('E_UNSUPPORTED'));
     const other: Descriptor = { mediaType: DOCKER_LAYER_TAR, digest: sha256('other'), size: 5 };
     await assert.rejects(source.blob(other), code('E_NOT_FOUND'));
     await assert.rejects(
       source.manifest({ ...other, mediaType: MediaType.dockerManifest }),
       code('E_NOT_FOUND'),
     );
-    const { root } = await rootOf(source);
     assert.deepEqual(await source.manifest(root.descriptor), root.bytes);
   });
 });

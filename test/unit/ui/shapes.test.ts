@@ -7,6 +7,8 @@ import type { CopySummary } from '../../../src/copy/events.js';
 import type { TagDescription } from '../../../src/registry/describe.js';
 import type { FieldType, ObjectType } from '../../../src/ui/shape.js';
 import {
+  buildJson,
+  buildShape,
   catalogItem,
   catalogItemShape,
   catalogJson,
@@ -115,6 +117,30 @@ const cases: Array<[name: string, value: unknown, shape: ObjectType]> = [
     transferShape,
   ],
   ['failedJson', failedJson(registry, registry, 'gone'), transferShape],
+  [
+    'buildJson (index)',
+    buildJson(registry, summary, {
+      manifests: [
+        { ...summary.descriptor, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
+        summary.descriptor,
+      ],
+      removed: [summary.descriptor],
+      tags: ['v1', 'latest'],
+    }),
+    buildShape,
+  ],
+  [
+    'buildJson (append)',
+    buildJson(registry, summary, {
+      manifests: [summary.descriptor],
+      changed: [
+        { platform: 'linux/amd64', from: summary.descriptor, to: summary.descriptor },
+        { platform: undefined, to: summary.descriptor },
+      ],
+      tags: [],
+    }),
+    buildShape,
+  ],
   [
     'configJson',
     configJson('r.example/a:v1', { digest: 'd', bytes: Buffer.from('{"os":"linux"}') }),
