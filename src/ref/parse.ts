@@ -43,7 +43,12 @@ export const referenceRegExp = anchored(
   `((?:${domainAndPort}/)?${remoteName})(?::(${tag}))?(?:@(${digest}))?`,
 );
 
-/** Limit on `registry/repository` (distribution's NameTotalLengthMax; the OCI spec notes clients use it). */
+/**
+ * Limit on the repository path, the registry host not counted: distribution/reference v0.6.0's
+ * RepositoryNameTotalLengthMax, which replaced NameTotalLengthMax (that one counted `host/` too,
+ * so the same image was valid under one host name and not under a longer one). The path is
+ * counted as normalised: Docker Hub's `library/` counts, as upstream parses `docker.io/library/x`.
+ */
 export const MAX_NAME_LENGTH = 255;
 export const MAX_TAG_LENGTH = 128;
 /** Digest algorithms ferry can verify, with the length of their lowercase hex encoding (OCI image-spec). */
@@ -163,9 +168,12 @@ function parseName(kind: Kind, input: string, name: string, rebuild: (path: stri
   }
   checkPath(kind, input, path, (fixed) => rebuild(typedPrefix + fixed));
   const repository = registry === DOCKER_HUB && !path.includes('/') ? OFFICIAL_NAMESPACE + path : path;
-  const length = registry.length + 1 + repository.length;
-  if (length > MAX_NAME_LENGTH) {
-    throw fail(kind, input, `name '${registry}/…' is ${length} characters, the limit is ${MAX_NAME_LENGTH}`);
+  if (repository.length > MAX_NAME_LENGTH) {
+    throw fail(
+      kind,
+      input,
+      `the repository path is ${repository.length} characters, the limit is ${MAX_NAME_LENGTH} (the registry host not counted)`,
+    );
   }
   return { registry, repository };
 }
