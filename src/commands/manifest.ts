@@ -1,6 +1,4 @@
 import { formatPlatform } from '../image/platform.js';
-import { formatReference, parseReference } from '../ref/index.js';
-import { resolveManifest } from '../registry/resolve.js';
 import { manifestJson, manifestShape } from '../ui/shapes/index.js';
 import { formatOption, outputChoice, platformOf, platformOption } from './options.js';
 import type { CommandSpec } from './spec.js';
@@ -22,14 +20,20 @@ export const manifest: CommandSpec = {
     'ferry manifest alpine:3.20',
     'ferry manifest --platform linux/arm64 alpine:3.20 | jq .layers',
     "ferry manifest --format '{{.MediaType}} {{.Size}} {{len .Manifest.layers}}' alpine:3.20",
+    'ferry manifest oci:./layout:v1',
   ],
   async run(ctx, [image], options) {
     const output = outputChoice(options);
-    const ref = parseReference(image ?? '');
-    const resolved = await resolveManifest(ctx.client(ref.registry), ref, platformOf(options));
+    const { readLocation, explained } = await import('../store/detect.js');
+    const { inspectManifest } = await import('../store/inspect.js');
+    const argument = await readLocation(image ?? '');
+    const resolved = await explained(argument, () =>
+      inspectManifest(argument.location, (r) => ctx.client(r), platformOf(options)),
+    );
     if (output.kind === 'template') {
       const platform = resolved.platform && formatPlatform(resolved.platform);
-      ctx.out.template(output.template, [manifestJson(formatReference(ref), resolved, platform)]);
+      const fetched = { ...resolved.descriptor, bytes: resolved.bytes };
+      ctx.out.template(output.template, [manifestJson(resolved.name, fetched, platform)]);
       return undefined;
     }
     // The exact bytes, with --json too: their digest is the image's digest, so nothing is

@@ -31,7 +31,10 @@ export const manifestShape = t.object({
   ),
   mediaType: mediaTypeField,
   size: f(t.number, 'the length of the manifest in bytes'),
-  platform: f(t.nullable(t.string), 'the platform picked out of an index with `--platform`; null otherwise'),
+  platform: f(
+    t.nullable(t.string),
+    "with `--platform`: the platform as the index entry or the single image's config states it; null without",
+  ),
   manifest: f(
     t.any,
     'the manifest itself, parsed: `{{json .Manifest.layers}}`, `{{.Manifest.config.digest}}`',
@@ -112,7 +115,7 @@ export const configShape = t.object({
   size: f(t.number, 'the length of the config in bytes'),
   platform: f(
     t.nullable(t.string),
-    'the platform whose config this is, when the reference is an index; null for a single image',
+    "the image's platform when one was asked for (`--platform`) or picked out of an index (the host's); else null",
   ),
   config: f(t.any, 'the config itself, parsed: `{{.Config.architecture}}`, `{{json .Config.config.Env}}`'),
 });
