@@ -10,7 +10,13 @@
  */
 import { lstat, open, stat } from 'node:fs/promises';
 import { FerryError, InvalidContentError, LocalError, UsageError } from '../errors.js';
-import { DOCKER_HUB, formatReference, parseReference } from '../ref/index.js';
+import {
+  DOCKER_HUB,
+  formatReference,
+  parseReference,
+  parseRepository,
+  type Reference,
+} from '../ref/index.js';
 import { type Location, parseLocation } from './location.js';
 import { TarIndex } from './tar-index.js';
 
@@ -110,32 +116,55 @@ async function isImagePath(path: string): Promise<boolean> {
 }
 
 /**
- * The IMAGE of `manifest`, `config`, `digest` and `ls` (docs/locations.md): the same local
- * locations as `copy` (`oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]`, `docker-archive:FILE[:REF]`), a
- * path that exists (a layout directory or an archive, with an optional `:TAG`, as `push` reads it),
+ * The IMAGE of `manifest`, `config` and `digest` (docs/locations.md): the same local locations as
+ * `copy` (`oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]`, `docker-archive:FILE[:REF]`), a path that
+ * exists (a layout directory or an archive, with an optional `:TAG`, as `push` reads it),
  * `docker://REF`, or a registry reference. A word that is both an existing directory and a valid
  * reference (a folder called `alpine`) is read as the reference unless the directory is an OCI
  * layout, since an ordinary directory holds no image.
  */
-export async function readLocation(input: string): Promise<ReadArgument> {
-  if (EXPLICIT.test(input)) return { location: parseLocation(input) };
+export function readLocation(input: string): Promise<ReadArgument> {
+  return readArgument(input, parseReference, () => parseLocation(input));
+}
+
+/**
+ * The REPOSITORY of `ls`: as readLocation, but a registry name takes no tag or digest
+ * (parseRepository), and a layout or an archive takes no `:TAG` (ls lists them all).
+ */
+export function readRepositoryLocation(input: string): Promise<ReadArgument> {
+  return readArgument(input, parseRepository, () =>
+    input.startsWith('docker:')
+      ? { kind: 'registry', ref: parseRepository(input.slice('docker:'.length).replace(/^\/\//, '')) }
+      : parseLocation(input),
+  );
+}
+
+async function readArgument(
+  input: string,
+  parseName: (input: string) => Reference,
+  explicit: () => Location,
+): Promise<ReadArgument> {
+  if (EXPLICIT.test(input)) return { location: explicit() };
   const colon = input.lastIndexOf(':');
   if ((await isImagePath(input)) || (colon > 0 && (await isImagePath(input.slice(0, colon)))))
     return { location: await detectLocation(input) };
   if (PATH_LIKE.test(input)) {
+    // Exists but holds no image (a plain directory): detectLocation says what it is instead.
+    if ((await exists(input)) || (colon > 0 && (await exists(input.slice(0, colon)))))
+      return { location: await detectLocation(input) };
     const start = /^(?:\.\.?\/?|\/|~\/?)/.exec(input)?.[0] ?? input;
     throw new LocalError(
       `${input}: no such file or directory (read as a path, since it starts with '${start}')`,
     );
   }
-  const ref = parseReference(input);
+  const ref = parseName(input);
   const name = input.split(/[:@]/)[0] ?? input;
   // The distribution rule: a first element is a host only with a '.', a ':' or as 'localhost'.
   const first = input.includes('/') ? (input.split('/')[0] ?? '') : '';
   const defaulted = ref.registry === DOCKER_HUB && !/[.:]|^localhost$/.test(first);
   const note =
     defaulted && FILE_LIKE.test(name)
-      ? `'${input}' was read as the image ${formatReference(ref)}: no file or directory of that name is here`
+      ? `'${input}' was read as ${formatReference(ref)}: no file or directory of that name is here`
       : undefined;
   return { location: { kind: 'registry', ref }, note };
 }

@@ -45,7 +45,7 @@ export interface InspectedManifest {
 const IMAGE_CONFIG_TYPES = new Set<string>([MediaType.ociConfig, MediaType.dockerConfig]);
 
 /** A config blob whole, verified (the source's stream fails at its end on a mismatch). */
-async function readConfig(source: ImageSource, descriptor: Descriptor, name: string): Promise<Buffer> {
+export async function readConfig(source: ImageSource, descriptor: Descriptor, name: string): Promise<Buffer> {
   if (descriptor.size > MAX_CONFIG_BYTES) {
     throw new InvalidContentError(
       `config ${descriptor.digest} of ${name} is ${descriptor.size} bytes, more than the ${MAX_CONFIG_BYTES} a config may be`,
