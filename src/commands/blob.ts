@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { formatRepository, parseReference, type Reference } from '../ref/index.js';
+import { formatRepository, parseImageReference, type Reference } from '../ref/index.js';
 import { downloadBlob } from '../registry/blob-download.js';
 import { deleteBlob } from '../registry/blobs.js';
 import type { CommandSpec } from './spec.js';
@@ -12,7 +12,7 @@ import type { CommandSpec } from './spec.js';
 const DELETE_VERBS = new Set(['rm', 'delete']);
 
 function parseBlobRef(input: string): Reference & { digest: string } {
-  const ref = parseReference(input);
+  const ref = parseImageReference(input);
   if (ref.digest === undefined) {
     throw new UsageError(`'${input}' names no blob: give REPOSITORY@DIGEST`, {
       hint: 'the digests of an image\'s blobs are in its manifest: ferry manifest IMAGE | jq -r ".layers[].digest"',

@@ -1,4 +1,4 @@
-import { formatReference, parseReference } from '../ref/index.js';
+import { formatReference, parseImageReference } from '../ref/index.js';
 import { deleteByPlan, planDelete } from '../registry/delete.js';
 import { deleteJson, deleteShape } from '../ui/shapes/index.js';
 import { formatOption, jsonOption, outputChoice } from './options.js';
@@ -23,7 +23,7 @@ export const del: CommandSpec = {
   async run(ctx, [image], options) {
     const output = outputChoice(options);
     const dryRun = options['dryRun'] === true;
-    const ref = parseReference(image ?? '');
+    const ref = parseImageReference(image ?? '');
     const client = ctx.client(ref.registry);
     const plan = await planDelete(client, ref);
     const what =

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { formatReference, formatRepository, parseReference, type Reference } from '../ref/index.js';
+import { formatReference, formatRepository, parseImageReference, type Reference } from '../ref/index.js';
 import { tagImage } from '../registry/tag.js';
 import type { CommandSpec } from './spec.js';
 
@@ -12,7 +12,7 @@ const BARE_TAG = /^[\w][\w.-]{0,127}$/;
  */
 export function targetTag(source: Reference, input: string): string {
   if (BARE_TAG.test(input)) return input;
-  const target = parseReference(input);
+  const target = parseImageReference(input);
   if (target.digest !== undefined)
     throw new UsageError(`'${input}' has a digest: the target of tag is a tag`);
   if (target.registry !== source.registry || target.repository !== source.repository) {
@@ -34,7 +34,7 @@ export const tag: CommandSpec = {
     'ferry tag registry.example.com/app@sha256:… registry.example.com/app:stable',
   ],
   async run(ctx, [image, newTag]) {
-    const source = parseReference(image ?? '');
+    const source = parseImageReference(image ?? '');
     const tagName = targetTag(source, newTag ?? '');
     const result = await tagImage(ctx.client(source.registry), source, tagName);
     const target = formatReference({

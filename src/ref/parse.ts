@@ -322,6 +322,14 @@ export function parseReference(input: string): Reference {
   return ref;
 }
 
+/**
+ * An IMAGE argument: a reference, or one written `docker://REF`, skopeo's transport syntax, which
+ * ferry itself prints in transfer summaries (docs/locations.md); anything else is parseReference's.
+ */
+export function parseImageReference(input: string): Reference {
+  return parseReference(input.startsWith('docker://') ? input.slice('docker://'.length) : input);
+}
+
 /** Parses a repository name (`[host[:port]/]path`, as `ls` takes): a tag or digest is an error. */
 export function parseRepository(input: string): Reference {
   checkText('repository', input);

@@ -123,6 +123,28 @@ describe('local locations for the read commands', () => {
     assert.equal(ls.stdout, 'v1\n');
   });
 
+  test('what a transfer summary prints as its destination (docker://…) reads back in exists, digest, tag and delete', async () => {
+    const copied = await run(s, ['copy', '-q', '--json', `${host}/${SINGLE}:v1`, `${host}/lab/printed:v1`]);
+    assert.equal(copied.code, 0, copied.stderr);
+    const destination = (JSON.parse(copied.stdout) as { destination: string }).destination;
+    assert.equal(destination, `docker://${host}/lab/printed:v1`);
+    const [exists, digest, tagged, dryRun] = await Promise.all([
+      run(s, ['exists', destination]),
+      run(s, ['digest', destination]),
+      run(s, ['tag', destination, 'v2']),
+      run(s, ['delete', '--dry-run', destination]),
+    ]);
+    assert.equal(exists.code, 0, exists.stderr);
+    assert.equal(digest.stdout, `${s.images.single.digest}\n`);
+    assert.equal(tagged.code, 0, tagged.stderr);
+    assert.equal(dryRun.code, 0, dryRun.stderr);
+    const blob = await run(s, [
+      'blob',
+      `docker://${host}/${SINGLE}@${s.images.single.platforms[0]?.configDigest}`,
+    ]);
+    assert.equal(blob.code, 0, blob.stderr);
+  });
+
   test('ls of a layout: its tags in version order; -l and --platform read the images there', async () => {
     const [plain, json, long, arm] = await Promise.all([
       run(s, ['ls', `oci:${layout}`]),
