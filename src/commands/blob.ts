@@ -2,6 +2,7 @@ import { UsageError } from '../errors.js';
 import { formatRepository, parseImageReference, type Reference } from '../ref/index.js';
 import { downloadBlob } from '../registry/blob-download.js';
 import { deleteBlob } from '../registry/blobs.js';
+import { refuseBinaryOnTerminal } from './binary-stdout.js';
 import type { CommandSpec } from './spec.js';
 
 /**
@@ -43,12 +44,13 @@ export const blob: CommandSpec = {
     }
     const ref = parseBlobRef(first ?? '');
     const toStdout = second === undefined || second === '-';
-    // Binary on a terminal garbles it, and a layer is no use there: only on explicit request.
-    if (second === undefined && ctx.stdout.isTTY) {
-      throw new UsageError('refusing to write a blob to a terminal', {
-        hint: 'give a FILE, redirect stdout, or pass - as FILE to write to the terminal anyway',
-      });
-    }
+    // To a terminal only on explicit request (FILE given as -).
+    if (second === undefined)
+      refuseBinaryOnTerminal(
+        ctx.stdout,
+        'a blob',
+        'give a FILE, redirect stdout, or pass - as FILE to write to the terminal anyway',
+      );
     const client = ctx.client(ref.registry);
     const size = await downloadBlob(
       client,
