@@ -9,7 +9,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { GLOBAL_OPTIONS } from './commands/globals.js';
 import { COMMANDS, type CommandSpec, type OptionSpec } from './commands/index.js';
 import { Context, DEFAULT_GLOBALS, type GlobalOptions, type Io } from './context.js';
-import { ExitCode, UsageError } from './errors.js';
+import { ExitCode, localErrorFrom, UsageError } from './errors.js';
 import { formatError } from './ui/format-error.js';
 import { VERSION } from './util/version.js';
 
@@ -157,8 +157,10 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       io.stderr.write('ferry: interrupted\n');
       return ExitCode.interrupted;
     }
-    io.stderr.write(`${formatError(err, debug)}\n`);
-    return exitCodeOf(err);
+    // A file system error that no layer mapped is still the local disk's: exit 8 with its path.
+    const failure = localErrorFrom(err) ?? err;
+    io.stderr.write(`${formatError(failure, debug)}\n`);
+    return exitCodeOf(failure);
   } finally {
     await ctx?.close();
   }

@@ -9,7 +9,7 @@
  * a tag when the path with it does not exist.
  */
 import { lstat, open, stat } from 'node:fs/promises';
-import { FerryError, InvalidContentError, LocalError, UsageError } from '../errors.js';
+import { FerryError, InvalidContentError, LocalError, localErrorFrom, UsageError } from '../errors.js';
 import {
   DOCKER_HUB,
   formatReference,
@@ -22,11 +22,20 @@ import { TarIndex } from './tar-index.js';
 
 const EXPLICIT = /^(oci|oci-archive|docker-archive|docker):/;
 
+/**
+ * Whether `path` exists. Only "no such file" (ENOENT, or ENOTDIR: a part of the path is a file)
+ * means absent; a path that cannot be looked at (a directory on the way without search
+ * permission) is a LocalError saying so, not "no such file or directory".
+ */
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
+  try {
+    await stat(path);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    throw localErrorFrom(err) ?? err;
+  }
 }
 
 /** Whether `path` exists as a name at all (a symlink counts, even a dangling one). */
@@ -38,7 +47,9 @@ async function present(path: string): Promise<boolean> {
 }
 
 async function isGzip(path: string): Promise<boolean> {
-  const handle = await open(path, 'r');
+  const handle = await open(path, 'r').catch((err: unknown) => {
+    throw localErrorFrom(err) ?? err;
+  });
   try {
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(2), 0, 2, 0);
     return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
@@ -108,8 +119,8 @@ export interface ReadArgument {
 
 /** Whether `path` names an image on disk: an OCI layout directory (with any of its marks) or a file. */
 async function isImagePath(path: string): Promise<boolean> {
-  const info = await stat(path).catch(() => undefined);
-  if (info === undefined) return false;
+  if (!(await exists(path))) return false;
+  const info = await stat(path);
   if (!info.isDirectory()) return true;
   for (const part of ['oci-layout', 'index.json', 'blobs']) if (await present(`${path}/${part}`)) return true;
   return false;
