@@ -32,8 +32,8 @@ export const config: CommandSpec = {
       ctx.out.template(output.template, [configJson(result.name, result, platform)]);
       return undefined;
     }
-    // Exact bytes: the config's digest is the image ID.
-    ctx.out.raw(result.bytes);
+    // Exact bytes when piped (the config's digest is the image ID); indented on a terminal.
+    ctx.out.document(result.bytes);
     return undefined;
   },
 };

@@ -36,9 +36,9 @@ export const manifest: CommandSpec = {
       ctx.out.template(output.template, [manifestJson(resolved.name, fetched, platform)]);
       return undefined;
     }
-    // The exact bytes, with --json too: their digest is the image's digest, so nothing is
-    // re-encoded or appended.
-    ctx.out.raw(resolved.bytes);
+    // The exact bytes, with --json too (their digest is the image's digest), when piped; a
+    // terminal gets them indented, for reading.
+    ctx.out.document(resolved.bytes);
     return undefined;
   },
 };

@@ -1,10 +1,18 @@
 // What only a terminal shows, in a real pseudo-terminal (tmux, test/harness/tmux.ts): binary
-// output refused before any request (pull IMAGE -, blob), and the same commands writing to a pipe.
+// output refused before any request (pull IMAGE -, blob), manifests and configs indented for
+// reading; and the same commands writing exact bytes to a pipe (skopeo as the referee).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { requestsDuring, type SeededRegistry, startSeededRegistries, stopAll } from '../harness/fixtures.js';
 import { generateImage, type ImageSummary } from '../harness/images.js';
-import { pushImage } from '../harness/skopeo.js';
+import { ferryBin } from '../harness/run-ferry.js';
+import {
+  dockerRef,
+  pushImage,
+  registryAccess,
+  skopeoInspectConfig,
+  skopeoInspectRaw,
+} from '../harness/skopeo.js';
 import { openTerminal, type Terminal } from '../harness/tmux.js';
 
 let seeded: Record<'anonymous', SeededRegistry> | undefined;
@@ -66,5 +74,37 @@ describe('binary output and a terminal', () => {
     const forced = await runInPane('blob-', `ferry blob ${host}/lab/tty@${digest} -`);
     assert.match(forced, /EXIT=0/);
     assert.match(forced, /"architecture":"amd64"/);
+  });
+});
+
+describe('manifest and config: indented on a terminal, exact bytes in a pipe', () => {
+  for (const command of ['manifest', 'config']) {
+    test(`${command} on a terminal: indented JSON, ending with a newline`, async () => {
+      const shown = await runInPane(command, `ferry ${command} ${host}/lab/tty:v1`);
+      assert.match(shown, /EXIT=0/);
+      const lines = shown.split('\n');
+      const exit = lines.findIndex((l) => l.startsWith('EXIT='));
+      assert.equal(lines[0], '{', 'the document starts on its own line');
+      assert.equal(lines[exit - 1], '}', 'the newline after the document puts EXIT= on a line of its own');
+      assert.ok(
+        lines.some((l) => /^ {2}"schemaVersion": 2,$|^ {2}"architecture": "amd64",$/.test(l)),
+        shown,
+      );
+    });
+  }
+
+  test('manifest and config into a pipe (the built CLI): the bytes skopeo reads, nothing added', async () => {
+    const registry = seeded!.anonymous.registry;
+    const ref = `${host}/lab/tty:v1`;
+    const [manifest, config, expectedManifest, expectedConfig] = await Promise.all([
+      ferryBin(['manifest', ref]),
+      ferryBin(['config', ref]),
+      skopeoInspectRaw(dockerRef(registry, 'lab/tty:v1'), registryAccess(registry)),
+      skopeoInspectConfig(dockerRef(registry, 'lab/tty:v1'), registryAccess(registry)),
+    ]);
+    assert.equal(manifest.code, 0, manifest.stderr);
+    assert.deepEqual(manifest.stdoutBytes, expectedManifest);
+    assert.equal(config.code, 0, config.stderr);
+    assert.deepEqual(config.stdoutBytes, expectedConfig);
   });
 });
