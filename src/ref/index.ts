@@ -61,6 +61,7 @@ export {
 export {
   MAX_NAME_LENGTH,
   MAX_TAG_LENGTH,
+  namesTagOrDigest,
   parseImageReference,
   parseReference,
   parseRegistryHost,

@@ -330,6 +330,15 @@ export function parseImageReference(input: string): Reference {
   return parseReference(input.startsWith('docker://') ? input.slice('docker://'.length) : input);
 }
 
+/**
+ * Whether an image reference names its tag or digest itself, rather than getting `latest` by
+ * default: a destructive command (`delete`) wants it said.
+ */
+export function namesTagOrDigest(input: string): boolean {
+  const pieces = split(input.startsWith('docker://') ? input.slice('docker://'.length) : input);
+  return pieces.tag !== undefined || pieces.digest !== undefined;
+}
+
 /** Parses a repository name (`[host[:port]/]path`, as `ls` takes): a tag or digest is an error. */
 export function parseRepository(input: string): Reference {
   checkText('repository', input);

@@ -89,22 +89,28 @@ export const deleteShape = t.object({
   ),
   digest: f(t.string, 'the manifest the tag pointed at, or the digest deleted'),
   dryRun: f(t.boolean, 'true with `--dry-run`: nothing was deleted'),
+  namedBy: f(
+    t.list(t.string),
+    'by digest: the tags of indexes in the repository that list the manifest (deleted only with `--force`); empty otherwise',
+  ),
 });
 export interface DeleteJson {
   reference: string;
   kind: 'tag' | 'manifest';
   digest: string;
   dryRun: boolean;
+  namedBy: string[];
 }
 export const deleteJson = (
   reference: string,
-  plan: { kind: 'tag' | 'digest'; digest: string },
+  plan: { kind: 'tag' | 'digest'; digest: string; namedBy: readonly string[] },
   dryRun: boolean,
 ): DeleteJson => ({
   reference,
   kind: plan.kind === 'tag' ? 'tag' : 'manifest',
   digest: plan.digest,
   dryRun,
+  namedBy: [...plan.namedBy],
 });
 
 // ---- config, ratelimit (commands of their own files; their shapes live here with the rest) ---

@@ -94,7 +94,7 @@ const cases: Array<[name: string, value: unknown, shape: ObjectType]> = [
   ['existsJson absent', existsJson('r.example/a:v1', false), existsShape],
   [
     'deleteJson',
-    deleteJson('r.example/a:v1', { kind: 'tag', digest: description.digest }, true),
+    deleteJson('r.example/a:v1', { kind: 'tag', digest: description.digest, namedBy: [] }, true),
     deleteShape,
   ],
   ['transferJson', transferJson(registry, { kind: 'oci', path: '/x', tag: 'v1' }, summary), transferShape],
@@ -119,7 +119,7 @@ describe('every output function builds its declared shape', () => {
   });
 
   test('delete kinds: tag, or manifest for a digest', () => {
-    assert.equal(deleteJson('x', { kind: 'digest', digest: 'd' }, false).kind, 'manifest');
+    assert.equal(deleteJson('x', { kind: 'digest', digest: 'd', namedBy: ['v1'] }, false).kind, 'manifest');
   });
 });
 
