@@ -5,9 +5,10 @@
  * tests run the real CLI in-process.
  */
 import { setMaxListeners } from 'node:events';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Option, type OutputConfiguration } from 'commander';
 import { GLOBAL_OPTIONS } from './commands/globals.js';
 import { COMMANDS, type CommandSpec, type OptionSpec } from './commands/index.js';
+import { suggestCommands } from './commands/suggest.js';
 import { Context, DEFAULT_GLOBALS, type GlobalOptions, type Io } from './context.js';
 import { ExitCode, localErrorFrom, UsageError } from './errors.js';
 import { formatError } from './ui/format-error.js';
@@ -50,19 +51,11 @@ export function buildProgram(
     .description('A daemonless client for container registries: list, inspect, copy, pull and push images.')
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
-    .showSuggestionAfterError(true)
-    .exitOverride()
-    .configureOutput({
-      writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
-      outputError: (s, write) =>
-        write(
-          `ferry: ${s
-            .replace(/^error: /, '')
-            .trim()
-            .replace(/\s*\n\s*/g, ' ')}\n`,
-        ),
-    });
+    // ferry's own, stricter suggestions (commands/suggest.ts) replace commander's in outputError.
+    .showSuggestionAfterError(false)
+    .exitOverride();
+  const names = ['help', ...COMMANDS.flatMap((c) => [c.name, ...(c.aliases ?? [])])];
+  program.configureOutput(outputFor(io, 'ferry', names));
 
   for (const o of GLOBAL_OPTIONS) program.addOption(toOption(o));
   for (const spec of COMMANDS) {
@@ -70,6 +63,8 @@ export function buildProgram(
     for (const alias of spec.aliases ?? []) cmd.alias(alias);
     for (const arg of spec.args) cmd.argument(arg);
     for (const o of spec.options) cmd.addOption(toOption(o));
+    const flags = [...spec.options, ...GLOBAL_OPTIONS].flatMap((o) => o.flags.match(/--[\w-]+/g) ?? []);
+    cmd.configureOutput(outputFor(io, `ferry ${spec.name}`, flags));
     if (spec.examples.length > 0)
       cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
     cmd.action((...actionArgs: unknown[]) => {
@@ -83,6 +78,39 @@ export function buildProgram(
     });
   }
   return program;
+}
+
+/**
+ * Commander's messages as ferry's one line, with a suggestion only when the word is close (an
+ * unknown command among `candidates`, the command names; an unknown option among the flags).
+ */
+function outputFor(
+  io: Pick<Io, 'stdout' | 'stderr'>,
+  command: string,
+  candidates: readonly string[],
+): OutputConfiguration {
+  const suggesting = (message: string): string => {
+    const unknown = /^error: unknown (command|option) '([^']*)'/.exec(message);
+    if (!unknown) return message;
+    const [, kind, word = ''] = unknown;
+    const close = suggestCommands(word, candidates);
+    const hint =
+      close.length > 0
+        ? `did you mean ${close.join(' or ')}?`
+        : `${command} --help lists the ${kind === 'command' ? 'commands' : 'options'}`;
+    return `unknown ${kind} '${word}' (hint: ${hint})`;
+  };
+  return {
+    writeOut: (s) => io.stdout.write(s),
+    writeErr: (s) => io.stderr.write(s),
+    outputError: (s, write) =>
+      write(
+        `ferry: ${suggesting(s)
+          .replace(/^error: /, '')
+          .trim()
+          .replace(/\s*\n\s*/g, ' ')}\n`,
+      ),
+  };
 }
 
 function unlimitedListeners(signal: AbortSignal): AbortSignal {

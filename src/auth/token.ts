@@ -105,7 +105,7 @@ export async function fetchToken(
       {
         hint:
           credential.kind === 'anonymous'
-            ? `log in first (docker login ${host}), or pass -u USER --password-stdin`
+            ? `log in first (ferry login ${host}), or pass -u USER --password-stdin`
             : undefined,
       },
     );

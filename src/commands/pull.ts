@@ -30,7 +30,9 @@ export const pull: CommandSpec = {
       choices: FORMATS,
       parse: (value) => {
         if (!(FORMATS as readonly string[]).includes(value))
-          throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not '${value}'`);
+          throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not '${value}'`, {
+            hint: value.includes('{{') ? 'pull takes a summary template as --template' : undefined,
+          });
         return value;
       },
     },

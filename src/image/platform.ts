@@ -26,6 +26,12 @@ export function parsePlatform(s: string): Platform {
   const text = s.trim();
   const shown = JSON.stringify(s);
   if (text === '') throw new UsageError(`empty platform: ${SYNTAX}`);
+  // docker buildx and regctl users write `--platform all`; in ferry every platform is what no
+  // --platform means.
+  if (text.toLowerCase() === 'all')
+    throw new UsageError(`'all' is not a platform: ${SYNTAX}`, {
+      hint: 'omit --platform to keep every platform of an index',
+    });
   const colon = text.indexOf(':');
   const path = (colon < 0 ? text : text.slice(0, colon)).toLowerCase();
   const osVersion = colon < 0 ? undefined : text.slice(colon + 1);

@@ -124,7 +124,7 @@ export class RegistryClient {
         `${what}: authentication required (HTTP ${res.status})`,
         init,
         {
-          hint: `log in (docker login ${this.registry}), or pass -u USER --password-stdin`,
+          hint: `log in (ferry login ${this.registry}), or pass -u USER --password-stdin`,
           cause: err,
         },
       );
