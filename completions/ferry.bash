@@ -75,7 +75,7 @@ __ferry_value_flags() {
     pull) REPLY=' --format --platform -j --jobs --template --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     push) REPLY=' --platform -j --jobs --chunk-size --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     ratelimit) REPLY=' --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
-    tag) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    tag) REPLY=' --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     *) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
   esac
 }
@@ -87,19 +87,19 @@ __ferry_flags() {
     blob) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     catalog) REPLY='--limit --last --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     completion) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    config) REPLY='--platform --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    config) REPLY='--platform --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     copy) REPLY='--platform -j --jobs --chunk-size -a --all-tags -n --no-clobber --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    delete) REPLY='--dry-run --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    delete) REPLY='--dry-run --force --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     digest) REPLY='--platform --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     exists) REPLY='-q --quiet --json --format --debug --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     login) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     logout) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    ls) REPLY='-l --long -f --filter --platform --limit --last --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    ls) REPLY='-l --long --no-trunc -f --filter --platform --limit --last --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     manifest) REPLY='--platform --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     pull) REPLY='--format --platform -j --jobs --json --template --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     push) REPLY='--platform -j --jobs --chunk-size --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     ratelimit) REPLY='--json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    tag) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    tag) REPLY='--json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     *) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
   esac
 }

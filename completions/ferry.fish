@@ -49,7 +49,7 @@ function __ferry_takes_value --argument-names command word
         case ratelimit
             contains -- $word --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case tag
-            contains -- $word --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+            contains -- $word --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case '*'
             contains -- $word --plain-http --insecure --ca-file -u --username --retries --idle-timeout
     end
@@ -234,6 +234,7 @@ complete -c ferry -n '__ferry_using_command catalog' -l format -x -a '(__ferry_v
 # completion
 # config
 complete -c ferry -n '__ferry_using_command config' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'pick the image for this platform from a multi-platform index'
+complete -c ferry -n '__ferry_using_command config' -l json -d 'the same bytes: a config is JSON already (accepted so scripts can pass --json everywhere)'
 complete -c ferry -n '__ferry_using_command config' -l format -x -a '(__ferry_value --format)' -d 'print fields of the config through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # copy
 complete -c ferry -n '__ferry_using_command copy' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'copy only this platform of an index (repeatable: several make a new index of them)'
@@ -245,6 +246,7 @@ complete -c ferry -n '__ferry_using_command copy' -l json -d 'print JSON (shapes
 complete -c ferry -n '__ferry_using_command copy' -l format -x -a '(__ferry_value --format)' -d 'print a summary of the transfer through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # delete
 complete -c ferry -n '__ferry_using_command delete' -l dry-run -d 'say what would be deleted, delete nothing'
+complete -c ferry -n '__ferry_using_command delete' -l force -d 'delete a manifest by digest even when an index in the repository lists it'
 complete -c ferry -n '__ferry_using_command delete' -l json -d 'print JSON (shapes: docs/output.md)'
 complete -c ferry -n '__ferry_using_command delete' -l format -x -a '(__ferry_value --format)' -d 'print what was deleted through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # digest
@@ -259,6 +261,7 @@ complete -c ferry -n '__ferry_using_command exists' -l format -x -a '(__ferry_va
 # logout
 # ls
 complete -c ferry -n '__ferry_using_command ls' -s l -l long -d 'show digest, media type, platforms, size and creation time per tag'
+complete -c ferry -n '__ferry_using_command ls' -l no-trunc -d 'with -l: whole digests, media types, tags and platform lists (wider than 120 columns)'
 complete -c ferry -n '__ferry_using_command ls' -s f -l filter -x -a '(__ferry_value --filter)' -d 'keep tags matching a glob (\'v1.*\' or reference=GLOB; several: any), created since=TAG or before=TAG (repeatable; all must hold)'
 complete -c ferry -n '__ferry_using_command ls' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'keep tags whose image or index has this platform (repeatable: all of them)'
 complete -c ferry -n '__ferry_using_command ls' -l limit -x -a '(__ferry_value --limit)' -d 'fetch one page of at most n entries (with --last for the next page)'
@@ -285,6 +288,8 @@ complete -c ferry -n '__ferry_using_command push' -l format -x -a '(__ferry_valu
 complete -c ferry -n '__ferry_using_command ratelimit' -l json -d 'print JSON (shapes: docs/output.md)'
 complete -c ferry -n '__ferry_using_command ratelimit' -l format -x -a '(__ferry_value --format)' -d 'print the limit through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # tag
+complete -c ferry -n '__ferry_using_command tag' -l json -d 'print JSON (shapes: docs/output.md)'
+complete -c ferry -n '__ferry_using_command tag' -l format -x -a '(__ferry_value --format)' -d 'print the new tag through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 
 # Arguments
 complete -c ferry -n 'not __ferry_needs_command' -a '(__ferry_args)'

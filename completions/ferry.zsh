@@ -106,6 +106,7 @@ _ferry_cmd_completion() {
 _ferry_cmd_config() {
   _arguments -s -S \
     '--platform=[pick the image for this platform from a multi-platform index]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
+    '--json[the same bytes: a config is JSON already (accepted so scripts can pass --json everywhere)]' \
     '--format=[print fields of the config through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "config" "--format"' \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
     '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
@@ -148,6 +149,7 @@ _ferry_cmd_copy() {
 _ferry_cmd_delete() {
   _arguments -s -S \
     '--dry-run[say what would be deleted, delete nothing]' \
+    '--force[delete a manifest by digest even when an index in the repository lists it]' \
     '--json[print JSON (shapes: docs/output.md)]' \
     '--format=[print what was deleted through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "delete" "--format"' \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
@@ -236,6 +238,7 @@ _ferry_cmd_logout() {
 _ferry_cmd_ls() {
   _arguments -s -S \
     '(-l --long)'{-l,--long}'[show digest, media type, platforms, size and creation time per tag]' \
+    '--no-trunc[with -l: whole digests, media types, tags and platform lists (wider than 120 columns)]' \
     '*'{-f+,--filter=}'[keep tags matching a glob ('\''v1.*'\'' or reference=GLOB; several: any), created since=TAG or before=TAG (repeatable; all must hold)]:filter:__ferry_dynamic "ls" "--filter"' \
     '*--platform=[keep tags whose image or index has this platform (repeatable: all of them)]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
     '--limit=[fetch one page of at most n entries (with --last for the next page)]:n:__ferry_dynamic "ls" "--limit"' \
@@ -339,6 +342,8 @@ _ferry_cmd_ratelimit() {
 
 _ferry_cmd_tag() {
   _arguments -s -S \
+    '--json[print JSON (shapes: docs/output.md)]' \
+    '--format=[print the new tag through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "tag" "--format"' \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
     '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
     '--no-color[never colour output (NO_COLOR is honoured too)]' \

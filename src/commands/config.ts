@@ -7,7 +7,15 @@ export const config: CommandSpec = {
   name: 'config',
   summary: 'Print the config JSON of an image, byte for byte as served and verified against its digest',
   args: ['<image>'],
-  options: [platformOption, formatOption(configShape, 'fields of the config')],
+  options: [
+    platformOption,
+    {
+      flags: '--json',
+      description:
+        'the same bytes: a config is JSON already (accepted so scripts can pass --json everywhere)',
+    },
+    formatOption(configShape, 'fields of the config'),
+  ],
   examples: [
     'ferry config alpine:3.20 | jq .config.Env',
     'ferry config --platform linux/arm64 ghcr.io/org/app:1.0 | jq -r .architecture',

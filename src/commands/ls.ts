@@ -3,7 +3,14 @@ import type { Platform } from '../image/descriptor.js';
 import { parsePlatform } from '../image/platform.js';
 import { NO_FILTER, selectTags, type TagFilter } from '../registry/tag-filter.js';
 import type { TagListing } from '../store/tag-listing.js';
-import { TAG_ITEM_CHEAP_FIELDS, tagItem, tagItemShape, tagRowJson, tagsJson } from '../ui/shapes/index.js';
+import {
+  TAG_ITEM_CHEAP_FIELDS,
+  tagItem,
+  tagItemShape,
+  tagRowJson,
+  tagRowsJson,
+  tagsJson,
+} from '../ui/shapes/index.js';
 import { tagTable } from '../ui/table.js';
 import { filterOption } from './ls-filter.js';
 import {
@@ -32,6 +39,10 @@ export const ls: CommandSpec = {
     {
       flags: '-l, --long',
       description: 'show digest, media type, platforms, size and creation time per tag',
+    },
+    {
+      flags: '--no-trunc',
+      description: 'with -l: whole digests, media types, tags and platform lists (wider than 120 columns)',
     },
     filterOption,
     {
@@ -108,8 +119,8 @@ async function list(
     else ctx.out.lines(tags);
   } else {
     const rows = selected.flatMap((s) => (s.description ? [tagRowJson(s.description)] : []));
-    if (output.kind === 'json') ctx.out.json(rows);
-    else ctx.out.line(await tagTable(rows, ctx.colors.stdout));
+    if (output.kind === 'json') ctx.out.json(tagRowsJson(name, rows, page.next));
+    else ctx.out.line(await tagTable(rows, ctx.colors.stdout, options['trunc'] === false));
   }
   return undefined;
 }

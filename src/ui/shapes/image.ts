@@ -113,6 +113,26 @@ export const deleteJson = (
   namedBy: [...plan.namedBy],
 });
 
+// ---- tag --------------------------------------------------------------------------------------
+
+export const tagShape = t.object({
+  reference: f(t.string, 'the new tag, in full: `registry.example.com/app:stable`'),
+  source: f(t.string, 'the image that was tagged, as given: `registry.example.com/app:1.2.3`'),
+  digest: f(t.string, 'the digest both now name'),
+  mediaType: mediaTypeField,
+});
+export interface TagJson {
+  reference: string;
+  source: string;
+  digest: string;
+  mediaType: string;
+}
+export const tagJson = (
+  reference: string,
+  source: string,
+  result: { digest: string; mediaType: string },
+): TagJson => ({ reference, source, digest: result.digest, mediaType: result.mediaType });
+
 // ---- config, ratelimit (commands of their own files; their shapes live here with the rest) ---
 
 export const configShape = t.object({

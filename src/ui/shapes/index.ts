@@ -14,8 +14,9 @@ import {
   existsShape,
   manifestShape,
   ratelimitShape,
+  tagShape,
 } from './image.js';
-import { catalogItemShape, catalogShape, tagItemShape, tagRowShape, tagsShape } from './listing.js';
+import { catalogItemShape, catalogShape, tagItemShape, tagRowsShape, tagsShape } from './listing.js';
 import { transferShape } from './transfer.js';
 
 export * from './image.js';
@@ -54,10 +55,10 @@ export const OUTPUTS: readonly OutputSpec[] = [
   },
   {
     title: 'ls -l --json',
-    json: 'array',
+    json: 'object',
     template: false,
-    shape: tagRowShape,
-    note: 'One object per tag, after filtering.',
+    shape: tagRowsShape,
+    note: 'The tags after filtering, described; `next` as in `ls --json`.',
   },
   {
     title: 'ls --format',
@@ -100,10 +101,17 @@ export const OUTPUTS: readonly OutputSpec[] = [
     note: 'One summary when the transfer is done; `copy --all-tags` prints one per tag (`--json`: an array of them). Progress stays on stderr.',
   },
   {
+    title: 'tag --json, --format',
+    json: 'object',
+    template: true,
+    shape: tagShape,
+    note: 'One answer, once the new tag is there.',
+  },
+  {
     title: 'config --format',
     template: true,
     shape: configShape,
-    note: 'One line. (`config` prints the config itself, byte for byte as served.)',
+    note: 'One line. (`config` and `config --json` print the config itself, byte for byte as served.)',
   },
   {
     title: 'ratelimit --json, --format',

@@ -87,6 +87,23 @@ export const tagRowJson = (d: TagDescription): TagRow => ({
   created: d.created ?? null,
 });
 
+/** `ls -l --json`: the rows, with the page's `next` as `ls --json` has it. */
+export const tagRowsShape = t.object({
+  repository: repositoryField,
+  tags: f(t.list(tagRowShape), 'one object per tag that passed the filters, in version order'),
+  next: tagsShape.fields['next']!,
+});
+export interface TagRowsJson {
+  repository: string;
+  tags: TagRow[];
+  next: string | null;
+}
+export const tagRowsJson = (repository: string, rows: readonly TagRow[], next?: string): TagRowsJson => ({
+  repository,
+  tags: [...rows],
+  next: next ?? null,
+});
+
 export const tagItemShape = t.object({ repository: repositoryField, ...tagRowFields });
 export type TagItem = { repository: string; tag: string } & Partial<TagRow>;
 /**
