@@ -12,6 +12,7 @@ import {
   tagsJson,
 } from '../ui/shapes/index.js';
 import { tagTable } from '../ui/table.js';
+import { compareVersions } from '../util/version-order.js';
 import { filterOption } from './ls-filter.js';
 import {
   formatOption,
@@ -23,9 +24,6 @@ import {
   PLATFORMS,
 } from './options.js';
 import type { CommandSpec } from './spec.js';
-
-/** Registries return tags in lexical or no order; people read versions: 1.9 before 1.10. */
-const versionOrder = new Intl.Collator('en', { numeric: true, sensitivity: 'variant' }).compare;
 
 /** Manifest and config GETs in flight at once when tags are described: enough to hide latency, few enough to be polite. */
 const DESCRIBE_CONCURRENCY = 8;
@@ -102,7 +100,7 @@ async function list(
     (long && output.kind !== 'template') ||
     uses === 'all' ||
     [...(uses ?? [])].some((key) => !TAG_ITEM_CHEAP_FIELDS.includes(key));
-  const selected = await selectTags(listing.tags, [...page.items].sort(versionOrder), filter, {
+  const selected = await selectTags(listing.tags, [...page.items].sort(compareVersions), filter, {
     describe,
     concurrency: DESCRIBE_CONCURRENCY,
   });

@@ -144,4 +144,19 @@ describe('output forms', () => {
     assert.equal(columns.code, 0, columns.stderr);
     assert.equal(columns.stdout.split('\n')[0], `1.0   |${wide.digest.slice(0, 19)}|    8`);
   });
+
+  test('ls lists 1.0.0-rc1 before 1.0.0 (semver pre-releases), rc2 before rc10, variants after', async () => {
+    const tags = ['1.0.0', '1.0.0-alpine', '1.0.0-rc10', '0.9', '1.0.0-rc2', 'v1', '1.0.0-rc1', '1.0.1'];
+    const first = await run(s, ['copy', '-q', `${host}/${SINGLE}:v1`, `${host}/lab/semver:${tags[0]}`]);
+    assert.equal(first.code, 0, first.stderr);
+    for (const tag of tags.slice(1)) {
+      const r = await run(s, ['tag', `${host}/lab/semver:${tags[0]}`, tag]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    const r = await run(s, ['ls', `${host}/lab/semver`]);
+    assert.equal(
+      r.stdout,
+      ['0.9', '1.0.0-rc1', '1.0.0-rc2', '1.0.0-rc10', '1.0.0', '1.0.0-alpine', '1.0.1', 'v1', ''].join('\n'),
+    );
+  });
 });

@@ -159,7 +159,8 @@ describe('local locations for the read commands', () => {
       tags: ['2.0-rc1', '10', 'single'],
       next: null,
     });
-    const rows = JSON.parse(long.stdout) as { tag: string; digest: string; platforms: string[] }[];
+    const rows = (JSON.parse(long.stdout) as { tags: { tag: string; digest: string; platforms: string[] }[] })
+      .tags;
     assert.deepEqual(
       rows.map((r) => [r.tag, r.digest, r.platforms.join(',')]),
       [

@@ -38,7 +38,10 @@ export const catalogItem = (registry: string, repository: string): CatalogItem =
 
 export const tagsShape = t.object({
   repository: repositoryField,
-  tags: f(t.list(t.string), 'the tags that passed the filters, in version order (`1.9` before `1.10`)'),
+  tags: f(
+    t.list(t.string),
+    'the tags that passed the filters, in version order (`1.9` before `1.10`, `1.0-rc1` before `1.0`)',
+  ),
   next: f(
     t.nullable(t.string),
     'with `--limit`: the `--last` value for the next page; null on the last page',
