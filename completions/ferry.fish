@@ -239,7 +239,7 @@ complete -c ferry -n '__ferry_using_command config' -l format -x -a '(__ferry_va
 # copy
 complete -c ferry -n '__ferry_using_command copy' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'copy only this platform of an index (repeatable: several make a new index of them)'
 complete -c ferry -n '__ferry_using_command copy' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'blobs transferred in parallel (default 6)'
-complete -c ferry -n '__ferry_using_command copy' -l chunk-size -x -a '(__ferry_value --chunk-size)' -d 'upload blobs in PATCHes of this size (e.g. 16MiB) for registries or proxies that cap request bodies'
+complete -c ferry -n '__ferry_using_command copy' -l chunk-size -x -a '(__ferry_value --chunk-size)' -d 'upload blobs in PATCHes of this size (64KiB to 1GiB, e.g. 16MiB) for registries or proxies that cap request bodies'
 complete -c ferry -n '__ferry_using_command copy' -s a -l all-tags -d 'copy every tag of the source repository'
 complete -c ferry -n '__ferry_using_command copy' -s n -l no-clobber -d 'leave tags that already exist at the destination alone'
 complete -c ferry -n '__ferry_using_command copy' -l json -d 'print JSON (shapes: docs/output.md)'
@@ -281,7 +281,7 @@ complete -c ferry -n '__ferry_using_command pull' -l template -x -a '(__ferry_va
 # push
 complete -c ferry -n '__ferry_using_command push' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'copy only this platform of an index (repeatable: several make a new index of them)'
 complete -c ferry -n '__ferry_using_command push' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'blobs transferred in parallel (default 6)'
-complete -c ferry -n '__ferry_using_command push' -l chunk-size -x -a '(__ferry_value --chunk-size)' -d 'upload blobs in PATCHes of this size (e.g. 16MiB) for registries or proxies that cap request bodies'
+complete -c ferry -n '__ferry_using_command push' -l chunk-size -x -a '(__ferry_value --chunk-size)' -d 'upload blobs in PATCHes of this size (64KiB to 1GiB, e.g. 16MiB) for registries or proxies that cap request bodies'
 complete -c ferry -n '__ferry_using_command push' -l json -d 'print JSON (shapes: docs/output.md)'
 complete -c ferry -n '__ferry_using_command push' -l format -x -a '(__ferry_value --format)' -d 'print a summary of the transfer through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # ratelimit

@@ -126,7 +126,7 @@ _ferry_cmd_copy() {
   _arguments -s -S \
     '*--platform=[copy only this platform of an index (repeatable: several make a new index of them)]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
     '(-j --jobs)'{-j+,--jobs=}'[blobs transferred in parallel (default 6)]:n:__ferry_dynamic "copy" "--jobs"' \
-    '--chunk-size=[upload blobs in PATCHes of this size (e.g. 16MiB) for registries or proxies that cap request bodies]:size:__ferry_dynamic "copy" "--chunk-size"' \
+    '--chunk-size=[upload blobs in PATCHes of this size (64KiB to 1GiB, e.g. 16MiB) for registries or proxies that cap request bodies]:size:__ferry_dynamic "copy" "--chunk-size"' \
     '(-a --all-tags)'{-a,--all-tags}'[copy every tag of the source repository]' \
     '(-n --no-clobber)'{-n,--no-clobber}'[leave tags that already exist at the destination alone]' \
     '--json[print JSON (shapes: docs/output.md)]' \
@@ -304,7 +304,7 @@ _ferry_cmd_push() {
   _arguments -s -S \
     '*--platform=[copy only this platform of an index (repeatable: several make a new index of them)]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
     '(-j --jobs)'{-j+,--jobs=}'[blobs transferred in parallel (default 6)]:n:__ferry_dynamic "push" "--jobs"' \
-    '--chunk-size=[upload blobs in PATCHes of this size (e.g. 16MiB) for registries or proxies that cap request bodies]:size:__ferry_dynamic "push" "--chunk-size"' \
+    '--chunk-size=[upload blobs in PATCHes of this size (64KiB to 1GiB, e.g. 16MiB) for registries or proxies that cap request bodies]:size:__ferry_dynamic "push" "--chunk-size"' \
     '--json[print JSON (shapes: docs/output.md)]' \
     '--format=[print a summary of the transfer through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "push" "--format"' \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
