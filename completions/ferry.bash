@@ -57,10 +57,22 @@ __ferry_command_name() {
   esac
 }
 
+# REPLY = the subcommand of group $1 that word $2 names (blob put → blob.put), or ''.
+__ferry_subcommand() {
+  case $1:$2 in
+    blob:put) REPLY=blob.put ;;
+    blob:rm | blob:delete) REPLY=blob.rm ;;
+    manifest:put) REPLY=manifest.put ;;
+    *) REPLY='' ;;
+  esac
+}
+
 # REPLY = the options of command $1 ('' before the command) that take a value, as ' -a --bb '.
 __ferry_value_flags() {
   case $1 in
     blob) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    blob.put) REPLY=' --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    blob.rm) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     catalog) REPLY=' --limit --last --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     completion) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     config) REPLY=' --platform --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
@@ -72,6 +84,7 @@ __ferry_value_flags() {
     logout) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     ls) REPLY=' -f --filter --platform --limit --last --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     manifest) REPLY=' --platform --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    manifest.put) REPLY=' --media-type --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     pull) REPLY=' --format --platform -j --jobs --template --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     push) REPLY=' --platform -j --jobs --chunk-size --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     ratelimit) REPLY=' --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
@@ -85,6 +98,8 @@ __ferry_flags() {
   case $1 in
     '') REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help -V --version' ;;
     blob) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    blob.put) REPLY='--json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    blob.rm) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     catalog) REPLY='--limit --last --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     completion) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     config) REPLY='--platform --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
@@ -96,6 +111,7 @@ __ferry_flags() {
     logout) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     ls) REPLY='-l --long --no-trunc -f --filter --platform --limit --last --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     manifest) REPLY='--platform --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    manifest.put) REPLY='--media-type --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     pull) REPLY='--format --platform -j --jobs --json --template --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     push) REPLY='--platform -j --jobs --chunk-size --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     ratelimit) REPLY='--json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
@@ -123,6 +139,7 @@ __ferry_flag_value() {
   local cands=() w
   case $1:$2 in
     config:--platform | copy:--platform | digest:--platform | ls:--platform | manifest:--platform | pull:--platform | push:--platform) cands=('linux/amd64' 'linux/arm64' 'linux/arm/v7' 'linux/arm/v6' 'linux/386' 'linux/ppc64le' 'linux/s390x' 'linux/riscv64' 'windows/amd64') ;;
+    manifest.put:--media-type) cands=('application/vnd.oci.image.index.v1+json' 'application/vnd.oci.image.manifest.v1+json' 'application/vnd.docker.distribution.manifest.list.v2+json' 'application/vnd.docker.distribution.manifest.v2+json') ;;
     pull:--format) cands=('docker' 'oci' 'oci-dir') ;;
     *:--ca-file)
       compopt -o filenames 2>/dev/null
@@ -133,12 +150,22 @@ __ferry_flag_value() {
   __ferry_reply "$4$3" "${cands[@]/#/"$4"}"
 }
 
-# Completes argument number $2 (from 0) of command $1; $3 is the current word.
+# Completes argument number $2 (from 0) of command $1; $3 is the current word. A group's first
+# argument may also name a subcommand. An argument that names a local file, or a word that starts
+# like a path (./ ../ / ~), gets file names; others ask the dynamic hook.
 __ferry_args() {
-  local what='' cands=() w
+  local what='' files=0 cands=() w
+  case $1:$2 in
+    blob:0) cands=('put' 'rm' 'delete') ;;
+    manifest:0) cands=('put') ;;
+    *) ;;
+  esac
   case $1:$2 in
     blob:0) what='<repo@digest>' ;;
-    blob:1) what='[file]' ;;
+    blob:1) what='[file]' files=1 ;;
+    blob.put:0) what='<repo>' ;;
+    blob.put:1) what='<file>' files=1 ;;
+    blob.rm:0) what='<repo@digest>' ;;
     catalog:0) what='<host>' ;;
     completion:0) what='<shell>' ;;
     config:0) what='<image>' ;;
@@ -151,9 +178,11 @@ __ferry_args() {
     logout:0) what='<host>' ;;
     ls:0) what='<repository>' ;;
     manifest:0) what='<image>' ;;
+    manifest.put:0) what='<image>' ;;
+    manifest.put:1) what='<file>' files=1 ;;
     pull:0) what='<image>' ;;
-    pull:1) what='<destination>' ;;
-    push:0) what='<source>' ;;
+    pull:1) what='<destination>' files=1 ;;
+    push:0) what='<source>' files=1 ;;
     push:1) what='<image>' ;;
     ratelimit:0) what='<image>' ;;
     tag:0) what='<image>' ;;
@@ -163,8 +192,14 @@ __ferry_args() {
       return 0
       ;;
   esac
-  [[ -n $what ]] || return 0
-  while IFS= read -r w; do cands+=("$w"); done < <(__ferry_complete_dynamic "$1" "$what" "$3")
+  if (( files )) || [[ $3 == ./* || $3 == ../* || $3 == /* || $3 == '~'* ]]; then
+    compopt -o filenames 2>/dev/null
+    while IFS= read -r w; do COMPREPLY+=("$w"); done < <(compgen -f -- "$3")
+    return 0
+  fi
+  if [[ -n $what ]]; then
+    while IFS= read -r w; do cands+=("$w"); done < <(__ferry_complete_dynamic "$1" "$what" "$3")
+  fi
   __ferry_reply "$3" "${cands[@]}"
 }
 
@@ -208,7 +243,16 @@ _ferry() {
       __ferry_value_flags "$cmd"
       vflags=$REPLY
     else
-      argc=$(( argc + 1 ))
+      # A group's first argument may be one of its subcommands (blob put): that is the command now.
+      REPLY=''
+      if (( argc == 0 )); then __ferry_subcommand "$cmd" "$w"; fi
+      if [[ -n $REPLY ]]; then
+        cmd=$REPLY
+        __ferry_value_flags "$cmd"
+        vflags=$REPLY
+      else
+        argc=$(( argc + 1 ))
+      fi
     fi
   done
 

@@ -20,6 +20,10 @@ function __ferry_takes_value --argument-names command word
     switch "$command"
         case blob
             contains -- $word --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+        case blob.put
+            contains -- $word --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+        case blob.rm
+            contains -- $word --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case catalog
             contains -- $word --limit --last --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case completion
@@ -42,6 +46,8 @@ function __ferry_takes_value --argument-names command word
             contains -- $word -f --filter --platform --limit --last --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case manifest
             contains -- $word --platform --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+        case manifest.put
+            contains -- $word --media-type --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case pull
             contains -- $word --format --platform -j --jobs --template --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case push
@@ -81,6 +87,20 @@ function __ferry_command_name --argument-names word
     end
 end
 
+# The subcommand of group $group that $word names (blob put → blob.put); fails when none.
+function __ferry_subcommand --argument-names group word
+    switch "$group $word"
+        case 'blob put'
+            echo blob.put
+        case 'blob rm' 'blob delete'
+            echo blob.rm
+        case 'manifest put'
+            echo manifest.put
+        case '*'
+            return 1
+    end
+end
+
 # Prints how many arguments the command has before the cursor and, on a second line, the command
 # (if there is one yet). fish's __fish_use_subcommand / __fish_seen_subcommand_from would take the
 # value of an option (--plain-http HOST) for the command, so ferry finds it itself.
@@ -104,6 +124,9 @@ function __ferry_scan
             end
         else if test -z "$cmd"
             set cmd (__ferry_command_name $w)
+        else if test $argc -eq 0; and __ferry_subcommand $cmd $w >/dev/null
+            # A group's first argument may be one of its subcommands (blob put): that is the command now.
+            set cmd (__ferry_subcommand $cmd $w)
         else
             set argc (math $argc + 1)
         end
@@ -130,16 +153,35 @@ function __ferry_value --argument-names flag
     __ferry_complete_dynamic "$scan[2]" $flag (commandline -ct)
 end
 
-# Candidates for the command's next argument.
+# Candidates for the command's next argument: a group's subcommands first; file names for an
+# argument that names a local file or a word that starts like a path (./ ../ / ~); else what the
+# dynamic hook offers.
 function __ferry_args
     set -l scan (__ferry_scan)
     set -q scan[2]; or return
     set -l what
+    set -l files 0
+    set -l cur (commandline -ct)
+    switch "$scan[2] $scan[1]"
+        case 'blob 0'
+            printf '%s\n' put rm delete
+        case 'manifest 0'
+            printf '%s\n' put
+        case '*'
+    end
     switch "$scan[2] $scan[1]"
         case 'blob 0'
             set what '<repo@digest>'
         case 'blob 1'
             set what '[file]'
+            set files 1
+        case 'blob.put 0'
+            set what '<repo>'
+        case 'blob.put 1'
+            set what '<file>'
+            set files 1
+        case 'blob.rm 0'
+            set what '<repo@digest>'
         case 'catalog 0'
             set what '<host>'
         case 'completion 0'
@@ -164,12 +206,19 @@ function __ferry_args
             set what '<repository>'
         case 'manifest 0'
             set what '<image>'
+        case 'manifest.put 0'
+            set what '<image>'
+        case 'manifest.put 1'
+            set what '<file>'
+            set files 1
         case 'pull 0'
             set what '<image>'
         case 'pull 1'
             set what '<destination>'
+            set files 1
         case 'push 0'
             set what '<source>'
+            set files 1
         case 'push 1'
             set what '<image>'
         case 'ratelimit 0'
@@ -182,14 +231,18 @@ function __ferry_args
             printf '%s\n' blob catalog completion config copy cp delete rm digest exists login logout ls tags manifest pull push ratelimit tag help
             return
     end
-    set -q what[1]; and __ferry_complete_dynamic $scan[2] $what (commandline -ct)
+    if test $files -eq 1; or string match -qr '^(\./|\.\./|/|~)' -- "$cur"
+        __fish_complete_path "$cur"
+        return
+    end
+    set -q what[1]; and __ferry_complete_dynamic $scan[2] $what "$cur"
 end
 
-# ferry takes no file names, except as the value of the options that say so.
+# ferry offers file names itself (__ferry_args), and for the options that take one.
 complete -c ferry -f
 
 # Commands
-complete -c ferry -n __ferry_needs_command -a blob -d 'Write a blob to stdout or FILE, verified while streaming; `blob rm REPO@DIGEST` deletes one'
+complete -c ferry -n __ferry_needs_command -a blob -d 'Write a blob to stdout or FILE, verified while streaming (blob put uploads one, blob rm deletes one)'
 complete -c ferry -n __ferry_needs_command -a catalog -d 'List the repositories of a registry'
 complete -c ferry -n __ferry_needs_command -a completion -d 'Print the shell completion script for bash, zsh or fish'
 complete -c ferry -n __ferry_needs_command -a config -d 'Print the config JSON of an image, byte for byte as served and verified against its digest'
@@ -203,7 +256,7 @@ complete -c ferry -n __ferry_needs_command -a login -d 'Check credentials (-u US
 complete -c ferry -n __ferry_needs_command -a logout -d 'Remove the stored credentials of a registry (credential helper or config.json)'
 complete -c ferry -n __ferry_needs_command -a ls -d 'List the tags of a repository'
 complete -c ferry -n __ferry_needs_command -a tags -d 'List the tags of a repository'
-complete -c ferry -n __ferry_needs_command -a manifest -d 'Print the manifest or index of an image, byte for byte as served'
+complete -c ferry -n __ferry_needs_command -a manifest -d 'Print the manifest or index of an image, byte for byte as served (manifest put uploads one)'
 complete -c ferry -n __ferry_needs_command -a pull -d 'Download an image to a docker-archive tarball, an OCI tarball or an OCI layout directory'
 complete -c ferry -n __ferry_needs_command -a push -d 'Upload an image from a docker-archive, an OCI tarball or an OCI layout directory'
 complete -c ferry -n __ferry_needs_command -a ratelimit -d 'Show the pull rate limit Docker Hub states for an image (asked with a HEAD, which is not counted)'
@@ -226,6 +279,10 @@ complete -c ferry -n '__ferry_needs_command' -s V -l version -d 'print the versi
 
 # Options of one command
 # blob
+# blob put
+complete -c ferry -n '__ferry_using_command blob.put' -l json -d 'print JSON (shapes: docs/output.md)'
+complete -c ferry -n '__ferry_using_command blob.put' -l format -x -a '(__ferry_value --format)' -d 'print the blob through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
+# blob rm
 # catalog
 complete -c ferry -n '__ferry_using_command catalog' -l limit -x -a '(__ferry_value --limit)' -d 'fetch one page of at most n entries (with --last for the next page)'
 complete -c ferry -n '__ferry_using_command catalog' -l last -x -a '(__ferry_value --last)' -d 'start after this entry (lexical order)'
@@ -272,6 +329,10 @@ complete -c ferry -n '__ferry_using_command ls' -l format -x -a '(__ferry_value 
 complete -c ferry -n '__ferry_using_command manifest' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'pick the image for this platform from a multi-platform index'
 complete -c ferry -n '__ferry_using_command manifest' -l json -d 'the same bytes: a manifest is JSON already (accepted so scripts can pass --json everywhere)'
 complete -c ferry -n '__ferry_using_command manifest' -l format -x -a '(__ferry_value --format)' -d 'print fields of the manifest and its descriptor through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
+# manifest put
+complete -c ferry -n '__ferry_using_command manifest.put' -l media-type -x -a 'application/vnd.oci.image.index.v1+json application/vnd.oci.image.manifest.v1+json application/vnd.docker.distribution.manifest.list.v2+json application/vnd.docker.distribution.manifest.v2+json' -d 'the Content-Type, for a manifest without a mediaType field (must agree with one it has)'
+complete -c ferry -n '__ferry_using_command manifest.put' -l json -d 'print JSON (shapes: docs/output.md)'
+complete -c ferry -n '__ferry_using_command manifest.put' -l format -x -a '(__ferry_value --format)' -d 'print what was put through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # pull
 complete -c ferry -n '__ferry_using_command pull' -l format -x -a 'docker oci oci-dir' -d 'docker (docker load tarball, one platform), oci (OCI tarball) or oci-dir (OCI layout directory)'
 complete -c ferry -n '__ferry_using_command pull' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'copy only this platform of an index (repeatable: several make a new index of them)'

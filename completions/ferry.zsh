@@ -17,7 +17,13 @@ __ferry_complete_dynamic() {
 
 # _arguments action: offers what __ferry_complete_dynamic prints for the command and argument named
 # by the last two arguments. _arguments puts its own compadd options (-J group, …) before them.
+# A word that starts like a path (./ ../ / ~) gets file names instead: every image argument takes
+# a local location too.
 __ferry_dynamic() {
+  if [[ $PREFIX == (./|../|/|~)* ]]; then
+    _files
+    return
+  fi
   local -a candidates
   candidates=(${(f)"$(__ferry_complete_dynamic "${@[-2]}" "${@[-1]}" "$PREFIX$SUFFIX")"})
   compadd "${@[1,-3]}" -a candidates
@@ -26,7 +32,7 @@ __ferry_dynamic() {
 __ferry_commands() {
   local -a commands
   commands=(
-    'blob:Write a blob to stdout or FILE, verified while streaming; `blob rm REPO@DIGEST` deletes one'
+    'blob:Write a blob to stdout or FILE, verified while streaming (blob put uploads one, blob rm deletes one)'
     'catalog:List the repositories of a registry'
     'completion:Print the shell completion script for bash, zsh or fish'
     'config:Print the config JSON of an image, byte for byte as served and verified against its digest'
@@ -40,7 +46,7 @@ __ferry_commands() {
     'logout:Remove the stored credentials of a registry (credential helper or config.json)'
     'ls:List the tags of a repository'
     'tags:List the tags of a repository'
-    'manifest:Print the manifest or index of an image, byte for byte as served'
+    'manifest:Print the manifest or index of an image, byte for byte as served (manifest put uploads one)'
     'pull:Download an image to a docker-archive tarball, an OCI tarball or an OCI layout directory'
     'push:Upload an image from a docker-archive, an OCI tarball or an OCI layout directory'
     'ratelimit:Show the pull rate limit Docker Hub states for an image (asked with a HEAD, which is not counted)'
@@ -51,6 +57,13 @@ __ferry_commands() {
 }
 
 _ferry_cmd_blob() {
+  # A subcommand as the first argument (blob put): complete as that command, from its name on.
+  if (( CURRENT > 2 )); then
+    case $words[2] in
+      put) shift words; (( CURRENT-- )); _ferry_cmd_blob_put; return ;;
+      rm | delete) shift words; (( CURRENT-- )); _ferry_cmd_blob_rm; return ;;
+    esac
+  fi
   _arguments -s -S \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
     '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
@@ -63,8 +76,48 @@ _ferry_cmd_blob() {
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "blob" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "blob" "--idle-timeout"' \
     '(- *)'{-h,--help}'[show help]' \
-    '1:repo@digest:__ferry_dynamic "blob" "<repo@digest>"' \
-    '2::file:__ferry_dynamic "blob" "[file]"'
+    '1:repo@digest:__ferry_first_blob "blob" "<repo@digest>"' \
+    '2::file:_files'
+}
+# The first argument of blob: its subcommands, and what the argument itself takes.
+__ferry_first_blob() {
+  compadd "${@[1,-3]}" -- put rm delete
+  __ferry_dynamic "$@"
+}
+
+_ferry_cmd_blob_put() {
+  _arguments -s -S \
+    '--json[print JSON (shapes: docs/output.md)]' \
+    '--format=[print the blob through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "blob.put" "--format"' \
+    '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
+    '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
+    '--no-color[never colour output (NO_COLOR is honoured too)]' \
+    '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "blob.put" "--plain-http"' \
+    '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "blob.put" "--insecure"' \
+    '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "blob.put" "--username"' \
+    '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "blob.put" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "blob.put" "--idle-timeout"' \
+    '(- *)'{-h,--help}'[show help]' \
+    '1:repo:__ferry_dynamic "blob.put" "<repo>"' \
+    '2:file:_files'
+}
+
+_ferry_cmd_blob_rm() {
+  _arguments -s -S \
+    '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
+    '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
+    '--no-color[never colour output (NO_COLOR is honoured too)]' \
+    '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "blob.rm" "--plain-http"' \
+    '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "blob.rm" "--insecure"' \
+    '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "blob.rm" "--username"' \
+    '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "blob.rm" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "blob.rm" "--idle-timeout"' \
+    '(- *)'{-h,--help}'[show help]' \
+    '1:repo@digest:__ferry_dynamic "blob.rm" "<repo@digest>"'
 }
 
 _ferry_cmd_catalog() {
@@ -260,6 +313,12 @@ _ferry_cmd_ls() {
 }
 
 _ferry_cmd_manifest() {
+  # A subcommand as the first argument (blob put): complete as that command, from its name on.
+  if (( CURRENT > 2 )); then
+    case $words[2] in
+      put) shift words; (( CURRENT-- )); _ferry_cmd_manifest_put; return ;;
+    esac
+  fi
   _arguments -s -S \
     '--platform=[pick the image for this platform from a multi-platform index]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
     '--json[the same bytes: a manifest is JSON already (accepted so scripts can pass --json everywhere)]' \
@@ -275,7 +334,32 @@ _ferry_cmd_manifest() {
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "manifest" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "manifest" "--idle-timeout"' \
     '(- *)'{-h,--help}'[show help]' \
-    '1:image:__ferry_dynamic "manifest" "<image>"'
+    '1:image:__ferry_first_manifest "manifest" "<image>"'
+}
+# The first argument of manifest: its subcommands, and what the argument itself takes.
+__ferry_first_manifest() {
+  compadd "${@[1,-3]}" -- put
+  __ferry_dynamic "$@"
+}
+
+_ferry_cmd_manifest_put() {
+  _arguments -s -S \
+    '--media-type=[the Content-Type, for a manifest without a mediaType field (must agree with one it has)]:type:(application/vnd.oci.image.index.v1+json application/vnd.oci.image.manifest.v1+json application/vnd.docker.distribution.manifest.list.v2+json application/vnd.docker.distribution.manifest.v2+json)' \
+    '--json[print JSON (shapes: docs/output.md)]' \
+    '--format=[print what was put through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "manifest.put" "--format"' \
+    '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
+    '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
+    '--no-color[never colour output (NO_COLOR is honoured too)]' \
+    '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "manifest.put" "--plain-http"' \
+    '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "manifest.put" "--insecure"' \
+    '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "manifest.put" "--username"' \
+    '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "manifest.put" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "manifest.put" "--idle-timeout"' \
+    '(- *)'{-h,--help}'[show help]' \
+    '1:image:__ferry_dynamic "manifest.put" "<image>"' \
+    '2:file:_files'
 }
 
 _ferry_cmd_pull() {
@@ -297,7 +381,7 @@ _ferry_cmd_pull() {
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "pull" "--idle-timeout"' \
     '(- *)'{-h,--help}'[show help]' \
     '1:image:__ferry_dynamic "pull" "<image>"' \
-    '2:destination:__ferry_dynamic "pull" "<destination>"'
+    '2:destination:_files'
 }
 
 _ferry_cmd_push() {
@@ -318,7 +402,7 @@ _ferry_cmd_push() {
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "push" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "push" "--idle-timeout"' \
     '(- *)'{-h,--help}'[show help]' \
-    '1:source:__ferry_dynamic "push" "<source>"' \
+    '1:source:_files' \
     '2:image:__ferry_dynamic "push" "<image>"'
 }
 

@@ -29,6 +29,37 @@ function globalsOf(opts: Record<string, unknown>): GlobalOptions {
   };
 }
 
+/** May be given more than once (its parser receives the previous value): values add up. */
+const repeatable = (spec: OptionSpec): boolean => spec.parse !== undefined && spec.parse.length >= 2;
+
+/**
+ * The global options as given anywhere on the line: before the command (the program's), after it
+ * (the command's copy), or between a group and its subcommand. Only values the user typed count,
+ * so a default at one level never hides a value at another; a repeatable option's values add up.
+ */
+function givenGlobals(chain: readonly Command[]): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const spec of GLOBAL_OPTIONS) {
+    const key = new Option(spec.flags).attributeName();
+    for (const cmd of chain) {
+      if (cmd.getOptionValueSource(key) !== 'cli') continue;
+      const value = cmd.getOptionValue(key) as unknown;
+      merged[key] =
+        repeatable(spec) && Array.isArray(value)
+          ? [...((merged[key] as unknown[] | undefined) ?? []), ...value]
+          : value;
+    }
+  }
+  return merged;
+}
+
+/** The command and its parents up to the program, the program first. */
+function chainOf(command: Command): Command[] {
+  const chain: Command[] = [];
+  for (let c: Command | null = command; c; c = c.parent) chain.unshift(c);
+  return chain;
+}
+
 function toOption(spec: OptionSpec): Option {
   const option = new Option(spec.flags, spec.description);
   if (spec.parse) option.argParser(spec.parse);
@@ -55,29 +86,55 @@ export function buildProgram(
     .showSuggestionAfterError(false)
     .exitOverride();
   const names = ['help', ...COMMANDS.flatMap((c) => [c.name, ...(c.aliases ?? [])])];
-  program.configureOutput(outputFor(io, 'ferry', names));
+  const flags = GLOBAL_OPTIONS.flatMap((o) => o.flags.match(/--[\w-]+/g) ?? []);
+  program.configureOutput(outputFor(io, 'ferry', flags, names));
 
   for (const o of GLOBAL_OPTIONS) program.addOption(toOption(o));
-  for (const spec of COMMANDS) {
-    const cmd = program.command(spec.name).description(spec.summary);
-    for (const alias of spec.aliases ?? []) cmd.alias(alias);
-    for (const arg of spec.args) cmd.argument(arg);
-    for (const o of spec.options) cmd.addOption(toOption(o));
-    const flags = [...spec.options, ...GLOBAL_OPTIONS].flatMap((o) => o.flags.match(/--[\w-]+/g) ?? []);
-    cmd.configureOutput(outputFor(io, `ferry ${spec.name}`, flags));
-    if (spec.examples.length > 0)
-      cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
-    cmd.action((...actionArgs: unknown[]) => {
-      const command = actionArgs.at(-1) as Command;
-      onInvoke({
-        spec,
-        args: command.args,
-        options: command.opts(),
-        globals: globalsOf(command.optsWithGlobals()),
-      });
-    });
-  }
+  // Options belong to the command they follow: the program's before the command name, the
+  // command's after it. Every command carries its own copy of the global options (listed in its
+  // --help), so they still work anywhere; a group's options stop at its subcommand's name.
+  program.enablePositionalOptions();
+  for (const spec of COMMANDS) addCommand(program, spec, io, onInvoke);
   return program;
+}
+
+const GLOBAL_HEADING = 'Global options (also before the command):';
+
+function addCommand(
+  parent: Command,
+  spec: CommandSpec,
+  io: Pick<Io, 'stdout' | 'stderr'>,
+  onInvoke: (invocation: Invocation) => void,
+): void {
+  const cmd = parent.command(spec.name).description(spec.summary);
+  const name = `${parent.parent ? `ferry ${parent.name()}` : 'ferry'} ${spec.name}`;
+  for (const alias of spec.aliases ?? []) cmd.alias(alias);
+  for (const arg of spec.args) cmd.argument(arg);
+  for (const o of spec.options) cmd.addOption(toOption(o));
+  // The globals it does not define itself (exists has its own -q, --quiet).
+  const own = new Set(spec.options.flatMap((o) => o.flags.match(/--?[\w-]+/g) ?? []));
+  const globals = GLOBAL_OPTIONS.filter((g) => !(g.flags.match(/--?[\w-]+/g) ?? []).some((f) => own.has(f)));
+  for (const g of globals) cmd.addOption(toOption(g).helpGroup(GLOBAL_HEADING));
+  const flags = [...spec.options, ...globals].flatMap((o) => o.flags.match(/--[\w-]+/g) ?? []);
+  const subcommands = spec.subcommands ?? [];
+  const names = subcommands.flatMap((c) => [c.name, ...(c.aliases ?? [])]);
+  cmd.configureOutput(outputFor(io, name, flags, names));
+  if (spec.examples.length > 0)
+    cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
+  if (subcommands.length > 0) {
+    // `ferry manifest help` is the image docker.io/library/help, not a help command.
+    cmd.helpCommand(false).enablePositionalOptions();
+    for (const sub of subcommands) addCommand(cmd, sub, io, onInvoke);
+  }
+  cmd.action((...actionArgs: unknown[]) => {
+    const command = actionArgs.at(-1) as Command;
+    onInvoke({
+      spec,
+      args: command.args,
+      options: command.opts(),
+      globals: globalsOf(givenGlobals(chainOf(command))),
+    });
+  });
 }
 
 /**
@@ -87,13 +144,14 @@ export function buildProgram(
 function outputFor(
   io: Pick<Io, 'stdout' | 'stderr'>,
   command: string,
-  candidates: readonly string[],
+  flags: readonly string[],
+  commands: readonly string[],
 ): OutputConfiguration {
   const suggesting = (message: string): string => {
     const unknown = /^error: unknown (command|option) '([^']*)'/.exec(message);
     if (!unknown) return message;
     const [, kind, word = ''] = unknown;
-    const close = suggestCommands(word, candidates);
+    const close = suggestCommands(word, kind === 'command' ? commands : flags);
     const hint =
       close.length > 0
         ? `did you mean ${close.join(' or ')}?`

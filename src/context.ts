@@ -119,6 +119,11 @@ export class Context {
     return this.io.stderr;
   }
 
+  /** Standard input, for commands that read data from `-` (blob put, manifest put). */
+  get stdin(): Io['stdin'] {
+    return this.io.stdin;
+  }
+
   /** --plain-http and --insecure, as ref/scheme.ts reads them. */
   private get schemeOptions(): { plainHttp: string[]; insecure: string[] } {
     return { plainHttp: this.globals.plainHttp, insecure: this.globals.insecure };

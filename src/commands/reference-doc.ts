@@ -28,8 +28,10 @@ function optionTable(options: readonly OptionSpec[]): string[] {
   ];
 }
 
-function commandSection(spec: CommandSpec): string[] {
-  const usage = ['ferry', spec.name, ...spec.args.map(argName)].join(' ');
+/** A command's section, then one per subcommand (`ferry blob put …`) right after it. */
+function commandSection(spec: CommandSpec, parent: readonly string[] = ['ferry']): string[] {
+  const path = [...parent, spec.name];
+  const usage = [...path, ...spec.args.map(argName)].join(' ');
   const aliases = spec.aliases?.length ? ` (also \`${spec.aliases.join('`, `')}\`)` : '';
   return [
     `### \`${usage}\`${aliases}`,
@@ -38,6 +40,7 @@ function commandSection(spec: CommandSpec): string[] {
     '',
     ...optionTable(spec.options),
     ...(spec.examples.length > 0 ? ['```sh', ...spec.examples, '```', ''] : []),
+    ...(spec.subcommands ?? []).flatMap((sub) => commandSection(sub, path)),
   ];
 }
 
@@ -46,7 +49,7 @@ export function commandReference(commands: readonly CommandSpec[], globals: read
     'Every command also takes the global options, before or after its name:',
     '',
     ...optionTable(globals),
-    ...commands.flatMap(commandSection),
+    ...commands.flatMap((c) => commandSection(c)),
   ];
   return `${lines.join('\n').trimEnd()}\n`;
 }

@@ -25,6 +25,11 @@ export interface CommandSpec {
   examples: readonly string[];
   /** Moves blobs in bulk (copy, pull, push, blob): runs over undici's pooled transport (context.ts). */
   bulk?: boolean;
+  /**
+   * Commands under this one (`blob put`, `blob rm`): a first argument that names one runs it;
+   * anything else runs this command itself (`ferry blob REPO@DIGEST` as before).
+   */
+  subcommands?: readonly CommandSpec[];
   /** Returns the exit code when it is not simply 0 (exists: 1 for absent). */
   run(ctx: Context, args: string[], options: Record<string, unknown>): Promise<number | undefined>;
 }

@@ -133,6 +133,42 @@ export const tagJson = (
   result: { digest: string; mediaType: string },
 ): TagJson => ({ reference, source, digest: result.digest, mediaType: result.mediaType });
 
+// ---- blob put, manifest put ---------------------------------------------------------------------
+
+export const blobPutShape = t.object({
+  repository: f(t.string, 'the repository the blob is in, with its registry'),
+  digest: f(t.string, 'the digest of the blob: `sha256:…`'),
+  size: f(t.number, 'its length in bytes'),
+  existing: f(t.boolean, 'true when the registry had the blob already: nothing was sent'),
+});
+export interface BlobPutJson {
+  repository: string;
+  digest: string;
+  size: number;
+  existing: boolean;
+}
+export const blobPutJson = (
+  repository: string,
+  put: { digest: string; size: number; existing: boolean },
+): BlobPutJson => ({ repository, digest: put.digest, size: put.size, existing: put.existing });
+
+export const manifestPutShape = t.object({
+  reference: referenceField,
+  digest: f(t.string, 'the sha256 of the bytes put (the registry filed them under it)'),
+  mediaType: f(t.string, 'the Content-Type they were put with'),
+  size: f(t.number, 'their length in bytes'),
+});
+export interface ManifestPutJson {
+  reference: string;
+  digest: string;
+  mediaType: string;
+  size: number;
+}
+export const manifestPutJson = (
+  reference: string,
+  put: { digest: string; mediaType: string; size: number },
+): ManifestPutJson => ({ reference, digest: put.digest, mediaType: put.mediaType, size: put.size });
+
 // ---- config, ratelimit (commands of their own files; their shapes live here with the rest) ---
 
 export const configShape = t.object({

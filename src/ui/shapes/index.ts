@@ -8,10 +8,12 @@
  */
 import type { ObjectType } from '../shape.js';
 import {
+  blobPutShape,
   configShape,
   deleteShape,
   digestShape,
   existsShape,
+  manifestPutShape,
   manifestShape,
   ratelimitShape,
   tagShape,
@@ -78,6 +80,20 @@ export const OUTPUTS: readonly OutputSpec[] = [
     template: true,
     shape: manifestShape,
     note: 'One line. (`manifest` and `manifest --json` print the manifest itself, byte for byte as served.)',
+  },
+  {
+    title: 'manifest put --json, --format',
+    json: 'object',
+    template: true,
+    shape: manifestPutShape,
+    note: 'One answer, once the registry took the manifest. Without either, the digest alone.',
+  },
+  {
+    title: 'blob put --json, --format',
+    json: 'object',
+    template: true,
+    shape: blobPutShape,
+    note: 'One answer, once the blob is there. Without either, the digest alone.',
   },
   {
     title: 'exists --json, --format',
