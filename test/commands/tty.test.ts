@@ -2,10 +2,13 @@
 // output refused before any request (pull IMAGE -, blob), manifests and configs indented for
 // reading; and the same commands writing exact bytes to a pipe (skopeo as the referee).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { requestsDuring, type SeededRegistry, startSeededRegistries, stopAll } from '../harness/fixtures.js';
 import { generateImage, type ImageSummary } from '../harness/images.js';
-import { ferryBin } from '../harness/run-ferry.js';
+import { ferry, ferryBin } from '../harness/run-ferry.js';
 import {
   dockerRef,
   pushImage,
@@ -13,6 +16,7 @@ import {
   skopeoInspectConfig,
   skopeoInspectRaw,
 } from '../harness/skopeo.js';
+import { makeTempDir } from '../harness/tmp.js';
 import { openTerminal, type Terminal } from '../harness/tmux.js';
 
 let seeded: Record<'anonymous', SeededRegistry> | undefined;
@@ -107,4 +111,72 @@ describe('manifest and config: indented on a terminal, exact bytes in a pipe', (
     assert.equal(config.code, 0, config.stderr);
     assert.deepEqual(config.stdoutBytes, expectedConfig);
   });
+});
+
+describe('completion of subcommands, local files and namespaces, in bash, zsh and fish', () => {
+  const ROOT = new URL('../..', import.meta.url).pathname;
+  const hasShell = (shell: string): boolean => spawnSync('sh', ['-c', `command -v ${shell}`]).status === 0;
+  const SHELLS = [
+    {
+      shell: 'bash',
+      command: 'bash --norc --noprofile -i',
+      load: `PS1='$ '; source ${ROOT}completions/ferry.bash`,
+    },
+    {
+      shell: 'zsh',
+      command: 'zsh -f -i',
+      load: `PS1='$ '; autoload -Uz compinit && compinit -u -D; source ${ROOT}completions/ferry.zsh`,
+    },
+    {
+      shell: 'fish',
+      command: 'fish --no-config -i',
+      load: `function fish_prompt; echo -n '$ '; end; source ${ROOT}completions/ferry.fish`,
+    },
+  ];
+  let dir: string;
+  before(async () => {
+    dir = await makeTempDir('tty-complete');
+    await writeFile(join(dir, 'layer.tar.gz'), '');
+    await mkdir(join(dir, 'deep-dir'));
+    for (const repo of ['lab/ns/one', 'lab/ns/two']) {
+      const r = await ferry(['copy', '-q', `${host}/lab/tty:v1`, `${host}/${repo}:v1`]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+  });
+
+  for (const { shell, command, load } of SHELLS) {
+    test(shell, { skip: !hasShell(shell) && `${shell} is not installed` }, async () => {
+      const pane = term.start(`complete-${shell}`, `cd ${dir} && ${command}`);
+      await term.waitFor(pane, (t) => t.length > 0, `${shell} to start`);
+      term.type(pane, load, 'Enter');
+      term.type(pane, 'clear', 'Enter');
+      await term.waitFor(pane, (t) => /\$$/.test(t), `${shell} prompt`);
+      const line = async (keys: string, want: RegExp, what: string): Promise<void> => {
+        term.type(pane, keys, 'Tab');
+        await term.waitFor(pane, (t) => want.test(t), `${shell}: ${what}`);
+        term.type(pane, '', 'C-u');
+        if (shell === 'fish') term.type(pane, '', 'C-k');
+        await term.waitFor(pane, (t) => /\$\s*$/.test(t.split('\n').at(-1) ?? ''), `${shell}: line cleared`);
+      };
+      // A group's subcommand, by its prefix.
+      await line('ferry blob pu', /ferry blob put\s*$/m, 'blob pu<TAB> → blob put');
+      // A local argument: push's SOURCE and blob put's FILE complete file names.
+      await line('ferry push lay', /ferry push layer\.tar\.gz\s*$/m, 'push lay<TAB> → layer.tar.gz');
+      await line(
+        `ferry blob put ${host}/lab/x dee`,
+        /ferry blob put \S+ deep-dir\/?\s*$/m,
+        'blob put REPO dee<TAB>',
+      );
+      // An image typed as a path.
+      await line('ferry manifest ./lay', /ferry manifest \.\/layer\.tar\.gz\s*$/m, 'manifest ./lay<TAB>');
+      // A namespace: HOST/lab/ns/ lists lab/ns/one and lab/ns/two.
+      term.type(pane, `ferry ls ${host}/lab/ns/`, 'Tab', 'Tab');
+      await term.waitFor(
+        pane,
+        (t) => t.includes('lab/ns/one') && t.includes('lab/ns/two'),
+        `${shell}: namespace`,
+      );
+      term.type(pane, '', 'C-c');
+    });
+  }
 });
