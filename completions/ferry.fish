@@ -252,7 +252,7 @@ complete -c ferry -n __ferry_needs_command -a delete -d 'Delete a tag (leaving t
 complete -c ferry -n __ferry_needs_command -a rm -d 'Delete a tag (leaving the image and its other tags) or, by digest, an image'
 complete -c ferry -n __ferry_needs_command -a digest -d 'Print the digest of an image'
 complete -c ferry -n __ferry_needs_command -a exists -d 'Check whether an image exists (exit 0 present, 1 absent, 3+ could not check)'
-complete -c ferry -n __ferry_needs_command -a login -d 'Check credentials (-u USER --password-stdin) against a registry, then store them (credential helper or config.json)'
+complete -c ferry -n __ferry_needs_command -a login -d 'Check credentials (-u USER --password-stdin, or asked on the terminal) against a registry, then store them (credential helper or config.json)'
 complete -c ferry -n __ferry_needs_command -a logout -d 'Remove the stored credentials of a registry (credential helper or config.json)'
 complete -c ferry -n __ferry_needs_command -a ls -d 'List the tags of a repository'
 complete -c ferry -n __ferry_needs_command -a tags -d 'List the tags of a repository'

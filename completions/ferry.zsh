@@ -42,7 +42,7 @@ __ferry_commands() {
     'rm:Delete a tag (leaving the image and its other tags) or, by digest, an image'
     'digest:Print the digest of an image'
     'exists:Check whether an image exists (exit 0 present, 1 absent, 3+ could not check)'
-    'login:Check credentials (-u USER --password-stdin) against a registry, then store them (credential helper or config.json)'
+    'login:Check credentials (-u USER --password-stdin, or asked on the terminal) against a registry, then store them (credential helper or config.json)'
     'logout:Remove the stored credentials of a registry (credential helper or config.json)'
     'ls:List the tags of a repository'
     'tags:List the tags of a repository'

@@ -235,7 +235,8 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   if (debug) process.setSourceMapsEnabled(true);
   let ctx: Context | undefined;
   try {
-    ctx = new Context(io, globals, { bulk: spec.bulk });
+    const asked = spec.ask ? await spec.ask(io, globals, args) : globals;
+    ctx = new Context(io, asked, { bulk: spec.bulk });
     return (await spec.run(ctx, args, options)) ?? ExitCode.ok;
   } catch (err) {
     if (io.interrupt?.aborted) {

@@ -34,6 +34,8 @@ export interface GlobalOptions {
   caFile?: string | undefined;
   username?: string | undefined;
   passwordStdin: boolean;
+  /** The password for -u when it was asked on the terminal (login's prompt) instead of read from stdin. */
+  password?: string | undefined;
   /** --retries: retries after the first attempt, for requests and whole blob transfers. */
   retries: number;
   /** --idle-timeout: no bytes either way for this long fails a request. */
@@ -99,7 +101,7 @@ export class Context {
     });
     if (globals.passwordStdin && !globals.username)
       throw new UsageError('--password-stdin needs -u/--username');
-    if (globals.username && !globals.passwordStdin) {
+    if (globals.username && !globals.passwordStdin && globals.password === undefined) {
       throw new UsageError('-u/--username needs --password-stdin', {
         hint: 'echo "$PASSWORD" | ferry -u USER --password-stdin …',
       });
@@ -195,6 +197,8 @@ export class Context {
     this.explicit ??= (async () => {
       const username = this.globals.username;
       if (!username) return undefined;
+      if (this.globals.password !== undefined)
+        return { kind: 'basic', username, password: this.globals.password } as const;
       const chunks: Buffer[] = [];
       for await (const chunk of this.io.stdin) chunks.push(Buffer.from(chunk));
       const password = Buffer.concat(chunks)

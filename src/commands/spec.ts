@@ -2,7 +2,7 @@
  * The shape of a command. commands/index.ts lists them; cli.ts builds commander from that list,
  * and the completion scripts and README reference are generated from it too, so none can drift.
  */
-import type { Context } from '../context.js';
+import type { Context, GlobalOptions, Io } from '../context.js';
 
 export interface OptionSpec {
   /** Commander flag syntax: '-l, --long', '--limit <n>', '--platform <os/arch>'. */
@@ -30,6 +30,12 @@ export interface CommandSpec {
    * anything else runs this command itself (`ferry blob REPO@DIGEST` as before).
    */
   subcommands?: readonly CommandSpec[];
+  /**
+   * Runs before the Context is made, with the terminal at hand: `login` asks for the username and
+   * password here when the command line brought none, so the Context holds them as it holds
+   * -u/--password-stdin ones. Returns the global options to run with.
+   */
+  ask?(io: Io, globals: GlobalOptions, args: readonly string[]): Promise<GlobalOptions>;
   /** Returns the exit code when it is not simply 0 (exists: 1 for absent). */
   run(ctx: Context, args: string[], options: Record<string, unknown>): Promise<number | undefined>;
 }

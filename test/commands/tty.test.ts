@@ -3,11 +3,12 @@
 // reading; and the same commands writing exact bytes to a pipe (skopeo as the referee).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { requestsDuring, type SeededRegistry, startSeededRegistries, stopAll } from '../harness/fixtures.js';
 import { generateImage, type ImageSummary } from '../harness/images.js';
+import { type Registry, startRegistry } from '../harness/registry.js';
 import { ferry, ferryBin } from '../harness/run-ferry.js';
 import {
   dockerRef,
@@ -179,4 +180,59 @@ describe('completion of subcommands, local files and namespaces, in bash, zsh an
       term.type(pane, '', 'C-c');
     });
   }
+});
+
+describe('login asks on a terminal', () => {
+  let basic: Registry;
+  before(async () => {
+    basic = await startRegistry('basic');
+  });
+  after(() => basic?.stop());
+
+  const loginPane = async (name: string, flags: string): Promise<{ pane: string; config: string }> => {
+    const config = await makeTempDir(`login-${name}`);
+    const pane = term.start(
+      name,
+      `DOCKER_CONFIG=${config} ferry login ${flags} ${basic.host}; echo EXIT=$?; sleep 60`,
+    );
+    return { pane, config };
+  };
+
+  test('username, then the password without echo; stored once the registry accepted them', async () => {
+    const { pane, config } = await loginPane('login', '');
+    await term.waitFor(pane, (t) => t.endsWith('Username:'), 'the username question');
+    term.type(pane, 'alice', 'Enter');
+    await term.waitFor(pane, (t) => t.endsWith('Password:'), 'the password question');
+    term.type(pane, 's3cret', 'Enter');
+    const shown = await term.waitFor(pane, (t) => /EXIT=\d+/.test(t), 'login to finish');
+    assert.match(shown, /EXIT=0/);
+    assert.match(shown, /^Username: alice$/m);
+    assert.match(shown, /^Password: ?$/m, 'the password line shows nothing typed');
+    assert.doesNotMatch(shown, /s3cret/);
+    assert.match(shown, new RegExp(`logged in to ${basic.host.replace(/\./g, '\\.')} as alice`));
+    const stored = JSON.parse(await readFile(join(config, 'config.json'), 'utf8')) as {
+      auths: Record<string, { auth: string }>;
+    };
+    assert.equal(Buffer.from(stored.auths[basic.host]!.auth, 'base64').toString(), 'alice:s3cret');
+  });
+
+  test('-u given: only the password is asked; a wrong one is exit 3 and nothing is stored', async () => {
+    const { pane, config } = await loginPane('login-u', '-u alice');
+    await term.waitFor(pane, (t) => t.endsWith('Password:'), 'the password question');
+    assert.doesNotMatch(term.screen(pane), /Username:/);
+    term.type(pane, 'wrong', 'Enter');
+    const shown = await term.waitFor(pane, (t) => /EXIT=\d+/.test(t), 'login to finish');
+    assert.match(shown, /EXIT=3/);
+    assert.match(shown, /^ferry: .*refused the credentials of 'alice'/m);
+    assert.deepEqual(await readdir(config), []);
+  });
+
+  test('Ctrl-C at the question: exit 130, nothing stored', async () => {
+    const { pane, config } = await loginPane('login-c', '-u alice');
+    await term.waitFor(pane, (t) => t.endsWith('Password:'), 'the password question');
+    term.type(pane, 'half', 'C-c');
+    const shown = await term.waitFor(pane, (t) => /EXIT=\d+/.test(t), 'login to end');
+    assert.match(shown, /EXIT=130/);
+    assert.deepEqual(await readdir(config), []);
+  });
 });
