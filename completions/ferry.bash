@@ -61,11 +61,26 @@ __ferry_command_name() {
   esac
 }
 
+# REPLY = the subcommand of group $1 that word $2 names (blob put → blob.put), or ''.
+__ferry_subcommand() {
+  case $1:$2 in
+    blob:put) REPLY=blob.put ;;
+    blob:rm | blob:delete) REPLY=blob.rm ;;
+    index:create) REPLY=index.create ;;
+    index:add) REPLY=index.add ;;
+    index:remove | index:rm) REPLY=index.remove ;;
+    manifest:put) REPLY=manifest.put ;;
+    *) REPLY='' ;;
+  esac
+}
+
 # REPLY = the options of command $1 ('' before the command) that take a value, as ' -a --bb '.
 __ferry_value_flags() {
   case $1 in
     append) REPLY=' --platform --created -j --jobs --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     blob) REPLY=' --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    blob.put) REPLY=' --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    blob.rm) REPLY=' --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     catalog) REPLY=' --limit --last --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     completion) REPLY=' --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     config) REPLY=' --platform --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
@@ -74,16 +89,20 @@ __ferry_value_flags() {
     digest) REPLY=' --platform --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     exists) REPLY=' --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     export) REPLY=' --platform -j --jobs --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
-    index) REPLY=' -t --tag --annotation --media-type -j --jobs --format --platform --digest --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    index) REPLY=' --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    index.create) REPLY=' -t --tag --annotation --media-type -j --jobs --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    index.add) REPLY=' --annotation -j --jobs --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    index.remove) REPLY=' --platform --digest --annotation -j --jobs --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     login) REPLY=' --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     logout) REPLY=' --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     ls) REPLY=' -f --filter --platform --limit --last --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     manifest) REPLY=' --platform --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    manifest.put) REPLY=' --media-type --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     mutate) REPLY=' --label --env --entrypoint --cmd --user --workdir --annotation --created --platform -j --jobs --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     pull) REPLY=' --format --platform -j --jobs --compress --template --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     push) REPLY=' --platform -j --jobs --chunk-size --compress --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     ratelimit) REPLY=' --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
-    tag) REPLY=' --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    tag) REPLY=' --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     *) REPLY=' --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
   esac
 }
@@ -94,24 +113,30 @@ __ferry_flags() {
     '') REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help -V --version' ;;
     append) REPLY='--platform --created -j --jobs --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     blob) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    blob.put) REPLY='--json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    blob.rm) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     catalog) REPLY='--limit --last --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     completion) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    config) REPLY='--platform --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    config) REPLY='--platform --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     copy) REPLY='--platform -j --jobs --chunk-size --compress --preserve-digests -a --all-tags -n --no-clobber --json --format --src-creds --src-password-stdin --src-no-creds --src-cert-dir --dest-creds --dest-password-stdin --dest-no-creds --dest-cert-dir --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    delete) REPLY='--dry-run --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    delete) REPLY='--dry-run --force --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     digest) REPLY='--platform --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     exists) REPLY='-q --quiet --json --format --debug --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     export) REPLY='--platform -j --jobs --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    index) REPLY='-t --tag --annotation --media-type -j --jobs --json --format --platform --digest --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    index) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    index.create) REPLY='-t --tag --annotation --media-type -j --jobs --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    index.add) REPLY='--annotation -j --jobs --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    index.remove) REPLY='--platform --digest --annotation -j --jobs --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     login) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     logout) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    ls) REPLY='-l --long -f --filter --platform --limit --last --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    ls) REPLY='-l --long --no-trunc -f --filter --platform --limit --last --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     manifest) REPLY='--platform --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    manifest.put) REPLY='--media-type --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     mutate) REPLY='--label --env --entrypoint --cmd --user --workdir --annotation --created --platform -j --jobs --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     pull) REPLY='--format --platform -j --jobs --compress --preserve-digests --json --template --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     push) REPLY='--platform -j --jobs --chunk-size --compress --preserve-digests --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     ratelimit) REPLY='--json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    tag) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    tag) REPLY='--json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     *) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
   esac
 }
@@ -134,9 +159,10 @@ __ferry_cluster_takes_value() {
 __ferry_flag_value() {
   local cands=() w
   case $1:$2 in
-    append:--platform | config:--platform | copy:--platform | digest:--platform | export:--platform | index:--platform | ls:--platform | manifest:--platform | mutate:--platform | pull:--platform | push:--platform) cands=('linux/amd64' 'linux/arm64' 'linux/arm/v7' 'linux/arm/v6' 'linux/386' 'linux/ppc64le' 'linux/s390x' 'linux/riscv64' 'windows/amd64') ;;
+    append:--platform | config:--platform | copy:--platform | digest:--platform | export:--platform | index.remove:--platform | ls:--platform | manifest:--platform | mutate:--platform | pull:--platform | push:--platform) cands=('linux/amd64' 'linux/arm64' 'linux/arm/v7' 'linux/arm/v6' 'linux/386' 'linux/ppc64le' 'linux/s390x' 'linux/riscv64' 'windows/amd64') ;;
     copy:--compress | pull:--compress | push:--compress) cands=('gzip' 'none') ;;
-    index:--media-type) cands=('oci' 'docker') ;;
+    index.create:--media-type) cands=('oci' 'docker') ;;
+    manifest.put:--media-type) cands=('application/vnd.oci.image.index.v1+json' 'application/vnd.oci.image.manifest.v1+json' 'application/vnd.docker.distribution.manifest.list.v2+json' 'application/vnd.docker.distribution.manifest.v2+json') ;;
     pull:--format) cands=('docker' 'oci' 'oci-dir') ;;
     *:--ca-file)
       compopt -o filenames 2>/dev/null
@@ -147,15 +173,26 @@ __ferry_flag_value() {
   __ferry_reply "$4$3" "${cands[@]/#/"$4"}"
 }
 
-# Completes argument number $2 (from 0) of command $1; $3 is the current word.
+# Completes argument number $2 (from 0) of command $1; $3 is the current word. A group's first
+# argument may also name a subcommand. An argument that names a local file, or a word that starts
+# like a path (./ ../ / ~), gets file names; others ask the dynamic hook.
 __ferry_args() {
-  local what='' cands=() w
+  local what='' files=0 cands=() w
+  case $1:$2 in
+    blob:0) cands=('put' 'rm' 'delete') ;;
+    index:0) cands=('create' 'add' 'remove' 'rm') ;;
+    manifest:0) cands=('put') ;;
+    *) ;;
+  esac
   case $1:$2 in
     append:0) what='<base>' ;;
     append:1) what='<destination>' ;;
-    append:*) what='<path...>' ;;
+    append:*) what='<path...>' files=1 ;;
     blob:0) what='<repo@digest>' ;;
-    blob:1) what='[file]' ;;
+    blob:1) what='[file]' files=1 ;;
+    blob.put:0) what='<repo>' ;;
+    blob.put:1) what='<file>' files=1 ;;
+    blob.rm:0) what='<repo@digest>' ;;
     catalog:0) what='<host>' ;;
     completion:0) what='<shell>' ;;
     config:0) what='<image>' ;;
@@ -165,22 +202,23 @@ __ferry_args() {
     digest:0) what='<image>' ;;
     exists:0) what='<image>' ;;
     export:0) what='<image>' ;;
-    export:1) what='<file>' ;;
-    index:0)
-      __ferry_reply "$3" create add remove rm
-      return 0
-      ;;
-    index:1) what='<index>' ;;
-    index:*) what='<source...>' ;;
+    export:1) what='<file>' files=1 ;;
+    index.create:0) what='<index>' ;;
+    index.create:*) what='<source...>' ;;
+    index.add:0) what='<index>' ;;
+    index.add:*) what='<source...>' ;;
+    index.remove:0) what='<index>' ;;
     login:0) what='<host>' ;;
     logout:0) what='<host>' ;;
     ls:0) what='<repository>' ;;
     manifest:0) what='<image>' ;;
+    manifest.put:0) what='<image>' ;;
+    manifest.put:1) what='<file>' files=1 ;;
     mutate:0) what='<source>' ;;
     mutate:1) what='<destination>' ;;
     pull:0) what='<image>' ;;
-    pull:1) what='<destination>' ;;
-    push:0) what='<source>' ;;
+    pull:1) what='<destination>' files=1 ;;
+    push:0) what='<source>' files=1 ;;
     push:1) what='<image>' ;;
     ratelimit:0) what='<image>' ;;
     tag:0) what='<image>' ;;
@@ -190,8 +228,14 @@ __ferry_args() {
       return 0
       ;;
   esac
-  [[ -n $what ]] || return 0
-  while IFS= read -r w; do cands+=("$w"); done < <(__ferry_complete_dynamic "$1" "$what" "$3")
+  if (( files )) || [[ $3 == ./* || $3 == ../* || $3 == /* || $3 == '~'* ]]; then
+    compopt -o filenames 2>/dev/null
+    while IFS= read -r w; do COMPREPLY+=("$w"); done < <(compgen -f -- "$3")
+    return 0
+  fi
+  if [[ -n $what ]]; then
+    while IFS= read -r w; do cands+=("$w"); done < <(__ferry_complete_dynamic "$1" "$what" "$3")
+  fi
   __ferry_reply "$3" "${cands[@]}"
 }
 
@@ -235,7 +279,16 @@ _ferry() {
       __ferry_value_flags "$cmd"
       vflags=$REPLY
     else
-      argc=$(( argc + 1 ))
+      # A group's first argument may be one of its subcommands (blob put): that is the command now.
+      REPLY=''
+      if (( argc == 0 )); then __ferry_subcommand "$cmd" "$w"; fi
+      if [[ -n $REPLY ]]; then
+        cmd=$REPLY
+        __ferry_value_flags "$cmd"
+        vflags=$REPLY
+      else
+        argc=$(( argc + 1 ))
+      fi
     fi
   done
 

@@ -22,6 +22,10 @@ function __ferry_takes_value --argument-names command word
             contains -- $word --platform --created -j --jobs --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case blob
             contains -- $word --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
+        case blob.put
+            contains -- $word --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
+        case blob.rm
+            contains -- $word --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case catalog
             contains -- $word --limit --last --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case completion
@@ -39,7 +43,13 @@ function __ferry_takes_value --argument-names command word
         case export
             contains -- $word --platform -j --jobs --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case index
-            contains -- $word -t --tag --annotation --media-type -j --jobs --format --platform --digest --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
+            contains -- $word --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
+        case index.create
+            contains -- $word -t --tag --annotation --media-type -j --jobs --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
+        case index.add
+            contains -- $word --annotation -j --jobs --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
+        case index.remove
+            contains -- $word --platform --digest --annotation -j --jobs --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case login
             contains -- $word --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case logout
@@ -48,6 +58,8 @@ function __ferry_takes_value --argument-names command word
             contains -- $word -f --filter --platform --limit --last --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case manifest
             contains -- $word --platform --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
+        case manifest.put
+            contains -- $word --media-type --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case mutate
             contains -- $word --label --env --entrypoint --cmd --user --workdir --annotation --created --platform -j --jobs --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case pull
@@ -57,7 +69,7 @@ function __ferry_takes_value --argument-names command word
         case ratelimit
             contains -- $word --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case tag
-            contains -- $word --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
+            contains -- $word --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case '*'
             contains -- $word --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
     end
@@ -89,6 +101,26 @@ function __ferry_command_name --argument-names word
     end
 end
 
+# The subcommand of group $group that $word names (blob put → blob.put); fails when none.
+function __ferry_subcommand --argument-names group word
+    switch "$group $word"
+        case 'blob put'
+            echo blob.put
+        case 'blob rm' 'blob delete'
+            echo blob.rm
+        case 'index create'
+            echo index.create
+        case 'index add'
+            echo index.add
+        case 'index remove' 'index rm'
+            echo index.remove
+        case 'manifest put'
+            echo manifest.put
+        case '*'
+            return 1
+    end
+end
+
 # Prints how many arguments the command has before the cursor and, on a second line, the command
 # (if there is one yet). fish's __fish_use_subcommand / __fish_seen_subcommand_from would take the
 # value of an option (--plain-http HOST) for the command, so ferry finds it itself.
@@ -112,6 +144,9 @@ function __ferry_scan
             end
         else if test -z "$cmd"
             set cmd (__ferry_command_name $w)
+        else if test $argc -eq 0; and __ferry_subcommand $cmd $w >/dev/null
+            # A group's first argument may be one of its subcommands (blob put): that is the command now.
+            set cmd (__ferry_subcommand $cmd $w)
         else
             set argc (math $argc + 1)
         end
@@ -138,11 +173,24 @@ function __ferry_value --argument-names flag
     __ferry_complete_dynamic "$scan[2]" $flag (commandline -ct)
 end
 
-# Candidates for the command's next argument.
+# Candidates for the command's next argument: a group's subcommands first; file names for an
+# argument that names a local file or a word that starts like a path (./ ../ / ~); else what the
+# dynamic hook offers.
 function __ferry_args
     set -l scan (__ferry_scan)
     set -q scan[2]; or return
     set -l what
+    set -l files 0
+    set -l cur (commandline -ct)
+    switch "$scan[2] $scan[1]"
+        case 'blob 0'
+            printf '%s\n' put rm delete
+        case 'index 0'
+            printf '%s\n' create add remove rm
+        case 'manifest 0'
+            printf '%s\n' put
+        case '*'
+    end
     switch "$scan[2] $scan[1]"
         case 'append 0'
             set what '<base>'
@@ -150,10 +198,19 @@ function __ferry_args
             set what '<destination>'
         case 'append *'
             set what '<path...>'
+            set files 1
         case 'blob 0'
             set what '<repo@digest>'
         case 'blob 1'
             set what '[file]'
+            set files 1
+        case 'blob.put 0'
+            set what '<repo>'
+        case 'blob.put 1'
+            set what '<file>'
+            set files 1
+        case 'blob.rm 0'
+            set what '<repo@digest>'
         case 'catalog 0'
             set what '<host>'
         case 'completion 0'
@@ -174,13 +231,17 @@ function __ferry_args
             set what '<image>'
         case 'export 1'
             set what '<file>'
-        case 'index 0'
-            printf '%s\n' create add remove rm
-            return
-        case 'index 1'
+            set files 1
+        case 'index.create 0'
             set what '<index>'
-        case 'index *'
+        case 'index.create *'
             set what '<source...>'
+        case 'index.add 0'
+            set what '<index>'
+        case 'index.add *'
+            set what '<source...>'
+        case 'index.remove 0'
+            set what '<index>'
         case 'login 0'
             set what '<host>'
         case 'logout 0'
@@ -189,6 +250,11 @@ function __ferry_args
             set what '<repository>'
         case 'manifest 0'
             set what '<image>'
+        case 'manifest.put 0'
+            set what '<image>'
+        case 'manifest.put 1'
+            set what '<file>'
+            set files 1
         case 'mutate 0'
             set what '<source>'
         case 'mutate 1'
@@ -197,8 +263,10 @@ function __ferry_args
             set what '<image>'
         case 'pull 1'
             set what '<destination>'
+            set files 1
         case 'push 0'
             set what '<source>'
+            set files 1
         case 'push 1'
             set what '<image>'
         case 'ratelimit 0'
@@ -211,15 +279,19 @@ function __ferry_args
             printf '%s\n' append blob catalog completion config copy cp delete rm digest exists export index login logout ls tags manifest mutate pull push ratelimit tag help
             return
     end
-    set -q what[1]; and __ferry_complete_dynamic $scan[2] $what (commandline -ct)
+    if test $files -eq 1; or string match -qr '^(\./|\.\./|/|~)' -- "$cur"
+        __fish_complete_path "$cur"
+        return
+    end
+    set -q what[1]; and __ferry_complete_dynamic $scan[2] $what "$cur"
 end
 
-# ferry takes no file names, except as the value of the options that say so.
+# ferry offers file names itself (__ferry_args), and for the options that take one.
 complete -c ferry -f
 
 # Commands
 complete -c ferry -n __ferry_needs_command -a append -d 'Add layers (tar files or directories) on top of every platform of an image, reproducibly, and push the result'
-complete -c ferry -n __ferry_needs_command -a blob -d 'Write a blob to stdout or FILE, verified while streaming; `blob rm REPO@DIGEST` deletes one'
+complete -c ferry -n __ferry_needs_command -a blob -d 'Write a blob to stdout or FILE, verified while streaming (blob put uploads one, blob rm deletes one)'
 complete -c ferry -n __ferry_needs_command -a catalog -d 'List the repositories of a registry'
 complete -c ferry -n __ferry_needs_command -a completion -d 'Print the shell completion script for bash, zsh or fish'
 complete -c ferry -n __ferry_needs_command -a config -d 'Print the config JSON of an image, byte for byte as served and verified against its digest'
@@ -231,11 +303,11 @@ complete -c ferry -n __ferry_needs_command -a digest -d 'Print the digest of an 
 complete -c ferry -n __ferry_needs_command -a exists -d 'Check whether an image exists (exit 0 present, 1 absent, 3+ could not check)'
 complete -c ferry -n __ferry_needs_command -a export -d 'Write the flattened filesystem of an image (every layer applied, whiteouts honoured) as one tar file, or to stdout'
 complete -c ferry -n __ferry_needs_command -a index -d 'Create and edit multi-platform indexes'
-complete -c ferry -n __ferry_needs_command -a login -d 'Check credentials (-u USER --password-stdin) against a registry, then store them (credential helper or config.json)'
+complete -c ferry -n __ferry_needs_command -a login -d 'Check credentials (-u USER --password-stdin, or asked on the terminal) against a registry, then store them (credential helper or config.json)'
 complete -c ferry -n __ferry_needs_command -a logout -d 'Remove the stored credentials of a registry (credential helper or config.json)'
 complete -c ferry -n __ferry_needs_command -a ls -d 'List the tags of a repository'
 complete -c ferry -n __ferry_needs_command -a tags -d 'List the tags of a repository'
-complete -c ferry -n __ferry_needs_command -a manifest -d 'Print the manifest or index of an image, byte for byte as served'
+complete -c ferry -n __ferry_needs_command -a manifest -d 'Print the manifest or index of an image, byte for byte as served (manifest put uploads one)'
 complete -c ferry -n __ferry_needs_command -a mutate -d 'Change the config (labels, env, entrypoint, cmd, user, workdir, created) and annotations of every platform of an image, without moving its layers'
 complete -c ferry -n __ferry_needs_command -a pull -d 'Download an image to a docker-archive tarball, an OCI tarball or an OCI layout directory'
 complete -c ferry -n __ferry_needs_command -a push -d 'Upload an image from a docker-archive, an OCI tarball or an OCI layout directory'
@@ -266,6 +338,10 @@ complete -c ferry -n '__ferry_using_command append' -s j -l jobs -x -a '(__ferry
 complete -c ferry -n '__ferry_using_command append' -l json -d 'print JSON (shapes: docs/output.md)'
 complete -c ferry -n '__ferry_using_command append' -l format -x -a '(__ferry_value --format)' -d 'print a summary of the result through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # blob
+# blob put
+complete -c ferry -n '__ferry_using_command blob.put' -l json -d 'print JSON (shapes: docs/output.md)'
+complete -c ferry -n '__ferry_using_command blob.put' -l format -x -a '(__ferry_value --format)' -d 'print the blob through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
+# blob rm
 # catalog
 complete -c ferry -n '__ferry_using_command catalog' -l limit -x -a '(__ferry_value --limit)' -d 'fetch one page of at most n entries (with --last for the next page)'
 complete -c ferry -n '__ferry_using_command catalog' -l last -x -a '(__ferry_value --last)' -d 'start after this entry (lexical order)'
@@ -274,11 +350,12 @@ complete -c ferry -n '__ferry_using_command catalog' -l format -x -a '(__ferry_v
 # completion
 # config
 complete -c ferry -n '__ferry_using_command config' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'pick the image for this platform from a multi-platform index'
+complete -c ferry -n '__ferry_using_command config' -l json -d 'the same bytes: a config is JSON already (accepted so scripts can pass --json everywhere)'
 complete -c ferry -n '__ferry_using_command config' -l format -x -a '(__ferry_value --format)' -d 'print fields of the config through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # copy
 complete -c ferry -n '__ferry_using_command copy' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'copy only this platform of an index (repeatable: several make a new index of them)'
 complete -c ferry -n '__ferry_using_command copy' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'blobs transferred in parallel (default 6)'
-complete -c ferry -n '__ferry_using_command copy' -l chunk-size -x -a '(__ferry_value --chunk-size)' -d 'upload blobs in PATCHes of this size (e.g. 16MiB) for registries or proxies that cap request bodies'
+complete -c ferry -n '__ferry_using_command copy' -l chunk-size -x -a '(__ferry_value --chunk-size)' -d 'upload blobs in PATCHes of this size (64KiB to 1GiB, e.g. 16MiB) for registries or proxies that cap request bodies'
 complete -c ferry -n '__ferry_using_command copy' -l compress -x -a 'gzip none' -d 'gzip: compress plain-tar layers on the way (their digests change, and ferry says so); none: never, not even a docker save archive\'s layers for a registry (default: only those)'
 complete -c ferry -n '__ferry_using_command copy' -l preserve-digests -d 'fail rather than change any digest (a docker save archive is then pushed with plain-tar layers)'
 complete -c ferry -n '__ferry_using_command copy' -s a -l all-tags -d 'copy every tag of the source repository (SOURCE and DESTINATION name repositories)'
@@ -295,6 +372,7 @@ complete -c ferry -n '__ferry_using_command copy' -l dest-no-creds -d 'access th
 complete -c ferry -n '__ferry_using_command copy' -l dest-cert-dir -x -a '(__ferry_value --dest-cert-dir)' -d 'the destination registry\'s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d'
 # delete
 complete -c ferry -n '__ferry_using_command delete' -l dry-run -d 'say what would be deleted, delete nothing'
+complete -c ferry -n '__ferry_using_command delete' -l force -d 'delete a manifest by digest even when an index in the repository lists it'
 complete -c ferry -n '__ferry_using_command delete' -l json -d 'print JSON (shapes: docs/output.md)'
 complete -c ferry -n '__ferry_using_command delete' -l format -x -a '(__ferry_value --format)' -d 'print what was deleted through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # digest
@@ -309,18 +387,30 @@ complete -c ferry -n '__ferry_using_command exists' -l format -x -a '(__ferry_va
 complete -c ferry -n '__ferry_using_command export' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'the platform of an index to export (default: this machine’s)'
 complete -c ferry -n '__ferry_using_command export' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'blobs transferred in parallel (default 6)'
 # index
-complete -c ferry -n '__ferry_using_command index' -s t -l tag -x -a '(__ferry_value --tag)' -d 'also point this tag at the new index (repeatable)'
-complete -c ferry -n '__ferry_using_command index' -l annotation -x -a '(__ferry_value --annotation)' -d 'set this annotation on the manifests written (repeatable)'
-complete -c ferry -n '__ferry_using_command index' -l media-type -x -a 'oci docker' -d 'oci (an OCI image index) or docker (a Docker manifest list); default: docker when every source is Docker-typed, else oci'
-complete -c ferry -n '__ferry_using_command index' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'blobs transferred in parallel (default 6)'
-complete -c ferry -n '__ferry_using_command index' -l json -d 'print JSON (shapes: docs/output.md)'
-complete -c ferry -n '__ferry_using_command index' -l format -x -a '(__ferry_value --format)' -d 'print a summary of the result through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
-complete -c ferry -n '__ferry_using_command index' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'take out the images of this platform (repeatable)'
-complete -c ferry -n '__ferry_using_command index' -l digest -x -a '(__ferry_value --digest)' -d 'take out the entry with this digest (repeatable)'
+# index create
+complete -c ferry -n '__ferry_using_command index.create' -s t -l tag -x -a '(__ferry_value --tag)' -d 'also point this tag at the new index (repeatable)'
+complete -c ferry -n '__ferry_using_command index.create' -l annotation -x -a '(__ferry_value --annotation)' -d 'set this annotation on the manifests written (repeatable)'
+complete -c ferry -n '__ferry_using_command index.create' -l media-type -x -a 'oci docker' -d 'oci (an OCI image index) or docker (a Docker manifest list); default: docker when every source is Docker-typed, else oci'
+complete -c ferry -n '__ferry_using_command index.create' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'blobs transferred in parallel (default 6)'
+complete -c ferry -n '__ferry_using_command index.create' -l json -d 'print JSON (shapes: docs/output.md)'
+complete -c ferry -n '__ferry_using_command index.create' -l format -x -a '(__ferry_value --format)' -d 'print a summary of the result through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
+# index add
+complete -c ferry -n '__ferry_using_command index.add' -l annotation -x -a '(__ferry_value --annotation)' -d 'set this annotation on the manifests written (repeatable)'
+complete -c ferry -n '__ferry_using_command index.add' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'blobs transferred in parallel (default 6)'
+complete -c ferry -n '__ferry_using_command index.add' -l json -d 'print JSON (shapes: docs/output.md)'
+complete -c ferry -n '__ferry_using_command index.add' -l format -x -a '(__ferry_value --format)' -d 'print a summary of the result through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
+# index remove
+complete -c ferry -n '__ferry_using_command index.remove' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'take out the images of this platform (repeatable)'
+complete -c ferry -n '__ferry_using_command index.remove' -l digest -x -a '(__ferry_value --digest)' -d 'take out the entry with this digest (repeatable)'
+complete -c ferry -n '__ferry_using_command index.remove' -l annotation -x -a '(__ferry_value --annotation)' -d 'set this annotation on the manifests written (repeatable)'
+complete -c ferry -n '__ferry_using_command index.remove' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'blobs transferred in parallel (default 6)'
+complete -c ferry -n '__ferry_using_command index.remove' -l json -d 'print JSON (shapes: docs/output.md)'
+complete -c ferry -n '__ferry_using_command index.remove' -l format -x -a '(__ferry_value --format)' -d 'print a summary of the result through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # login
 # logout
 # ls
 complete -c ferry -n '__ferry_using_command ls' -s l -l long -d 'show digest, media type, platforms, size and creation time per tag'
+complete -c ferry -n '__ferry_using_command ls' -l no-trunc -d 'with -l: whole digests, media types, tags and platform lists (wider than 120 columns)'
 complete -c ferry -n '__ferry_using_command ls' -s f -l filter -x -a '(__ferry_value --filter)' -d 'keep tags matching a glob (\'v1.*\' or reference=GLOB; several: any), created since=TAG or before=TAG (repeatable; all must hold)'
 complete -c ferry -n '__ferry_using_command ls' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'keep tags whose image or index has this platform (repeatable: all of them)'
 complete -c ferry -n '__ferry_using_command ls' -l limit -x -a '(__ferry_value --limit)' -d 'fetch one page of at most n entries (with --last for the next page)'
@@ -331,6 +421,10 @@ complete -c ferry -n '__ferry_using_command ls' -l format -x -a '(__ferry_value 
 complete -c ferry -n '__ferry_using_command manifest' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'pick the image for this platform from a multi-platform index'
 complete -c ferry -n '__ferry_using_command manifest' -l json -d 'the same bytes: a manifest is JSON already (accepted so scripts can pass --json everywhere)'
 complete -c ferry -n '__ferry_using_command manifest' -l format -x -a '(__ferry_value --format)' -d 'print fields of the manifest and its descriptor through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
+# manifest put
+complete -c ferry -n '__ferry_using_command manifest.put' -l media-type -x -a 'application/vnd.oci.image.index.v1+json application/vnd.oci.image.manifest.v1+json application/vnd.docker.distribution.manifest.list.v2+json application/vnd.docker.distribution.manifest.v2+json' -d 'the Content-Type, for a manifest without a mediaType field (must agree with one it has)'
+complete -c ferry -n '__ferry_using_command manifest.put' -l json -d 'print JSON (shapes: docs/output.md)'
+complete -c ferry -n '__ferry_using_command manifest.put' -l format -x -a '(__ferry_value --format)' -d 'print what was put through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # mutate
 complete -c ferry -n '__ferry_using_command mutate' -l label -x -a '(__ferry_value --label)' -d 'set this label (repeatable)'
 complete -c ferry -n '__ferry_using_command mutate' -l env -x -a '(__ferry_value --env)' -d 'set this environment variable, replacing one of the same name (repeatable)'
@@ -355,7 +449,7 @@ complete -c ferry -n '__ferry_using_command pull' -l template -x -a '(__ferry_va
 # push
 complete -c ferry -n '__ferry_using_command push' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'copy only this platform of an index (repeatable: several make a new index of them)'
 complete -c ferry -n '__ferry_using_command push' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'blobs transferred in parallel (default 6)'
-complete -c ferry -n '__ferry_using_command push' -l chunk-size -x -a '(__ferry_value --chunk-size)' -d 'upload blobs in PATCHes of this size (e.g. 16MiB) for registries or proxies that cap request bodies'
+complete -c ferry -n '__ferry_using_command push' -l chunk-size -x -a '(__ferry_value --chunk-size)' -d 'upload blobs in PATCHes of this size (64KiB to 1GiB, e.g. 16MiB) for registries or proxies that cap request bodies'
 complete -c ferry -n '__ferry_using_command push' -l compress -x -a 'gzip none' -d 'gzip: compress plain-tar layers on the way (their digests change, and ferry says so); none: never, not even a docker save archive\'s layers for a registry (default: only those)'
 complete -c ferry -n '__ferry_using_command push' -l preserve-digests -d 'fail rather than change any digest (a docker save archive is then pushed with plain-tar layers)'
 complete -c ferry -n '__ferry_using_command push' -l json -d 'print JSON (shapes: docs/output.md)'
@@ -364,6 +458,8 @@ complete -c ferry -n '__ferry_using_command push' -l format -x -a '(__ferry_valu
 complete -c ferry -n '__ferry_using_command ratelimit' -l json -d 'print JSON (shapes: docs/output.md)'
 complete -c ferry -n '__ferry_using_command ratelimit' -l format -x -a '(__ferry_value --format)' -d 'print the limit through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # tag
+complete -c ferry -n '__ferry_using_command tag' -l json -d 'print JSON (shapes: docs/output.md)'
+complete -c ferry -n '__ferry_using_command tag' -l format -x -a '(__ferry_value --format)' -d 'print the new tag through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 
 # Arguments
 complete -c ferry -n 'not __ferry_needs_command' -a '(__ferry_args)'

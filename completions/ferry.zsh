@@ -17,7 +17,13 @@ __ferry_complete_dynamic() {
 
 # _arguments action: offers what __ferry_complete_dynamic prints for the command and argument named
 # by the last two arguments. _arguments puts its own compadd options (-J group, …) before them.
+# A word that starts like a path (./ ../ / ~) gets file names instead: every image argument takes
+# a local location too.
 __ferry_dynamic() {
+  if [[ $PREFIX == (./|../|/|~)* ]]; then
+    _files
+    return
+  fi
   local -a candidates
   candidates=(${(f)"$(__ferry_complete_dynamic "${@[-2]}" "${@[-1]}" "$PREFIX$SUFFIX")"})
   compadd "${@[1,-3]}" -a candidates
@@ -27,7 +33,7 @@ __ferry_commands() {
   local -a commands
   commands=(
     'append:Add layers (tar files or directories) on top of every platform of an image, reproducibly, and push the result'
-    'blob:Write a blob to stdout or FILE, verified while streaming; `blob rm REPO@DIGEST` deletes one'
+    'blob:Write a blob to stdout or FILE, verified while streaming (blob put uploads one, blob rm deletes one)'
     'catalog:List the repositories of a registry'
     'completion:Print the shell completion script for bash, zsh or fish'
     'config:Print the config JSON of an image, byte for byte as served and verified against its digest'
@@ -39,11 +45,11 @@ __ferry_commands() {
     'exists:Check whether an image exists (exit 0 present, 1 absent, 3+ could not check)'
     'export:Write the flattened filesystem of an image (every layer applied, whiteouts honoured) as one tar file, or to stdout'
     'index:Create and edit multi-platform indexes'
-    'login:Check credentials (-u USER --password-stdin) against a registry, then store them (credential helper or config.json)'
+    'login:Check credentials (-u USER --password-stdin, or asked on the terminal) against a registry, then store them (credential helper or config.json)'
     'logout:Remove the stored credentials of a registry (credential helper or config.json)'
     'ls:List the tags of a repository'
     'tags:List the tags of a repository'
-    'manifest:Print the manifest or index of an image, byte for byte as served'
+    'manifest:Print the manifest or index of an image, byte for byte as served (manifest put uploads one)'
     'mutate:Change the config (labels, env, entrypoint, cmd, user, workdir, created) and annotations of every platform of an image, without moving its layers'
     'pull:Download an image to a docker-archive tarball, an OCI tarball or an OCI layout directory'
     'push:Upload an image from a docker-archive, an OCI tarball or an OCI layout directory'
@@ -75,10 +81,17 @@ _ferry_cmd_append() {
     '(- *)'{-h,--help}'[show help]' \
     '1:base:__ferry_dynamic "append" "<base>"' \
     '2:destination:__ferry_dynamic "append" "<destination>"' \
-    '*:path:__ferry_dynamic "append" "<path...>"'
+    '*:path:_files'
 }
 
 _ferry_cmd_blob() {
+  # A subcommand as the first argument (blob put): complete as that command, from its name on.
+  if (( CURRENT > 2 )); then
+    case $words[2] in
+      put) shift words; (( CURRENT-- )); _ferry_cmd_blob_put; return ;;
+      rm | delete) shift words; (( CURRENT-- )); _ferry_cmd_blob_rm; return ;;
+    esac
+  fi
   _arguments -s -S \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
     '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
@@ -92,8 +105,50 @@ _ferry_cmd_blob() {
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "blob" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "blob" "--idle-timeout"' \
     '(- *)'{-h,--help}'[show help]' \
-    '1:repo@digest:__ferry_dynamic "blob" "<repo@digest>"' \
-    '2::file:__ferry_dynamic "blob" "[file]"'
+    '1:repo@digest:__ferry_first_blob "blob" "<repo@digest>"' \
+    '2::file:_files'
+}
+# The first argument of blob: its subcommands, and what the argument itself takes.
+__ferry_first_blob() {
+  compadd "${@[1,-3]}" -- put rm delete
+  __ferry_dynamic "$@"
+}
+
+_ferry_cmd_blob_put() {
+  _arguments -s -S \
+    '--json[print JSON (shapes: docs/output.md)]' \
+    '--format=[print the blob through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "blob.put" "--format"' \
+    '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
+    '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
+    '--no-color[never colour output (NO_COLOR is honoured too)]' \
+    '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "blob.put" "--plain-http"' \
+    '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "blob.put" "--insecure"' \
+    '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "blob.put" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "blob.put" "--username"' \
+    '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "blob.put" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "blob.put" "--idle-timeout"' \
+    '(- *)'{-h,--help}'[show help]' \
+    '1:repo:__ferry_dynamic "blob.put" "<repo>"' \
+    '2:file:_files'
+}
+
+_ferry_cmd_blob_rm() {
+  _arguments -s -S \
+    '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
+    '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
+    '--no-color[never colour output (NO_COLOR is honoured too)]' \
+    '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "blob.rm" "--plain-http"' \
+    '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "blob.rm" "--insecure"' \
+    '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "blob.rm" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "blob.rm" "--username"' \
+    '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "blob.rm" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "blob.rm" "--idle-timeout"' \
+    '(- *)'{-h,--help}'[show help]' \
+    '1:repo@digest:__ferry_dynamic "blob.rm" "<repo@digest>"'
 }
 
 _ferry_cmd_catalog() {
@@ -137,6 +192,7 @@ _ferry_cmd_completion() {
 _ferry_cmd_config() {
   _arguments -s -S \
     '--platform=[pick the image for this platform from a multi-platform index]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
+    '--json[the same bytes: a config is JSON already (accepted so scripts can pass --json everywhere)]' \
     '--format=[print fields of the config through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "config" "--format"' \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
     '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
@@ -157,7 +213,7 @@ _ferry_cmd_copy() {
   _arguments -s -S \
     '*--platform=[copy only this platform of an index (repeatable: several make a new index of them)]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
     '(-j --jobs)'{-j+,--jobs=}'[blobs transferred in parallel (default 6)]:n:__ferry_dynamic "copy" "--jobs"' \
-    '--chunk-size=[upload blobs in PATCHes of this size (e.g. 16MiB) for registries or proxies that cap request bodies]:size:__ferry_dynamic "copy" "--chunk-size"' \
+    '--chunk-size=[upload blobs in PATCHes of this size (64KiB to 1GiB, e.g. 16MiB) for registries or proxies that cap request bodies]:size:__ferry_dynamic "copy" "--chunk-size"' \
     '--compress=[gzip: compress plain-tar layers on the way (their digests change, and ferry says so); none: never, not even a docker save archive'\''s layers for a registry (default: only those)]:mode:(gzip none)' \
     '--preserve-digests[fail rather than change any digest (a docker save archive is then pushed with plain-tar layers)]' \
     '(-a --all-tags)'{-a,--all-tags}'[copy every tag of the source repository (SOURCE and DESTINATION name repositories)]' \
@@ -191,6 +247,7 @@ _ferry_cmd_copy() {
 _ferry_cmd_delete() {
   _arguments -s -S \
     '--dry-run[say what would be deleted, delete nothing]' \
+    '--force[delete a manifest by digest even when an index in the repository lists it]' \
     '--json[print JSON (shapes: docs/output.md)]' \
     '--format=[print what was deleted through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "delete" "--format"' \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
@@ -264,19 +321,19 @@ _ferry_cmd_export() {
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "export" "--idle-timeout"' \
     '(- *)'{-h,--help}'[show help]' \
     '1:image:__ferry_dynamic "export" "<image>"' \
-    '2:file:__ferry_dynamic "export" "<file>"'
+    '2:file:_files'
 }
 
 _ferry_cmd_index() {
+  # A subcommand as the first argument (blob put): complete as that command, from its name on.
+  if (( CURRENT > 2 )); then
+    case $words[2] in
+      create) shift words; (( CURRENT-- )); _ferry_cmd_index_create; return ;;
+      add) shift words; (( CURRENT-- )); _ferry_cmd_index_add; return ;;
+      remove | rm) shift words; (( CURRENT-- )); _ferry_cmd_index_remove; return ;;
+    esac
+  fi
   _arguments -s -S \
-    '*'{-t+,--tag=}'[also point this tag at the new index (repeatable)]:tag:__ferry_dynamic "index" "--tag"' \
-    '*--annotation=[set this annotation on the manifests written (repeatable)]:key=value:__ferry_dynamic "index" "--annotation"' \
-    '--media-type=[oci (an OCI image index) or docker (a Docker manifest list); default: docker when every source is Docker-typed, else oci]:type:(oci docker)' \
-    '(-j --jobs)'{-j+,--jobs=}'[blobs transferred in parallel (default 6)]:n:__ferry_dynamic "index" "--jobs"' \
-    '--json[print JSON (shapes: docs/output.md)]' \
-    '--format=[print a summary of the result through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "index" "--format"' \
-    '*--platform=[take out the images of this platform (repeatable)]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
-    '*--digest=[take out the entry with this digest (repeatable)]:digest:__ferry_dynamic "index" "--digest"' \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
     '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
     '--no-color[never colour output (NO_COLOR is honoured too)]' \
@@ -288,10 +345,81 @@ _ferry_cmd_index() {
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "index" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "index" "--idle-timeout"' \
+    '(- *)'{-h,--help}'[show help]'
+}
+# The first argument of index: its subcommands, and what the argument itself takes.
+__ferry_first_index() {
+  compadd "${@[1,-3]}" -- create add remove rm
+  __ferry_dynamic "$@"
+}
+
+_ferry_cmd_index_create() {
+  _arguments -s -S \
+    '*'{-t+,--tag=}'[also point this tag at the new index (repeatable)]:tag:__ferry_dynamic "index.create" "--tag"' \
+    '*--annotation=[set this annotation on the manifests written (repeatable)]:key=value:__ferry_dynamic "index.create" "--annotation"' \
+    '--media-type=[oci (an OCI image index) or docker (a Docker manifest list); default: docker when every source is Docker-typed, else oci]:type:(oci docker)' \
+    '(-j --jobs)'{-j+,--jobs=}'[blobs transferred in parallel (default 6)]:n:__ferry_dynamic "index.create" "--jobs"' \
+    '--json[print JSON (shapes: docs/output.md)]' \
+    '--format=[print a summary of the result through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "index.create" "--format"' \
+    '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
+    '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
+    '--no-color[never colour output (NO_COLOR is honoured too)]' \
+    '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "index.create" "--plain-http"' \
+    '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "index.create" "--insecure"' \
+    '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "index.create" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "index.create" "--username"' \
+    '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "index.create" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "index.create" "--idle-timeout"' \
     '(- *)'{-h,--help}'[show help]' \
-    '1:command:(create add remove rm)' \
-    '2:index:__ferry_dynamic "index" "<index>"' \
-    '*:source:__ferry_dynamic "index" "<source...>"'
+    '1:index:__ferry_dynamic "index.create" "<index>"' \
+    '*:source:__ferry_dynamic "index.create" "<source...>"'
+}
+
+_ferry_cmd_index_add() {
+  _arguments -s -S \
+    '*--annotation=[set this annotation on the manifests written (repeatable)]:key=value:__ferry_dynamic "index.add" "--annotation"' \
+    '(-j --jobs)'{-j+,--jobs=}'[blobs transferred in parallel (default 6)]:n:__ferry_dynamic "index.add" "--jobs"' \
+    '--json[print JSON (shapes: docs/output.md)]' \
+    '--format=[print a summary of the result through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "index.add" "--format"' \
+    '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
+    '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
+    '--no-color[never colour output (NO_COLOR is honoured too)]' \
+    '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "index.add" "--plain-http"' \
+    '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "index.add" "--insecure"' \
+    '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "index.add" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "index.add" "--username"' \
+    '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "index.add" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "index.add" "--idle-timeout"' \
+    '(- *)'{-h,--help}'[show help]' \
+    '1:index:__ferry_dynamic "index.add" "<index>"' \
+    '*:source:__ferry_dynamic "index.add" "<source...>"'
+}
+
+_ferry_cmd_index_remove() {
+  _arguments -s -S \
+    '*--platform=[take out the images of this platform (repeatable)]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
+    '*--digest=[take out the entry with this digest (repeatable)]:digest:__ferry_dynamic "index.remove" "--digest"' \
+    '*--annotation=[set this annotation on the manifests written (repeatable)]:key=value:__ferry_dynamic "index.remove" "--annotation"' \
+    '(-j --jobs)'{-j+,--jobs=}'[blobs transferred in parallel (default 6)]:n:__ferry_dynamic "index.remove" "--jobs"' \
+    '--json[print JSON (shapes: docs/output.md)]' \
+    '--format=[print a summary of the result through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "index.remove" "--format"' \
+    '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
+    '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
+    '--no-color[never colour output (NO_COLOR is honoured too)]' \
+    '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "index.remove" "--plain-http"' \
+    '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "index.remove" "--insecure"' \
+    '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "index.remove" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "index.remove" "--username"' \
+    '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "index.remove" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "index.remove" "--idle-timeout"' \
+    '(- *)'{-h,--help}'[show help]' \
+    '1:index:__ferry_dynamic "index.remove" "<index>"'
 }
 
 _ferry_cmd_login() {
@@ -331,6 +459,7 @@ _ferry_cmd_logout() {
 _ferry_cmd_ls() {
   _arguments -s -S \
     '(-l --long)'{-l,--long}'[show digest, media type, platforms, size and creation time per tag]' \
+    '--no-trunc[with -l: whole digests, media types, tags and platform lists (wider than 120 columns)]' \
     '*'{-f+,--filter=}'[keep tags matching a glob ('\''v1.*'\'' or reference=GLOB; several: any), created since=TAG or before=TAG (repeatable; all must hold)]:filter:__ferry_dynamic "ls" "--filter"' \
     '*--platform=[keep tags whose image or index has this platform (repeatable: all of them)]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
     '--limit=[fetch one page of at most n entries (with --last for the next page)]:n:__ferry_dynamic "ls" "--limit"' \
@@ -353,6 +482,12 @@ _ferry_cmd_ls() {
 }
 
 _ferry_cmd_manifest() {
+  # A subcommand as the first argument (blob put): complete as that command, from its name on.
+  if (( CURRENT > 2 )); then
+    case $words[2] in
+      put) shift words; (( CURRENT-- )); _ferry_cmd_manifest_put; return ;;
+    esac
+  fi
   _arguments -s -S \
     '--platform=[pick the image for this platform from a multi-platform index]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
     '--json[the same bytes: a manifest is JSON already (accepted so scripts can pass --json everywhere)]' \
@@ -369,7 +504,33 @@ _ferry_cmd_manifest() {
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "manifest" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "manifest" "--idle-timeout"' \
     '(- *)'{-h,--help}'[show help]' \
-    '1:image:__ferry_dynamic "manifest" "<image>"'
+    '1:image:__ferry_first_manifest "manifest" "<image>"'
+}
+# The first argument of manifest: its subcommands, and what the argument itself takes.
+__ferry_first_manifest() {
+  compadd "${@[1,-3]}" -- put
+  __ferry_dynamic "$@"
+}
+
+_ferry_cmd_manifest_put() {
+  _arguments -s -S \
+    '--media-type=[the Content-Type, for a manifest without a mediaType field (must agree with one it has)]:type:(application/vnd.oci.image.index.v1+json application/vnd.oci.image.manifest.v1+json application/vnd.docker.distribution.manifest.list.v2+json application/vnd.docker.distribution.manifest.v2+json)' \
+    '--json[print JSON (shapes: docs/output.md)]' \
+    '--format=[print what was put through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "manifest.put" "--format"' \
+    '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
+    '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
+    '--no-color[never colour output (NO_COLOR is honoured too)]' \
+    '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "manifest.put" "--plain-http"' \
+    '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "manifest.put" "--insecure"' \
+    '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "manifest.put" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "manifest.put" "--username"' \
+    '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "manifest.put" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "manifest.put" "--idle-timeout"' \
+    '(- *)'{-h,--help}'[show help]' \
+    '1:image:__ferry_dynamic "manifest.put" "<image>"' \
+    '2:file:_files'
 }
 
 _ferry_cmd_mutate() {
@@ -424,14 +585,14 @@ _ferry_cmd_pull() {
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "pull" "--idle-timeout"' \
     '(- *)'{-h,--help}'[show help]' \
     '1:image:__ferry_dynamic "pull" "<image>"' \
-    '2:destination:__ferry_dynamic "pull" "<destination>"'
+    '2:destination:_files'
 }
 
 _ferry_cmd_push() {
   _arguments -s -S \
     '*--platform=[copy only this platform of an index (repeatable: several make a new index of them)]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
     '(-j --jobs)'{-j+,--jobs=}'[blobs transferred in parallel (default 6)]:n:__ferry_dynamic "push" "--jobs"' \
-    '--chunk-size=[upload blobs in PATCHes of this size (e.g. 16MiB) for registries or proxies that cap request bodies]:size:__ferry_dynamic "push" "--chunk-size"' \
+    '--chunk-size=[upload blobs in PATCHes of this size (64KiB to 1GiB, e.g. 16MiB) for registries or proxies that cap request bodies]:size:__ferry_dynamic "push" "--chunk-size"' \
     '--compress=[gzip: compress plain-tar layers on the way (their digests change, and ferry says so); none: never, not even a docker save archive'\''s layers for a registry (default: only those)]:mode:(gzip none)' \
     '--preserve-digests[fail rather than change any digest (a docker save archive is then pushed with plain-tar layers)]' \
     '--json[print JSON (shapes: docs/output.md)]' \
@@ -448,7 +609,7 @@ _ferry_cmd_push() {
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "push" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "push" "--idle-timeout"' \
     '(- *)'{-h,--help}'[show help]' \
-    '1:source:__ferry_dynamic "push" "<source>"' \
+    '1:source:_files' \
     '2:image:__ferry_dynamic "push" "<image>"'
 }
 
@@ -473,6 +634,8 @@ _ferry_cmd_ratelimit() {
 
 _ferry_cmd_tag() {
   _arguments -s -S \
+    '--json[print JSON (shapes: docs/output.md)]' \
+    '--format=[print the new tag through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "tag" "--format"' \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
     '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
     '--no-color[never colour output (NO_COLOR is honoured too)]' \

@@ -5,11 +5,12 @@
  * tests run the real CLI in-process.
  */
 import { setMaxListeners } from 'node:events';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Option, type OutputConfiguration } from 'commander';
 import { GLOBAL_OPTIONS } from './commands/globals.js';
 import { COMMANDS, type CommandSpec, type OptionSpec } from './commands/index.js';
+import { suggestCommands } from './commands/suggest.js';
 import { Context, DEFAULT_GLOBALS, type GlobalOptions, type Io } from './context.js';
-import { ExitCode, UsageError } from './errors.js';
+import { ExitCode, localErrorFrom, UsageError } from './errors.js';
 import { formatError } from './ui/format-error.js';
 import { VERSION } from './util/version.js';
 
@@ -21,12 +22,42 @@ function globalsOf(opts: Record<string, unknown>): GlobalOptions {
     plainHttp: (opts['plainHttp'] as string[] | undefined) ?? [],
     insecure: (opts['insecure'] as string[] | undefined) ?? [],
     caFile: opts['caFile'] as string | undefined,
-    certDir: opts['certDir'] as string | undefined,
     username: opts['username'] as string | undefined,
     passwordStdin: opts['passwordStdin'] === true,
     retries: (opts['retries'] as number | undefined) ?? DEFAULT_GLOBALS.retries,
     idleTimeoutSeconds: (opts['idleTimeout'] as number | undefined) ?? DEFAULT_GLOBALS.idleTimeoutSeconds,
   };
+}
+
+/** May be given more than once (its parser receives the previous value): values add up. */
+const repeatable = (spec: OptionSpec): boolean => spec.parse !== undefined && spec.parse.length >= 2;
+
+/**
+ * The global options as given anywhere on the line: before the command (the program's), after it
+ * (the command's copy), or between a group and its subcommand. Only values the user typed count,
+ * so a default at one level never hides a value at another; a repeatable option's values add up.
+ */
+function givenGlobals(chain: readonly Command[]): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const spec of GLOBAL_OPTIONS) {
+    const key = new Option(spec.flags).attributeName();
+    for (const cmd of chain) {
+      if (cmd.getOptionValueSource(key) !== 'cli') continue;
+      const value = cmd.getOptionValue(key) as unknown;
+      merged[key] =
+        repeatable(spec) && Array.isArray(value)
+          ? [...((merged[key] as unknown[] | undefined) ?? []), ...value]
+          : value;
+    }
+  }
+  return merged;
+}
+
+/** The command and its parents up to the program, the program first. */
+function chainOf(command: Command): Command[] {
+  const chain: Command[] = [];
+  for (let c: Command | null = command; c; c = c.parent) chain.unshift(c);
+  return chain;
 }
 
 function toOption(spec: OptionSpec): Option {
@@ -51,45 +82,93 @@ export function buildProgram(
     .description('A daemonless client for container registries: list, inspect, copy, pull and push images.')
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
-    .showSuggestionAfterError(true)
-    .exitOverride()
-    .configureOutput({
-      writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
-      outputError: (s, write) =>
-        write(
-          `ferry: ${s
-            .replace(/^error: /, '')
-            .trim()
-            .replace(/\s*\n\s*/g, ' ')}\n`,
-        ),
-    });
+    // ferry's own, stricter suggestions (commands/suggest.ts) replace commander's in outputError.
+    .showSuggestionAfterError(false)
+    .exitOverride();
+  const names = ['help', ...COMMANDS.flatMap((c) => [c.name, ...(c.aliases ?? [])])];
+  const flags = GLOBAL_OPTIONS.flatMap((o) => o.flags.match(/--[\w-]+/g) ?? []);
+  program.configureOutput(outputFor(io, 'ferry', flags, names));
 
   for (const o of GLOBAL_OPTIONS) program.addOption(toOption(o));
-  const add = (parent: Command, spec: CommandSpec): void => {
-    const cmd = parent.command(spec.name).description(spec.summary);
-    for (const alias of spec.aliases ?? []) cmd.alias(alias);
-    if (spec.subcommands) {
-      // A group: `ferry index` alone shows its help (commander does so for a command without an action).
-      for (const sub of spec.subcommands) add(cmd, sub);
-      return;
-    }
-    for (const arg of spec.args) cmd.argument(arg);
-    for (const o of spec.options) cmd.addOption(toOption(o));
-    if (spec.examples.length > 0)
-      cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
-    cmd.action((...actionArgs: unknown[]) => {
-      const command = actionArgs.at(-1) as Command;
-      onInvoke({
-        spec,
-        args: command.args,
-        options: command.opts(),
-        globals: globalsOf(command.optsWithGlobals()),
-      });
-    });
-  };
-  for (const spec of COMMANDS) add(program, spec);
+  // Options belong to the command they follow: the program's before the command name, the
+  // command's after it. Every command carries its own copy of the global options (listed in its
+  // --help), so they still work anywhere; a group's options stop at its subcommand's name.
+  program.enablePositionalOptions();
+  for (const spec of COMMANDS) addCommand(program, spec, io, onInvoke);
   return program;
+}
+
+const GLOBAL_HEADING = 'Global options (also before the command):';
+
+function addCommand(
+  parent: Command,
+  spec: CommandSpec,
+  io: Pick<Io, 'stdout' | 'stderr'>,
+  onInvoke: (invocation: Invocation) => void,
+): void {
+  const cmd = parent.command(spec.name).description(spec.summary);
+  const name = `${parent.parent ? `ferry ${parent.name()}` : 'ferry'} ${spec.name}`;
+  for (const alias of spec.aliases ?? []) cmd.alias(alias);
+  for (const arg of spec.args) cmd.argument(arg);
+  for (const o of spec.options) cmd.addOption(toOption(o));
+  // The globals it does not define itself (exists has its own -q, --quiet).
+  const own = new Set(spec.options.flatMap((o) => o.flags.match(/--?[\w-]+/g) ?? []));
+  const globals = GLOBAL_OPTIONS.filter((g) => !(g.flags.match(/--?[\w-]+/g) ?? []).some((f) => own.has(f)));
+  for (const g of globals) cmd.addOption(toOption(g).helpGroup(GLOBAL_HEADING));
+  const flags = [...spec.options, ...globals].flatMap((o) => o.flags.match(/--[\w-]+/g) ?? []);
+  const subcommands = spec.subcommands ?? [];
+  const names = subcommands.flatMap((c) => [c.name, ...(c.aliases ?? [])]);
+  cmd.configureOutput(outputFor(io, name, flags, names));
+  if (spec.examples.length > 0)
+    cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
+  if (subcommands.length > 0) {
+    // `ferry manifest help` is the image docker.io/library/help, not a help command.
+    cmd.helpCommand(false).enablePositionalOptions();
+    for (const sub of subcommands) addCommand(cmd, sub, io, onInvoke);
+  }
+  cmd.action((...actionArgs: unknown[]) => {
+    const command = actionArgs.at(-1) as Command;
+    onInvoke({
+      spec,
+      args: command.args,
+      options: command.opts(),
+      globals: globalsOf(givenGlobals(chainOf(command))),
+    });
+  });
+}
+
+/**
+ * Commander's messages as ferry's one line, with a suggestion only when the word is close (an
+ * unknown command among `candidates`, the command names; an unknown option among the flags).
+ */
+function outputFor(
+  io: Pick<Io, 'stdout' | 'stderr'>,
+  command: string,
+  flags: readonly string[],
+  commands: readonly string[],
+): OutputConfiguration {
+  const suggesting = (message: string): string => {
+    const unknown = /^error: unknown (command|option) '([^']*)'/.exec(message);
+    if (!unknown) return message;
+    const [, kind, word = ''] = unknown;
+    const close = suggestCommands(word, kind === 'command' ? commands : flags);
+    const hint =
+      close.length > 0
+        ? `did you mean ${close.join(' or ')}?`
+        : `${command} --help lists the ${kind === 'command' ? 'commands' : 'options'}`;
+    return `unknown ${kind} '${word}' (hint: ${hint})`;
+  };
+  return {
+    writeOut: (s) => io.stdout.write(s),
+    writeErr: (s) => io.stderr.write(s),
+    outputError: (s, write) =>
+      write(
+        `ferry: ${suggesting(s)
+          .replace(/^error: /, '')
+          .trim()
+          .replace(/\s*\n\s*/g, ' ')}\n`,
+      ),
+  };
 }
 
 function unlimitedListeners(signal: AbortSignal): AbortSignal {
@@ -156,7 +235,8 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   if (debug) process.setSourceMapsEnabled(true);
   let ctx: Context | undefined;
   try {
-    ctx = new Context(io, globals);
+    const asked = spec.ask ? await spec.ask(io, globals, args) : globals;
+    ctx = new Context(io, asked);
     return (await spec.run(ctx, args, options)) ?? ExitCode.ok;
   } catch (err) {
     if (io.interrupt?.aborted) {
@@ -164,8 +244,10 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       io.stderr.write('ferry: interrupted\n');
       return ExitCode.interrupted;
     }
-    io.stderr.write(`${formatError(err, debug)}\n`);
-    return exitCodeOf(err);
+    // A file system error that no layer mapped is still the local disk's: exit 8 with its path.
+    const failure = localErrorFrom(err) ?? err;
+    io.stderr.write(`${formatError(failure, debug)}\n`);
+    return exitCodeOf(failure);
   } finally {
     await ctx?.close();
   }

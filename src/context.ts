@@ -20,7 +20,12 @@ import {
 } from './http/transport-options.js';
 import { registryEndpoint, registryListed, schemesToTry } from './ref/index.js';
 import { RegistryClient } from './registry/client.js';
-import { boundCredential, type RegistryBinding, RegistryBindings } from './settings/bindings.js';
+import {
+  type BoundCredential,
+  boundCredential,
+  type RegistryBinding,
+  RegistryBindings,
+} from './settings/bindings.js';
 import type { RegistrySettings } from './settings/registry-settings.js';
 import { type StreamColors, streamColors } from './ui/color.js';
 import { Output, Status } from './ui/output.js';
@@ -46,6 +51,8 @@ export interface GlobalOptions {
   certDir?: string | undefined;
   username?: string | undefined;
   passwordStdin: boolean;
+  /** The password for -u when it was asked on the terminal (login's prompt) instead of read from stdin. */
+  password?: string | undefined;
   /** --retries: retries after the first attempt, for requests and whole blob transfers. */
   retries: number;
   /** --idle-timeout: no bytes either way for this long fails a request. */
@@ -119,7 +126,7 @@ export class Context {
     });
     if (globals.passwordStdin && !globals.username)
       throw new UsageError('--password-stdin needs -u/--username');
-    if (globals.username && !globals.passwordStdin) {
+    if (globals.username && !globals.passwordStdin && globals.password === undefined) {
       throw new UsageError('-u/--username needs --password-stdin', {
         hint: 'echo "$PASSWORD" | ferry -u USER --password-stdin …',
       });
@@ -137,6 +144,11 @@ export class Context {
 
   get stderr(): Io['stderr'] {
     return this.io.stderr;
+  }
+
+  /** Standard input, for commands that read data from `-` (blob put, manifest put). */
+  get stdin(): Io['stdin'] {
+    return this.io.stdin;
   }
 
   /** Aborted when the user interrupts ferry: long runs stop starting new work. */
@@ -239,10 +251,15 @@ export class Context {
   private bindGlobals(registry: string): void {
     if (this.globalsBound) return;
     this.globalsBound = true;
-    const { username, certDir } = this.globals;
+    const { username, password, certDir } = this.globals;
     if (!username && !certDir) return;
+    const credential: BoundCredential | undefined = !username
+      ? undefined
+      : password !== undefined
+        ? { kind: 'password', username, password, flag: '-u' }
+        : { kind: 'stdin', username, flag: '-u/--password-stdin' };
     this.bindings.set(registry, {
-      ...(username ? { credential: { kind: 'stdin', username, flag: '-u/--password-stdin' } as const } : {}),
+      ...(credential ? { credential } : {}),
       ...(certDir ? { certDir: { dir: certDir, flag: '--cert-dir' } } : {}),
     });
   }

@@ -162,6 +162,62 @@ export class LocalError extends FerryError {
   }
 }
 
+const SYSTEM_REASONS: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  EISDIR: 'it is a directory',
+  ELOOP: 'too many levels of symbolic links',
+  ENAMETOOLONG: 'the name is too long',
+  EEXIST: 'it exists already',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EFBIG: 'the file is too large',
+  EIO: 'input/output error',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files in the system',
+  EBUSY: 'resource busy',
+  ETXTBSY: 'text file busy',
+};
+
+const SYSTEM_VERBS: Readonly<Record<string, string>> = {
+  open: 'open',
+  read: 'read',
+  stat: 'read',
+  lstat: 'read',
+  fstat: 'read',
+  scandir: 'list',
+  opendir: 'list',
+  mkdir: 'create',
+  mkdtemp: 'create',
+  write: 'write',
+  rename: 'rename',
+  unlink: 'remove',
+  rmdir: 'remove',
+  rm: 'remove',
+  fsync: 'flush',
+  copyfile: 'copy',
+};
+
+/**
+ * A file system error as Node throws it (a `code` such as EACCES, a `syscall`, and the `path`) as
+ * the LocalError it is: "cannot open PATH: permission denied", exit 8, not an internal error.
+ * Node leaves the path out of errors on an open file (a read on a FileHandle); those are
+ * recognised by a file system code. A socket's errors (ECONNRESET, EPIPE...) give undefined.
+ */
+export function localErrorFrom(err: unknown): LocalError | undefined {
+  if (err instanceof FerryError || !(err instanceof Error)) return undefined;
+  const { code, syscall, path } = err as NodeJS.ErrnoException;
+  if (typeof code !== 'string') return undefined;
+  const reason = SYSTEM_REASONS[code];
+  if (typeof path !== 'string' && reason === undefined) return undefined;
+  const verb = (syscall && SYSTEM_VERBS[syscall]) ?? 'use';
+  const what = typeof path === 'string' ? ` ${path}` : ' a local file';
+  return new LocalError(`cannot ${verb}${what}: ${reason ?? code}`, { cause: err });
+}
+
 export function isFerryError(err: unknown): err is FerryError {
   return err instanceof FerryError;
 }

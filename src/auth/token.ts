@@ -106,7 +106,7 @@ export async function fetchToken(
       {
         hint:
           credential.kind === 'anonymous'
-            ? `log in first (docker login ${host}), or pass ${options.credentialHint ?? '-u USER --password-stdin'}`
+            ? `log in first (ferry login ${host}), or pass ${options.credentialHint ?? '-u USER --password-stdin'}`
             : undefined,
       },
     );

@@ -1,18 +1,14 @@
 import { UsageError } from '../errors.js';
-import { formatRepository, parseReference, type Reference } from '../ref/index.js';
+import { formatRepository, parseImageReference, parseRepository, type Reference } from '../ref/index.js';
 import { downloadBlob } from '../registry/blob-download.js';
 import { deleteBlob } from '../registry/blobs.js';
+import { blobPutJson, blobPutShape } from '../ui/shapes/index.js';
+import { refuseBinaryOnTerminal } from './binary-stdout.js';
+import { formatOption, jsonOption, outputChoice } from './options.js';
 import type { CommandSpec } from './spec.js';
 
-/**
- * `blob rm` / `blob delete` is a verb in the first argument's place rather than a commander
- * subcommand: the command table has no subcommands, and a REPO@DIGEST always holds an '@', so the
- * two readings cannot be confused. cli.ts and the completion generator stay as they are.
- */
-const DELETE_VERBS = new Set(['rm', 'delete']);
-
 function parseBlobRef(input: string): Reference & { digest: string } {
-  const ref = parseReference(input);
+  const ref = parseImageReference(input);
   if (ref.digest === undefined) {
     throw new UsageError(`'${input}' names no blob: give REPOSITORY@DIGEST`, {
       hint: 'the digests of an image\'s blobs are in its manifest: ferry manifest IMAGE | jq -r ".layers[].digest"',
@@ -21,33 +17,75 @@ function parseBlobRef(input: string): Reference & { digest: string } {
   return { ...ref, digest: ref.digest };
 }
 
+const blobPut: CommandSpec = {
+  name: 'put',
+  summary: 'Upload FILE (or standard input, -) as a blob of REPO and print its digest',
+  args: ['<repo>', '<file>'],
+  options: [jsonOption, formatOption(blobPutShape, 'the blob')],
+  examples: [
+    'ferry blob put registry.example.com/app layer.tar.gz',
+    'tar -cz -C rootfs . | ferry blob put localhost:5000/app -',
+    'ferry blob put --json localhost:5000/app config.json | jq -r .digest',
+  ],
+  async run(ctx, [repository, file], options) {
+    const output = outputChoice(options);
+    const ref = parseRepository((repository ?? '').replace(/^docker:\/\//, ''));
+    const { putBlob } = await import('../registry/blob-put.js');
+    const source =
+      file === '-'
+        ? { kind: 'stream' as const, stream: ctx.stdin }
+        : { kind: 'file' as const, path: file ?? '' };
+    const result = await putBlob(ctx.client(ref.registry), ref.repository, source, ctx.retrier);
+    const data = blobPutJson(formatRepository(ref), result);
+    if (output.kind === 'json') ctx.out.json(data);
+    else if (output.kind === 'template') ctx.out.template(output.template, [data]);
+    else ctx.out.line(result.digest);
+    ctx.status.info(
+      result.existing
+        ? `${data.repository} has ${result.digest} already: nothing sent`
+        : `uploaded ${result.size} bytes to ${data.repository}`,
+    );
+    return undefined;
+  },
+};
+
+const blobRm: CommandSpec = {
+  name: 'rm',
+  aliases: ['delete'],
+  summary: 'Delete a blob from a repository (registries that allow it)',
+  args: ['<repo@digest>'],
+  options: [],
+  examples: ['ferry blob rm registry.example.com/app@sha256:…'],
+  async run(ctx, [input]) {
+    const ref = parseBlobRef(input ?? '');
+    await deleteBlob(ctx.client(ref.registry), ref.repository, ref.digest);
+    ctx.status.info(`deleted blob ${ref.digest} of ${formatRepository(ref)}`);
+    return undefined;
+  },
+};
+
 export const blob: CommandSpec = {
   name: 'blob',
-  summary: 'Write a blob to stdout or FILE, verified while streaming; `blob rm REPO@DIGEST` deletes one',
+  summary:
+    'Write a blob to stdout or FILE, verified while streaming (blob put uploads one, blob rm deletes one)',
   args: ['<repo@digest>', '[file]'],
   options: [],
+  subcommands: [blobPut, blobRm],
   examples: [
     'ferry blob registry.example.com/app@sha256:… layer.tar.gz',
     'ferry blob registry.example.com/app@sha256:… | tar -tzf -',
     'ferry blob registry.example.com/app@sha256:… -   # to a terminal, on purpose',
-    'ferry blob rm registry.example.com/app@sha256:…',
   ],
   async run(ctx, [first, second]) {
-    if (DELETE_VERBS.has(first ?? '')) {
-      if (second === undefined) throw new UsageError(`blob ${first} needs REPOSITORY@DIGEST`);
-      const ref = parseBlobRef(second);
-      await deleteBlob(ctx.client(ref.registry), ref.repository, ref.digest);
-      ctx.status.info(`deleted blob ${ref.digest} of ${formatRepository(ref)}`);
-      return undefined;
-    }
     const ref = parseBlobRef(first ?? '');
     const toStdout = second === undefined || second === '-';
-    // Binary on a terminal garbles it, and a layer is no use there: only on explicit request.
-    if (second === undefined && ctx.stdout.isTTY) {
-      throw new UsageError('refusing to write a blob to a terminal', {
-        hint: 'give a FILE, redirect stdout, or pass - as FILE to write to the terminal anyway',
-      });
-    }
+    // To a terminal only on explicit request (FILE given as -).
+    if (second === undefined)
+      refuseBinaryOnTerminal(
+        ctx.stdout,
+        'a blob',
+        'give a FILE, redirect stdout, or pass - as FILE to write to the terminal anyway',
+      );
     const client = ctx.client(ref.registry);
     const size = await downloadBlob(
       client,

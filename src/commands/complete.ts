@@ -4,6 +4,7 @@
  *
  *   REPO:PARTIAL    the repository's tags         ferry pull localhost:5000/team/app:<TAB>
  *   HOST/PARTIAL    the registry's repositories   ferry ls localhost:5000/te<TAB>
+ *                   under the path typed so far   ferry ls localhost:5000/team/<TAB>
  *
  * A `docker://` prefix (copy's transport syntax) is kept. Requests use the user's own credentials
  * (config.json, helpers) and cli.ts bounds the whole answer to a couple of seconds; any failure
@@ -37,9 +38,11 @@ export async function completeWord(
     const name = word.slice(0, colon);
     return (await tagsOf(ctx, name)).map((tag) => `${transport}${name}:${tag}`);
   }
-  if (slash > 0 && !word.slice(0, slash).includes('/') && looksLikeHost(word.slice(0, slash))) {
-    const host = word.slice(0, slash);
-    return (await repositoriesOf(ctx, host)).map((repo) => `${transport}${host}/${repo}`);
+  const first = word.indexOf('/');
+  if (first > 0 && looksLikeHost(word.slice(0, first))) {
+    const host = word.slice(0, first);
+    const path = word.slice(first + 1);
+    return (await repositoriesOf(ctx, host, path)).map((repo) => `${transport}${host}/${repo}`);
   }
   return [];
 }
@@ -55,8 +58,14 @@ async function tagsOf(ctx: Context, name: string): Promise<string[]> {
   return page.items.slice(0, MAX_CANDIDATES);
 }
 
-async function repositoriesOf(ctx: Context, host: string): Promise<string[]> {
+/**
+ * The repositories whose names start with `prefix` (`team/` gives `team/app`, `team/api`…). The
+ * catalog is in lexical order, so the page starts just before the prefix (`last`) rather than at
+ * the first repository: a namespace deep in a large registry is still reached in one request.
+ */
+async function repositoriesOf(ctx: Context, host: string, prefix: string): Promise<string[]> {
   const registry = parseRegistryHost(host);
-  const page = await listCatalog(ctx.client(registry), { limit: MAX_CANDIDATES });
-  return page.items;
+  const last = prefix === '' ? undefined : prefix.slice(0, -1) || undefined;
+  const page = await listCatalog(ctx.client(registry), { limit: MAX_CANDIDATES, last });
+  return page.items.filter((name) => name.startsWith(prefix));
 }

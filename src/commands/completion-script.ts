@@ -63,21 +63,27 @@ interface Arg {
   name: string;
   required: boolean;
   variadic: boolean;
-  /** Fixed candidates (a group's subcommand names); empty: asked of the dynamic hook. */
-  choices: readonly string[];
+  /** Names a local file or directory: completed with file names (see LOCAL_ARGS). */
+  files: boolean;
 }
 
 interface Cmd {
+  /** As typed: 'blob', and 'put' for `blob put`. */
   name: string;
+  /** Unique in the scripts: 'blob', 'blob.put' (case arms, function names). */
+  key: string;
   aliases: readonly string[];
   summary: string;
   args: readonly Arg[];
   /** The command's own options, then the global ones it does not redefine, then --help. */
   flags: readonly Flag[];
   own: readonly Flag[];
+  /** A group's subcommands: each name or alias typed as its first argument, and the key it selects. */
+  subs: readonly { name: string; key: string }[];
 }
 
 interface Model {
+  /** Every command, subcommands after their group. */
   commands: readonly Cmd[];
   /** Before the command: the global options, --help and --version. */
   top: readonly Flag[];
@@ -119,31 +125,20 @@ function parseFlag(spec: OptionSpec, terminal = false): Flag {
   };
 }
 
-function parseArg(placeholder: string): Arg {
+/**
+ * Arguments that name local files although their placeholder does not say `file`: what push reads
+ * and where pull writes (their files belong to the transfer work; the placeholders stay as they are).
+ */
+const LOCAL_ARGS: Readonly<Record<string, readonly string[]>> = {
+  pull: ['<destination>'],
+  push: ['<source>'],
+};
+
+function parseArg(placeholder: string, command: string): Arg {
   const m = /^([<[])([^<>[\]]+?)(\.\.\.)?[>\]]$/.exec(placeholder);
   if (!m?.[2]) throw new Error(`completion: cannot read the argument '${placeholder}'`);
-  return { placeholder, name: m[2], required: m[1] === '<', variadic: m[3] !== undefined, choices: [] };
-}
-
-/**
- * A group of subcommands (`ferry index create`) is completed as one command whose first argument
- * is the subcommand's name and whose flags are all of its subcommands' flags; the arguments after
- * the name are those of the subcommand taking the most (`index add` and `index create` alike).
- */
-function flattenGroup(spec: CommandSpec): Pick<CommandSpec, 'args' | 'options'> & { choices: string[] } {
-  const subs = spec.subcommands ?? [];
-  const options: OptionSpec[] = [];
-  for (const sub of subs)
-    for (const o of sub.options) if (!options.some((seen) => seen.flags === o.flags)) options.push(o);
-  const longest = subs.reduce<readonly string[]>(
-    (best, sub) => (sub.args.length > best.length ? sub.args : best),
-    [],
-  );
-  return {
-    args: ['<command>', ...longest],
-    options,
-    choices: subs.flatMap((sub) => [sub.name, ...(sub.aliases ?? [])]),
-  };
+  const files = /^(file|path|dir)$/i.test(m[2]) || (LOCAL_ARGS[command] ?? []).includes(placeholder);
+  return { placeholder, name: m[2], required: m[1] === '<', variadic: m[3] !== undefined, files };
 }
 
 const namesOf = (f: Flag): string[] => [f.short, f.long].filter((n): n is string => n !== undefined);
@@ -154,30 +149,46 @@ function buildModel(commands: readonly CommandSpec[], globalSpecs: readonly Opti
   const globals = globalSpecs.map((o) => parseFlag(o));
   const seen = new Set<string>([HELP_COMMAND.name]);
   const names: { name: string; summary: string }[] = [];
-  const cmds = commands.map((spec): Cmd => {
-    for (const name of [spec.name, ...(spec.aliases ?? [])]) {
-      if (!SAFE_NAME.test(name)) throw new Error(`completion: unusable command name '${name}'`);
-      if (seen.has(name)) throw new Error(`completion: command name '${name}' is used twice`);
-      seen.add(name);
-      names.push({ name, summary: spec.summary });
-    }
-    const group = spec.subcommands ? flattenGroup(spec) : undefined;
-    const own = (group ?? spec).options.map((o) => parseFlag(o));
+  const claim = (name: string, scope: Set<string>): void => {
+    if (!SAFE_NAME.test(name)) throw new Error(`completion: unusable command name '${name}'`);
+    if (scope.has(name)) throw new Error(`completion: command name '${name}' is used twice`);
+    scope.add(name);
+  };
+  const cmdOf = (spec: CommandSpec, key: string): Cmd => {
+    const own = spec.options.map((o) => parseFlag(o));
     const inherited = [...globals, help].filter((g) => !own.some((f) => overlaps(f, g)));
-    const args = (group ?? spec).args.map(parseArg);
-    if (group && args[0]) args[0] = { ...args[0], choices: group.choices };
+    const subScope = new Set<string>();
+    const subs = (spec.subcommands ?? []).flatMap((sub) =>
+      [sub.name, ...(sub.aliases ?? [])].map((name) => {
+        claim(name, subScope);
+        return { name, key: `${key}.${sub.name}` };
+      }),
+    );
     return {
       name: spec.name,
+      key,
       aliases: spec.aliases ?? [],
       summary: spec.summary,
-      args,
+      args: spec.args.map((a) => parseArg(a, key)),
       own,
       flags: [...own, ...inherited],
+      subs,
     };
+  };
+  const cmds = commands.flatMap((spec): Cmd[] => {
+    for (const name of [spec.name, ...(spec.aliases ?? [])]) {
+      claim(name, seen);
+      names.push({ name, summary: spec.summary });
+    }
+    const group = cmdOf(spec, spec.name);
+    return [group, ...(spec.subcommands ?? []).map((sub) => cmdOf(sub, `${spec.name}.${sub.name}`))];
   });
   names.push(HELP_COMMAND);
   return { commands: cmds, top: [...globals, help, parseFlag(VERSION_OPTION, true)], globals, names };
 }
+
+/** The top-level commands (not a group's subcommands). */
+const topLevel = (m: Model): Cmd[] => m.commands.filter((c) => !c.key.includes('.'));
 
 /** Flags that take a value, as ' -u --username ' (spaces round each, for substring tests). */
 const valueFlagList = (flags: readonly Flag[]): string => {
@@ -204,13 +215,21 @@ const word = (s: string): string => (/^[\w./@%+,=:-]+$/.test(s) ? s : sq(s));
 
 function bashScript(m: Model): string {
   const allNames = m.names.map((n) => n.name).join(' ');
-  const commandNameArms = m.commands.map(
+  const commandNameArms = topLevel(m).map(
     (c) => `    ${[c.name, ...c.aliases].join(' | ')}) REPLY=${c.name} ;;`,
   );
-  const valueFlagArms = m.commands.map((c) => `    ${c.name}) REPLY=${sq(valueFlagList(c.flags))} ;;`);
+  const subcommandArms = m.commands.flatMap((c) =>
+    groupArms(c.subs.map((sub) => ({ pattern: `${c.key}:${sub.name}`, body: `REPLY=${sub.key}` }))).map(
+      ({ patterns, body }) => `    ${patterns.join(' | ')}) ${body} ;;`,
+    ),
+  );
+  const subNameArms = m.commands
+    .filter((c) => c.subs.length > 0)
+    .map((c) => `    ${c.key}:0) cands=(${c.subs.map((sub) => sq(sub.name)).join(' ')}) ;;`);
+  const valueFlagArms = m.commands.map((c) => `    ${c.key}) REPLY=${sq(valueFlagList(c.flags))} ;;`);
   const flagArms = [
     `    '') REPLY=${sq(m.top.flatMap(namesOf).join(' '))} ;;`,
-    ...m.commands.map((c) => `    ${c.name}) REPLY=${sq(c.flags.flatMap(namesOf).join(' '))} ;;`),
+    ...m.commands.map((c) => `    ${c.key}) REPLY=${sq(c.flags.flatMap(namesOf).join(' '))} ;;`),
   ];
   const filesBody = [
     'compopt -o filenames 2>/dev/null',
@@ -229,7 +248,7 @@ function bashScript(m: Model): string {
       )
       .flatMap((f) =>
         namesOf(f).map((n) => ({
-          pattern: `${c.name}:${n}`,
+          pattern: `${c.key}:${n}`,
           body: (valueBody(f) ?? dynamicBody).join('\n'),
         })),
       ),
@@ -242,16 +261,9 @@ function bashScript(m: Model): string {
     caseArm(patterns.join(' | '), body.split('\n'), '    '),
   );
   const argArms = m.commands.flatMap((c) =>
-    c.args.flatMap((a, i) =>
-      a.choices.length > 0
-        ? caseArm(
-            `${c.name}:${i}`,
-            [`__ferry_reply "$3" ${a.choices.map(word).join(' ')}`, 'return 0'],
-            '    ',
-          )
-        : a.variadic
-          ? [`    ${c.name}:*) what=${sq(a.placeholder)} ;;`]
-          : [`    ${c.name}:${i}) what=${sq(a.placeholder)} ;;`],
+    c.args.map(
+      (a, i) =>
+        `    ${c.key}:${a.variadic ? '*' : i}) what=${sq(a.placeholder)}${a.files ? ' files=1' : ''} ;;`,
     ),
   );
   const defaultValueFlags = sq(valueFlagList(m.top));
@@ -300,6 +312,14 @@ ${commandNameArms.join('\n')}
   esac
 }
 
+# REPLY = the subcommand of group $1 that word $2 names (blob put → blob.put), or ''.
+__ferry_subcommand() {
+  case $1:$2 in
+${subcommandArms.join('\n')}
+    *) REPLY='' ;;
+  esac
+}
+
 # REPLY = the options of command $1 ('' before the command) that take a value, as ' -a --bb '.
 __ferry_value_flags() {
   case $1 in
@@ -340,9 +360,14 @@ ${caseArm('*', dynamicBody, '    ').join('\n')}
   __ferry_reply "$4$3" "\${cands[@]/#/"$4"}"
 }
 
-# Completes argument number $2 (from 0) of command $1; $3 is the current word.
+# Completes argument number $2 (from 0) of command $1; $3 is the current word. A group's first
+# argument may also name a subcommand. An argument that names a local file, or a word that starts
+# like a path (./ ../ / ~), gets file names; others ask the dynamic hook.
 __ferry_args() {
-  local what='' cands=() w
+  local what='' files=0 cands=() w
+  case $1:$2 in
+${[...subNameArms, '    *) ;;'].join('\n')}
+  esac
   case $1:$2 in
 ${argArms.join('\n')}
     help:0)
@@ -350,8 +375,14 @@ ${argArms.join('\n')}
       return 0
       ;;
   esac
-  [[ -n $what ]] || return 0
-  while IFS= read -r w; do cands+=("$w"); done < <(__ferry_complete_dynamic "$1" "$what" "$3")
+  if (( files )) || [[ $3 == ./* || $3 == ../* || $3 == /* || $3 == '~'* ]]; then
+    compopt -o filenames 2>/dev/null
+    while IFS= read -r w; do COMPREPLY+=("$w"); done < <(compgen -f -- "$3")
+    return 0
+  fi
+  if [[ -n $what ]]; then
+    while IFS= read -r w; do cands+=("$w"); done < <(__ferry_complete_dynamic "$1" "$what" "$3")
+  fi
   __ferry_reply "$3" "\${cands[@]}"
 }
 
@@ -395,7 +426,16 @@ _ferry() {
       __ferry_value_flags "$cmd"
       vflags=$REPLY
     else
-      argc=$(( argc + 1 ))
+      # A group's first argument may be one of its subcommands (blob put): that is the command now.
+      REPLY=''
+      if (( argc == 0 )); then __ferry_subcommand "$cmd" "$w"; fi
+      if [[ -n $REPLY ]]; then
+        cmd=$REPLY
+        __ferry_value_flags "$cmd"
+        vflags=$REPLY
+      else
+        argc=$(( argc + 1 ))
+      fi
     fi
   done
 
@@ -467,7 +507,8 @@ function zshOptionSpecs(flags: readonly Flag[], command: string, indent: string)
   });
 }
 
-const zshFunction = (name: string): string => `_ferry_cmd_${name.replace(/[^\w]/g, '_')}`;
+const zshFunction = (key: string): string => `_ferry_cmd_${key.replace(/[^\w]/g, '_')}`;
+const zshFirstFunction = (key: string): string => `__ferry_first_${key.replace(/[^\w]/g, '_')}`;
 
 function zshScript(m: Model): string {
   const indent = '    ';
@@ -476,18 +517,43 @@ function zshScript(m: Model): string {
     const args = c.args.map((a, i) => {
       const position = a.variadic ? '*' : String(i + 1);
       const action =
-        a.choices.length > 0
-          ? `(${a.choices.map(zshActionWord).join(' ')})`
-          : `__ferry_dynamic ${dq(c.name)} ${dq(a.placeholder)}`;
+        i === 0 && c.subs.length > 0
+          ? `${zshFirstFunction(c.key)} ${dq(c.key)} ${dq(a.placeholder)}`
+          : a.files
+            ? '_files'
+            : `__ferry_dynamic ${dq(c.key)} ${dq(a.placeholder)}`;
       return `${indent}${sq(`${position}:${a.required ? '' : ':'}${zshMessage(a.name)}:${action}`)}`;
     });
-    return `${zshFunction(c.name)}() {
-  _arguments -s -S \\
-${join([...zshOptionSpecs(c.flags, c.name, indent), ...args])}
+    const subDispatch =
+      c.subs.length === 0
+        ? ''
+        : `  # A subcommand as the first argument (blob put): complete as that command, from its name on.
+  if (( CURRENT > 2 )); then
+    case $words[2] in
+${groupArms(c.subs.map((sub) => ({ pattern: sub.name, body: zshFunction(sub.key) })))
+  .map(
+    ({ patterns, body }) => `      ${patterns.join(' | ')}) shift words; (( CURRENT-- )); ${body}; return ;;`,
+  )
+  .join('\n')}
+    esac
+  fi
+`;
+    const first =
+      c.subs.length === 0
+        ? ''
+        : `
+# The first argument of ${c.name}: its subcommands, and what the argument itself takes.
+${zshFirstFunction(c.key)}() {
+  compadd "\${@[1,-3]}" -- ${c.subs.map((sub) => zshActionWord(sub.name)).join(' ')}
+  __ferry_dynamic "$@"
 }`;
+    return `${zshFunction(c.key)}() {
+${subDispatch}  _arguments -s -S \\
+${join([...zshOptionSpecs(c.flags, c.key, indent), ...args])}
+}${first}`;
   });
-  const dispatch = m.commands.map(
-    (c) => `    ${[c.name, ...c.aliases].join(' | ')}) ${zshFunction(c.name)} && ret=0 ;;`,
+  const dispatch = topLevel(m).map(
+    (c) => `    ${[c.name, ...c.aliases].join(' | ')}) ${zshFunction(c.key)} && ret=0 ;;`,
   );
 
   return `#compdef ferry
@@ -509,7 +575,13 @@ __ferry_complete_dynamic() {
 
 # _arguments action: offers what __ferry_complete_dynamic prints for the command and argument named
 # by the last two arguments. _arguments puts its own compadd options (-J group, …) before them.
+# A word that starts like a path (./ ../ / ~) gets file names instead: every image argument takes
+# a local location too.
 __ferry_dynamic() {
+  if [[ $PREFIX == (./|../|/|~)* ]]; then
+    _files
+    return
+  fi
   local -a candidates
   candidates=(\${(f)"$(__ferry_complete_dynamic "\${@[-2]}" "\${@[-1]}" "$PREFIX$SUFFIX")"})
   compadd "\${@[1,-3]}" -a candidates
@@ -577,21 +649,30 @@ function fishComplete(f: Flag, condition: string | undefined): string {
 
 function fishScript(m: Model): string {
   const takesValueArms = [
-    ...m.commands.map((c) => ({ pattern: word(c.name), flags: c.flags })),
+    ...m.commands.map((c) => ({ pattern: word(c.key), flags: c.flags })),
     { pattern: "'*'", flags: m.top },
   ].flatMap(({ pattern, flags }) => [
     `        case ${pattern}`,
     `            contains -- $word${valueFlagList(flags).trimEnd()}`,
   ]);
-  const commandNameArms = m.commands
+  const commandNameArms = topLevel(m)
     .filter((c) => c.aliases.length > 0)
     .flatMap((c) => [`        case ${c.aliases.map(word).join(' ')}`, `            echo ${c.name}`]);
+  const subcommandArms = m.commands.flatMap((c) =>
+    groupArms(c.subs.map((sub) => ({ pattern: fq(`${c.key} ${sub.name}`), body: sub.key }))).flatMap(
+      ({ patterns, body }) => [`        case ${patterns.join(' ')}`, `            echo ${body}`],
+    ),
+  );
+  const subNameArms = m.commands
+    .filter((c) => c.subs.length > 0)
+    .flatMap((c) => [
+      `        case ${fq(`${c.key} 0`)}`,
+      `            printf '%s\\n' ${c.subs.map((sub) => word(sub.name)).join(' ')}`,
+    ]);
   const argArms = m.commands.flatMap((c) =>
     c.args.flatMap((a, i) => [
-      `        case ${fq(`${c.name} ${a.variadic ? '*' : i}`)}`,
-      ...(a.choices.length > 0
-        ? [`            printf '%s\\n' ${a.choices.map(word).join(' ')}`, '            return']
-        : [`            set what ${fq(a.placeholder)}`]),
+      `        case ${fq(`${c.key} ${a.variadic ? '*' : i}`)}`,
+      `            set what ${fq(a.placeholder)}${a.files ? '\n            set files 1' : ''}`,
     ]),
   );
   const commandLines = m.names.map(
@@ -599,15 +680,15 @@ function fishScript(m: Model): string {
   );
   const globalLines = m.top.map((g) => {
     if (g.long === '--version') return fishComplete(g, '__ferry_needs_command');
-    const redefining = m.commands.filter((c) => c.own.some((f) => overlaps(f, g))).map((c) => c.name);
+    const redefining = m.commands.filter((c) => c.own.some((f) => overlaps(f, g))).map((c) => c.key);
     return fishComplete(
       g,
       redefining.length > 0 ? `not __ferry_using_command ${redefining.join(' ')}` : undefined,
     );
   });
   const commandOptionLines = m.commands.flatMap((c) => [
-    `# ${c.name}`,
-    ...c.own.map((f) => fishComplete(f, `__ferry_using_command ${c.name}`)),
+    `# ${c.key.replace('.', ' ')}`,
+    ...c.own.map((f) => fishComplete(f, `__ferry_using_command ${c.key}`)),
   ]);
 
   return `# fish completion for ferry. ${HEADER}
@@ -655,6 +736,13 @@ ${commandNameArms.join('\n')}
     end
 end
 
+# The subcommand of group $group that $word names (blob put → blob.put); fails when none.
+function __ferry_subcommand --argument-names group word
+    switch "$group $word"
+${[...subcommandArms, "        case '*'", '            return 1'].join('\n')}
+    end
+end
+
 # Prints how many arguments the command has before the cursor and, on a second line, the command
 # (if there is one yet). fish's __fish_use_subcommand / __fish_seen_subcommand_from would take the
 # value of an option (--plain-http HOST) for the command, so ferry finds it itself.
@@ -678,6 +766,9 @@ function __ferry_scan
             end
         else if test -z "$cmd"
             set cmd (__ferry_command_name $w)
+        else if test $argc -eq 0; and __ferry_subcommand $cmd $w >/dev/null
+            # A group's first argument may be one of its subcommands (blob put): that is the command now.
+            set cmd (__ferry_subcommand $cmd $w)
         else
             set argc (math $argc + 1)
         end
@@ -704,21 +795,32 @@ function __ferry_value --argument-names flag
     __ferry_complete_dynamic "$scan[2]" $flag (commandline -ct)
 end
 
-# Candidates for the command's next argument.
+# Candidates for the command's next argument: a group's subcommands first; file names for an
+# argument that names a local file or a word that starts like a path (./ ../ / ~); else what the
+# dynamic hook offers.
 function __ferry_args
     set -l scan (__ferry_scan)
     set -q scan[2]; or return
     set -l what
+    set -l files 0
+    set -l cur (commandline -ct)
+    switch "$scan[2] $scan[1]"
+${[...subNameArms, "        case '*'"].join('\n')}
+    end
     switch "$scan[2] $scan[1]"
 ${argArms.join('\n')}
         case 'help 0'
             printf '%s\\n' ${m.names.map((n) => word(n.name)).join(' ')}
             return
     end
-    set -q what[1]; and __ferry_complete_dynamic $scan[2] $what (commandline -ct)
+    if test $files -eq 1; or string match -qr '^(\\./|\\.\\./|/|~)' -- "$cur"
+        __fish_complete_path "$cur"
+        return
+    end
+    set -q what[1]; and __ferry_complete_dynamic $scan[2] $what "$cur"
 end
 
-# ferry takes no file names, except as the value of the options that say so.
+# ferry offers file names itself (__ferry_args), and for the options that take one.
 complete -c ferry -f
 
 # Commands

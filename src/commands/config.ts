@@ -1,6 +1,4 @@
 import { formatPlatform } from '../image/platform.js';
-import { formatReference, parseReference } from '../ref/index.js';
-import { getImageConfig } from '../registry/image-config.js';
 import { configJson, configShape } from '../ui/shapes/index.js';
 import { formatOption, outputChoice, platformOf, platformOption } from './options.js';
 import type { CommandSpec } from './spec.js';
@@ -9,28 +7,41 @@ export const config: CommandSpec = {
   name: 'config',
   summary: 'Print the config JSON of an image, byte for byte as served and verified against its digest',
   args: ['<image>'],
-  options: [platformOption, formatOption(configShape, 'fields of the config')],
+  options: [
+    platformOption,
+    {
+      flags: '--json',
+      description:
+        'the same bytes: a config is JSON already (accepted so scripts can pass --json everywhere)',
+    },
+    formatOption(configShape, 'fields of the config'),
+  ],
   examples: [
     'ferry config alpine:3.20 | jq .config.Env',
     'ferry config --platform linux/arm64 ghcr.io/org/app:1.0 | jq -r .architecture',
     "ferry config --format '{{.Digest}} {{.Config.os}}/{{.Config.architecture}}' alpine:3.20",
+    'ferry config docker-archive:saved.tar | jq .config.Cmd',
   ],
   async run(ctx, [image], options) {
     const output = outputChoice(options);
-    const ref = parseReference(image ?? '');
-    const result = await getImageConfig(ctx.client(ref.registry), ref, platformOf(options));
+    const { readLocation, explained } = await import('../store/detect.js');
+    const { inspectConfig } = await import('../store/inspect.js');
+    const argument = await readLocation(image ?? '');
+    const result = await explained(argument, () =>
+      inspectConfig(argument.location, (r) => ctx.client(r), platformOf(options)),
+    );
     if (result.defaultPlatform && result.platform) {
       ctx.status.info(
-        `${formatReference(ref)} is a multi-platform index: config of ${formatPlatform(result.platform)}, the host's platform (choose another with --platform)`,
+        `${result.name} is a multi-platform index: config of ${formatPlatform(result.platform)}, the host's platform (choose another with --platform)`,
       );
     }
     if (output.kind === 'template') {
       const platform = result.platform && formatPlatform(result.platform);
-      ctx.out.template(output.template, [configJson(formatReference(ref), result, platform)]);
+      ctx.out.template(output.template, [configJson(result.name, result, platform)]);
       return undefined;
     }
-    // Exact bytes: the config's digest is the image ID.
-    ctx.out.raw(result.bytes);
+    // Exact bytes when piped (the config's digest is the image ID); indented on a terminal.
+    ctx.out.document(result.bytes);
     return undefined;
   },
 };

@@ -1,4 +1,4 @@
-import { formatReference, parseReference } from '../ref/index.js';
+import { formatReference, parseImageReference } from '../ref/index.js';
 import { manifestExists } from '../registry/resolve.js';
 import { existsJson, existsShape } from '../ui/shapes/index.js';
 import { formatOption, jsonOption, outputChoice } from './options.js';
@@ -21,7 +21,7 @@ export const exists: CommandSpec = {
   ],
   async run(ctx, [image], options) {
     const output = outputChoice(options);
-    const ref = parseReference(image ?? '');
+    const ref = parseImageReference(image ?? '');
     const answer = await manifestExists(ctx.client(ref.registry), ref);
     const data = existsJson(formatReference(ref), answer.exists, answer.digest);
     // Asked-for data (--json, --format) prints even with -q; -q silences the sentence.

@@ -1,16 +1,29 @@
+import type { Context } from '../context.js';
 import type { Platform } from '../image/descriptor.js';
 import { parsePlatform } from '../image/platform.js';
-import { formatRepository, parseRepository } from '../ref/index.js';
 import { NO_FILTER, selectTags, type TagFilter } from '../registry/tag-filter.js';
-import { listTags } from '../registry/tags.js';
-import { TAG_ITEM_CHEAP_FIELDS, tagItem, tagItemShape, tagRowJson, tagsJson } from '../ui/shapes/index.js';
+import type { TagListing } from '../store/tag-listing.js';
+import {
+  TAG_ITEM_CHEAP_FIELDS,
+  tagItem,
+  tagItemShape,
+  tagRowJson,
+  tagRowsJson,
+  tagsJson,
+} from '../ui/shapes/index.js';
 import { tagTable } from '../ui/table.js';
+import { compareVersions } from '../util/version-order.js';
 import { filterOption } from './ls-filter.js';
-import { formatOption, jsonOption, lastOption, limitOption, outputChoice, PLATFORMS } from './options.js';
+import {
+  formatOption,
+  jsonOption,
+  lastOption,
+  limitOption,
+  type OutputChoice,
+  outputChoice,
+  PLATFORMS,
+} from './options.js';
 import type { CommandSpec } from './spec.js';
-
-/** Registries return tags in lexical or no order; people read versions: 1.9 before 1.10. */
-const versionOrder = new Intl.Collator('en', { numeric: true, sensitivity: 'variant' }).compare;
 
 /** Manifest and config GETs in flight at once when tags are described: enough to hide latency, few enough to be polite. */
 const DESCRIBE_CONCURRENCY = 8;
@@ -24,6 +37,10 @@ export const ls: CommandSpec = {
     {
       flags: '-l, --long',
       description: 'show digest, media type, platforms, size and creation time per tag',
+    },
+    {
+      flags: '--no-trunc',
+      description: 'with -l: whole digests, media types, tags and platform lists (wider than 120 columns)',
     },
     filterOption,
     {
@@ -43,6 +60,7 @@ export const ls: CommandSpec = {
     "ferry ls ghcr.io/org/app --filter 'v1.*' --platform linux/arm64",
     'ferry ls ghcr.io/org/app --filter since=1.0 --format "{{.Tag}}\\t{{.Created}}"',
     'ferry ls localhost:5000/team/app --json | jq -r ".tags[]"',
+    'ferry ls -l oci:./layout',
   ],
   async run(ctx, [repository], options) {
     const output = outputChoice(options);
@@ -51,41 +69,56 @@ export const ls: CommandSpec = {
       platforms: (options['platform'] as Platform[] | undefined) ?? [],
     };
     const long = options['long'] === true;
-    const ref = parseRepository(repository ?? '');
-    const page = await listTags(ctx.client(ref.registry), ref.repository, {
-      limit: options['limit'] as number | undefined,
-      last: options['last'] as string | undefined,
-    });
-    if (page.next) ctx.status.info(`more tags follow: --last ${page.next}`);
-
-    const uses = output.kind === 'template' ? output.template.uses : undefined;
-    const describe =
-      (long && output.kind !== 'template') ||
-      uses === 'all' ||
-      [...(uses ?? [])].some((key) => !TAG_ITEM_CHEAP_FIELDS.includes(key));
-    const selected = await selectTags(
-      ctx.client(ref.registry),
-      ref.repository,
-      [...page.items].sort(versionOrder),
-      filter,
-      { describe, concurrency: DESCRIBE_CONCURRENCY },
-    );
-    const name = formatRepository(ref);
-
-    if (output.kind === 'template') {
-      ctx.out.template(
-        output.template,
-        selected.map((s) => tagItem(name, s.tag, s.description)),
-      );
-    } else if (!long) {
-      const tags = selected.map((s) => s.tag);
-      if (output.kind === 'json') ctx.out.json(tagsJson(name, tags, page.next));
-      else ctx.out.lines(tags);
-    } else {
-      const rows = selected.flatMap((s) => (s.description ? [tagRowJson(s.description)] : []));
-      if (output.kind === 'json') ctx.out.json(rows);
-      else ctx.out.line(await tagTable(rows, ctx.colors.stdout));
+    const { readRepositoryLocation, explained } = await import('../store/detect.js');
+    const { openTagListing } = await import('../store/tag-listing.js');
+    const argument = await readRepositoryLocation(repository ?? '');
+    const listing = await openTagListing(argument.location, (r) => ctx.client(r));
+    try {
+      return await explained(argument, () => list(ctx, listing, filter, long, output, options));
+    } finally {
+      await listing.close();
     }
-    return undefined;
   },
 };
+
+async function list(
+  ctx: Context,
+  listing: TagListing,
+  filter: TagFilter,
+  long: boolean,
+  output: OutputChoice,
+  options: Record<string, unknown>,
+): Promise<undefined> {
+  const page = await listing.list({
+    limit: options['limit'] as number | undefined,
+    last: options['last'] as string | undefined,
+  });
+  if (page.next) ctx.status.info(`more tags follow: --last ${page.next}`);
+
+  const uses = output.kind === 'template' ? output.template.uses : undefined;
+  const describe =
+    (long && output.kind !== 'template') ||
+    uses === 'all' ||
+    [...(uses ?? [])].some((key) => !TAG_ITEM_CHEAP_FIELDS.includes(key));
+  const selected = await selectTags(listing.tags, [...page.items].sort(compareVersions), filter, {
+    describe,
+    concurrency: DESCRIBE_CONCURRENCY,
+  });
+  const name = listing.name;
+
+  if (output.kind === 'template') {
+    ctx.out.template(
+      output.template,
+      selected.map((s) => tagItem(name, s.tag, s.description)),
+    );
+  } else if (!long) {
+    const tags = selected.map((s) => s.tag);
+    if (output.kind === 'json') ctx.out.json(tagsJson(name, tags, page.next));
+    else ctx.out.lines(tags);
+  } else {
+    const rows = selected.flatMap((s) => (s.description ? [tagRowJson(s.description)] : []));
+    if (output.kind === 'json') ctx.out.json(tagRowsJson(name, rows, page.next));
+    else ctx.out.line(await tagTable(rows, ctx.colors.stdout, options['trunc'] === false));
+  }
+  return undefined;
+}

@@ -1,14 +1,57 @@
+import { MANIFEST_ACCEPT } from '../image/media-types.js';
 import { formatPlatform } from '../image/platform.js';
-import { formatReference, parseReference } from '../ref/index.js';
-import { resolveManifest } from '../registry/resolve.js';
-import { manifestJson, manifestShape } from '../ui/shapes/index.js';
-import { formatOption, outputChoice, platformOf, platformOption } from './options.js';
+import { formatReference, parseImageReference } from '../ref/index.js';
+import { manifestJson, manifestPutJson, manifestPutShape, manifestShape } from '../ui/shapes/index.js';
+import { formatOption, jsonOption, outputChoice, platformOf, platformOption } from './options.js';
 import type { CommandSpec } from './spec.js';
+
+const manifestPut: CommandSpec = {
+  name: 'put',
+  summary:
+    'Upload FILE (or standard input, -) as the manifest or index IMAGE names, byte for byte, and print its digest',
+  args: ['<image>', '<file>'],
+  options: [
+    {
+      flags: '--media-type <type>',
+      description: 'the Content-Type, for a manifest without a mediaType field (must agree with one it has)',
+      choices: MANIFEST_ACCEPT,
+    },
+    jsonOption,
+    formatOption(manifestPutShape, 'what was put'),
+  ],
+  examples: [
+    'ferry manifest put registry.example.com/app:1.0 manifest.json',
+    'jq .annotations.x=1 m.json | ferry manifest put localhost:5000/app:1.0 -',
+    'ferry manifest put --media-type application/vnd.oci.image.manifest.v1+json localhost:5000/app:v2 oci.json',
+  ],
+  async run(ctx, [image, file], options) {
+    const output = outputChoice(options);
+    const ref = parseImageReference(image ?? '');
+    const { pushManifest } = await import('../registry/manifest-put.js');
+    const source =
+      file === '-'
+        ? { kind: 'stream' as const, stream: ctx.stdin }
+        : { kind: 'file' as const, path: file ?? '' };
+    const put = await pushManifest(
+      ctx.client(ref.registry),
+      ref,
+      source,
+      options['mediaType'] as string | undefined,
+    );
+    const data = manifestPutJson(formatReference(ref), put);
+    if (output.kind === 'json') ctx.out.json(data);
+    else if (output.kind === 'template') ctx.out.template(output.template, [data]);
+    else ctx.out.line(put.digest);
+    ctx.status.info(`put ${put.mediaType} (${put.size} bytes) as ${data.reference}`);
+    return undefined;
+  },
+};
 
 export const manifest: CommandSpec = {
   name: 'manifest',
-  summary: 'Print the manifest or index of an image, byte for byte as served',
+  summary: 'Print the manifest or index of an image, byte for byte as served (manifest put uploads one)',
   args: ['<image>'],
+  subcommands: [manifestPut],
   options: [
     platformOption,
     {
@@ -22,19 +65,25 @@ export const manifest: CommandSpec = {
     'ferry manifest alpine:3.20',
     'ferry manifest --platform linux/arm64 alpine:3.20 | jq .layers',
     "ferry manifest --format '{{.MediaType}} {{.Size}} {{len .Manifest.layers}}' alpine:3.20",
+    'ferry manifest oci:./layout:v1',
   ],
   async run(ctx, [image], options) {
     const output = outputChoice(options);
-    const ref = parseReference(image ?? '');
-    const resolved = await resolveManifest(ctx.client(ref.registry), ref, platformOf(options));
+    const { readLocation, explained } = await import('../store/detect.js');
+    const { inspectManifest } = await import('../store/inspect.js');
+    const argument = await readLocation(image ?? '');
+    const resolved = await explained(argument, () =>
+      inspectManifest(argument.location, (r) => ctx.client(r), platformOf(options)),
+    );
     if (output.kind === 'template') {
       const platform = resolved.platform && formatPlatform(resolved.platform);
-      ctx.out.template(output.template, [manifestJson(formatReference(ref), resolved, platform)]);
+      const fetched = { ...resolved.descriptor, bytes: resolved.bytes };
+      ctx.out.template(output.template, [manifestJson(resolved.name, fetched, platform)]);
       return undefined;
     }
-    // The exact bytes, with --json too: their digest is the image's digest, so nothing is
-    // re-encoded or appended.
-    ctx.out.raw(resolved.bytes);
+    // The exact bytes, with --json too (their digest is the image's digest), when piped; a
+    // terminal gets them indented, for reading.
+    ctx.out.document(resolved.bytes);
     return undefined;
   },
 };

@@ -2,6 +2,7 @@ import { UsageError } from '../errors.js';
 import { parseReference } from '../ref/index.js';
 import type { Location } from '../store/location.js';
 import { transferJson } from '../ui/shapes/index.js';
+import { refuseBinaryOnTerminal } from './binary-stdout.js';
 import { jsonOption, outputChoice } from './options.js';
 import type { CommandSpec } from './spec.js';
 import {
@@ -30,7 +31,9 @@ export const pull: CommandSpec = {
       choices: FORMATS,
       parse: (value) => {
         if (!(FORMATS as readonly string[]).includes(value))
-          throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not '${value}'`);
+          throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not '${value}'`, {
+            hint: value.includes('{{') ? 'pull takes a summary template as --template' : undefined,
+          });
         return value;
       },
     },
@@ -57,6 +60,8 @@ export const pull: CommandSpec = {
       throw new UsageError('an OCI layout directory cannot be written to stdout: use --format oci or docker');
     if (path === '-' && output.kind !== 'text')
       throw new UsageError('--json and --template need stdout, which carries the tarball here');
+    if (path === '-')
+      refuseBinaryOnTerminal(ctx.stdout, 'a tarball', 'redirect stdout: ferry pull IMAGE - | docker load');
     const tag = ref.tag ?? 'latest';
     const destination: Location =
       format === 'docker'

@@ -1,4 +1,4 @@
-import { formatReference, parseReference } from '../ref/index.js';
+import { formatReference, parseImageReference } from '../ref/index.js';
 import { getRateLimit } from '../registry/ratelimit.js';
 import { ratelimitJson, ratelimitShape } from '../ui/shapes/index.js';
 import { formatOption, jsonOption, outputChoice } from './options.js';
@@ -24,7 +24,7 @@ export const ratelimit: CommandSpec = {
   ],
   async run(ctx, [image], options) {
     const output = outputChoice(options);
-    const ref = parseReference(image ?? '');
+    const ref = parseImageReference(image ?? '');
     const answer = await getRateLimit(ctx.client(ref.registry), ref);
     if (answer.malformed.length > 0)
       ctx.status.warn(`${ref.registry} sent unreadable ${answer.malformed.join(', ')} headers`);

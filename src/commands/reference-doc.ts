@@ -28,10 +28,15 @@ function optionTable(options: readonly OptionSpec[]): string[] {
   ];
 }
 
-/** A command's section; a group's subcommands each get theirs (`ferry index create …`). */
-function commandSection(spec: CommandSpec, words: readonly string[] = []): string[] {
-  if (spec.subcommands) return spec.subcommands.flatMap((sub) => commandSection(sub, [...words, spec.name]));
-  const usage = ['ferry', ...words, spec.name, ...spec.args.map(argName)].join(' ');
+/**
+ * A command's section, then one per subcommand (`ferry blob put …`) right after it. A command that
+ * is only a group (`ferry index`: no arguments or options of its own) has its subcommands' only.
+ */
+function commandSection(spec: CommandSpec, parent: readonly string[] = ['ferry']): string[] {
+  const path = [...parent, spec.name];
+  const subs = (spec.subcommands ?? []).flatMap((sub) => commandSection(sub, path));
+  if (subs.length > 0 && spec.args.length === 0 && spec.options.length === 0) return subs;
+  const usage = [...path, ...spec.args.map(argName)].join(' ');
   const aliases = spec.aliases?.length ? ` (also \`${spec.aliases.join('`, `')}\`)` : '';
   return [
     `### \`${usage}\`${aliases}`,
@@ -40,6 +45,7 @@ function commandSection(spec: CommandSpec, words: readonly string[] = []): strin
     '',
     ...optionTable(spec.options),
     ...(spec.examples.length > 0 ? ['```sh', ...spec.examples, '```', ''] : []),
+    ...subs,
   ];
 }
 
@@ -48,7 +54,7 @@ export function commandReference(commands: readonly CommandSpec[], globals: read
     'Every command also takes the global options, before or after its name:',
     '',
     ...optionTable(globals),
-    ...commands.flatMap((spec) => commandSection(spec)),
+    ...commands.flatMap((c) => commandSection(c)),
   ];
   return `${lines.join('\n').trimEnd()}\n`;
 }

@@ -2,7 +2,9 @@
  * The shape of a command. commands/index.ts lists them; cli.ts builds commander from that list,
  * and the completion scripts and README reference are generated from it too, so none can drift.
  */
-import type { Context } from '../context.js';
+
+import type { Context, GlobalOptions, Io } from '../context.js';
+import { UsageError } from '../errors.js';
 
 export interface OptionSpec {
   /** Commander flag syntax: '-l, --long', '--limit <n>', '--platform <os/arch>'. */
@@ -24,16 +26,24 @@ export interface CommandSpec {
   options: readonly OptionSpec[];
   examples: readonly string[];
   /**
-   * A command made of subcommands (`ferry index create`): `ferry index` alone shows its help, and
-   * its own run is never called. Its args, options and examples are empty; each subcommand is an
-   * ordinary command.
+   * Commands under this one (`blob put`, `blob rm`): a first argument that names one runs it;
+   * anything else runs this command itself (`ferry blob REPO@DIGEST` as before).
    */
   subcommands?: readonly CommandSpec[];
+  /**
+   * Runs before the Context is made, with the terminal at hand: `login` asks for the username and
+   * password here when the command line brought none, so the Context holds them as it holds
+   * -u/--password-stdin ones. Returns the global options to run with.
+   */
+  ask?(io: Io, globals: GlobalOptions, args: readonly string[]): Promise<GlobalOptions>;
   /** Returns the exit code when it is not simply 0 (exists: 1 for absent). */
   run(ctx: Context, args: string[], options: Record<string, unknown>): Promise<number | undefined>;
 }
 
-/** A group of subcommands (see CommandSpec.subcommands). */
+/**
+ * A command that is only a group of subcommands (`ferry index create`): `ferry index` alone is a
+ * usage error naming them; `ferry index --help` lists them.
+ */
 export function commandGroup(
   name: string,
   summary: string,
@@ -47,7 +57,11 @@ export function commandGroup(
     examples: [],
     subcommands,
     run: async () => {
-      throw new Error(`${name} is a group of commands: it has no run of its own`);
+      const names = subcommands.map((c) => c.name);
+      throw new UsageError(
+        `ferry ${name} needs a subcommand: ${names.slice(0, -1).join(', ')}${names.length > 1 ? ' or ' : ''}${names.at(-1)}`,
+        { hint: `ferry ${name} --help` },
+      );
     },
   };
 }

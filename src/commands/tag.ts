@@ -2,11 +2,13 @@ import { UsageError } from '../errors.js';
 import {
   formatReference,
   formatRepository,
-  parseReference,
+  parseImageReference,
   type Reference,
   tagRegExp,
 } from '../ref/index.js';
 import { tagImage } from '../registry/tag.js';
+import { tagJson, tagShape } from '../ui/shapes/index.js';
+import { formatOption, jsonOption, outputChoice } from './options.js';
 import type { CommandSpec } from './spec.js';
 
 /**
@@ -15,7 +17,7 @@ import type { CommandSpec } from './spec.js';
  */
 export function targetTag(source: Reference, input: string): string {
   if (tagRegExp.test(input)) return input;
-  const target = parseReference(input);
+  const target = parseImageReference(input);
   if (target.digest !== undefined)
     throw new UsageError(`'${input}' has a digest: the target of tag is a tag`);
   if (target.registry !== source.registry || target.repository !== source.repository) {
@@ -31,13 +33,15 @@ export const tag: CommandSpec = {
   name: 'tag',
   summary: 'Add a tag to an image in the same repository (the manifest is re-put, no blob moves)',
   args: ['<image>', '<new-tag>'],
-  options: [],
+  options: [jsonOption, formatOption(tagShape, 'the new tag')],
   examples: [
     'ferry tag registry.example.com/app:1.2.3 latest',
     'ferry tag registry.example.com/app@sha256:… registry.example.com/app:stable',
+    "ferry tag --format '{{.Reference}}@{{.Digest}}' localhost:5000/app:1.0 stable",
   ],
-  async run(ctx, [image, newTag]) {
-    const source = parseReference(image ?? '');
+  async run(ctx, [image, newTag], options) {
+    const output = outputChoice(options);
+    const source = parseImageReference(image ?? '');
     const tagName = targetTag(source, newTag ?? '');
     const result = await tagImage(ctx.client(source.registry), source, tagName);
     const target = formatReference({
@@ -45,6 +49,9 @@ export const tag: CommandSpec = {
       repository: source.repository,
       tag: tagName,
     });
+    const data = tagJson(target, formatReference(source), result);
+    if (output.kind === 'json') ctx.out.json(data);
+    else if (output.kind === 'template') ctx.out.template(output.template, [data]);
     ctx.status.info(`tagged ${target} (${result.digest})`);
     return undefined;
   },

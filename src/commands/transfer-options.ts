@@ -54,11 +54,36 @@ export function parseSize(value: string): number {
   return bytes;
 }
 
+/**
+ * The bounds of --chunk-size. Distribution accepts a PATCH of any size, and a registry that needs
+ * bigger ones says so (OCI-Chunk-Min-Length, which registry/upload.ts honours by raising the
+ * chunk). The floor is against typos: below 64 KiB a 1 GiB layer takes over 16,000 requests (a
+ * million at 1 KiB), and a bare `--chunk-size 16` is 16 bytes, surely meant as 16 MiB; regclient
+ * sends 1 MiB chunks by default. The ceiling is regclient's 1 GiB: a chunk is held in memory
+ * while it is sent, once per parallel transfer.
+ */
+export const MIN_CHUNK_SIZE = 64 * 1024;
+export const MAX_CHUNK_SIZE = 1024 ** 3;
+
 export const chunkSizeOption: OptionSpec = {
   flags: '--chunk-size <size>',
   description:
-    'upload blobs in PATCHes of this size (e.g. 16MiB) for registries or proxies that cap request bodies',
-  parse: (value) => parseSize(value),
+    'upload blobs in PATCHes of this size (64KiB to 1GiB, e.g. 16MiB) for registries or proxies that cap request bodies',
+  parse: (value) => {
+    const bytes = parseSize(value);
+    if (bytes < MIN_CHUNK_SIZE) {
+      throw new UsageError(`--chunk-size ${value} is below the floor of 64KiB`, {
+        hint: /^\s*\d+\s*$/.test(value)
+          ? `a bare number counts bytes: for megabytes write ${value.trim()}MiB`
+          : 'a registry that needs small requests is rare; 1MiB or more keeps the request count sane',
+      });
+    }
+    if (bytes > MAX_CHUNK_SIZE)
+      throw new UsageError(
+        `--chunk-size ${value} is above the ceiling of 1GiB (each chunk is held in memory)`,
+      );
+    return bytes;
+  },
 };
 
 const COMPRESS = ['gzip', 'none'] as const;

@@ -2,6 +2,9 @@
 import { InvalidContentError } from '../errors.js';
 import type { Platform } from './descriptor.js';
 
+/** Image configs are small; a larger one is refused rather than read into memory. */
+export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+
 export interface ImageConfigSummary {
   created?: string;
   platform?: Platform;
@@ -21,7 +24,9 @@ export function summarizeConfig(bytes: Uint8Array): ImageConfigSummary {
   if (typeof c['created'] === 'string') summary.created = c['created'];
   if (typeof c['os'] === 'string' && typeof c['architecture'] === 'string') {
     summary.platform = { os: c['os'], architecture: c['architecture'] };
-    if (typeof c['variant'] === 'string') summary.platform.variant = c['variant'];
+    if (typeof c['variant'] === 'string' && c['variant'] !== '') summary.platform.variant = c['variant'];
+    if (typeof c['os.version'] === 'string' && c['os.version'] !== '')
+      summary.platform['os.version'] = c['os.version'];
   }
   return summary;
 }

@@ -10,7 +10,7 @@
  */
 
 import { endianness } from 'node:os';
-import { UsageError } from '../errors.js';
+import { NotFoundError, UsageError } from '../errors.js';
 import type { Descriptor, Platform } from './descriptor.js';
 
 const PART = /^[a-z0-9][a-z0-9._-]*$/;
@@ -26,6 +26,12 @@ export function parsePlatform(s: string): Platform {
   const text = s.trim();
   const shown = JSON.stringify(s);
   if (text === '') throw new UsageError(`empty platform: ${SYNTAX}`);
+  // docker buildx and regctl users write `--platform all`; in ferry every platform is what no
+  // --platform means.
+  if (text.toLowerCase() === 'all')
+    throw new UsageError(`'all' is not a platform: ${SYNTAX}`, {
+      hint: 'omit --platform to keep every platform of an index',
+    });
   const colon = text.indexOf(':');
   const path = (colon < 0 ? text : text.slice(0, colon)).toLowerCase();
   const osVersion = colon < 0 ? undefined : text.slice(colon + 1);
@@ -172,6 +178,48 @@ export function selectPlatform(manifests: readonly Descriptor[], want: Platform)
     }
   }
   return best;
+}
+
+/**
+ * What an image or an index offers to `--platform`: an index its entries, a single image the
+ * platform its config states (image-spec config.md `os`, `architecture`, `variant`), if any.
+ */
+export type PlatformOffer =
+  | { kind: 'index'; manifests: readonly Descriptor[] }
+  | { kind: 'image'; platform: Platform | undefined };
+
+/** The platforms on offer, as `os/arch[/variant]` in index order (attestations left out). */
+export function offeredPlatforms(offer: PlatformOffer): string[] {
+  if (offer.kind === 'image') return offer.platform ? [formatPlatform(offer.platform)] : [];
+  return offer.manifests.flatMap((d) =>
+    d.platform && !isAttestation(d) ? [formatPlatform(d.platform)] : [],
+  );
+}
+
+/**
+ * The one `--platform` check, for every command that reads or copies an image: the index entry
+ * for `want` (selectPlatform), or undefined when `offer` is a single image whose config states a
+ * matching platform. Anything else is NotFoundError naming `subject` and listing what is there:
+ * an amd64-only image is not printed, pulled or copied for `--platform linux/arm64` (docker and
+ * containerd refuse it the same way), and a single image whose config states no platform (an
+ * artifact) has none to match.
+ */
+export function requirePlatform(
+  subject: string,
+  offer: PlatformOffer,
+  want: Platform,
+): Descriptor | undefined {
+  if (offer.kind === 'index') {
+    const child = selectPlatform(offer.manifests, want);
+    if (child) return child;
+  } else if (offer.platform && platformMatches(want, offer.platform)) {
+    return undefined;
+  }
+  const available = offeredPlatforms(offer).join(', ');
+  const none = offer.kind === 'image' ? 'none: its config states no platform' : 'none';
+  throw new NotFoundError(
+    `${subject} has no image for platform ${formatPlatform(want)} (available: ${available || none})`,
+  );
 }
 
 export interface HostInfo {

@@ -8,7 +8,8 @@
  * - tag: up to 128 of `[A-Za-z0-9_.-]`, not starting with '.' or '-'.
  * - digest: `sha256:` + 64 or `sha512:` + 128 lowercase hex. Other algorithms that the grammar allows
  *   (`blake3:…`) are refused as unsupported, because ferry verifies every byte it moves and could not.
- * - `registry/repository` is at most 255 characters, counted after normalization.
+ * - The repository path is at most 255 characters, counted after normalization (`library/` included)
+ *   and without the registry host, as distribution/reference has done since v0.6.0.
  *
  * Defaulting (normalize.go), so that `alpine` means `docker.io/library/alpine:latest`:
  * - The first path element is a registry host only if it contains '.' or ':', or is `localhost`
@@ -61,6 +62,8 @@ export {
 export {
   MAX_NAME_LENGTH,
   MAX_TAG_LENGTH,
+  namesTagOrDigest,
+  parseImageReference,
   parseReference,
   parseRegistryHost,
   parseRepository,

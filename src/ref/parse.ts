@@ -43,7 +43,12 @@ export const referenceRegExp = anchored(
   `((?:${domainAndPort}/)?${remoteName})(?::(${tag}))?(?:@(${digest}))?`,
 );
 
-/** Limit on `registry/repository` (distribution's NameTotalLengthMax; the OCI spec notes clients use it). */
+/**
+ * Limit on the repository path, the registry host not counted: distribution/reference v0.6.0's
+ * RepositoryNameTotalLengthMax, which replaced NameTotalLengthMax (that one counted `host/` too,
+ * so the same image was valid under one host name and not under a longer one). The path is
+ * counted as normalised: Docker Hub's `library/` counts, as upstream parses `docker.io/library/x`.
+ */
 export const MAX_NAME_LENGTH = 255;
 export const MAX_TAG_LENGTH = 128;
 /** Digest algorithms ferry can verify, with the length of their lowercase hex encoding (OCI image-spec). */
@@ -163,9 +168,12 @@ function parseName(kind: Kind, input: string, name: string, rebuild: (path: stri
   }
   checkPath(kind, input, path, (fixed) => rebuild(typedPrefix + fixed));
   const repository = registry === DOCKER_HUB && !path.includes('/') ? OFFICIAL_NAMESPACE + path : path;
-  const length = registry.length + 1 + repository.length;
-  if (length > MAX_NAME_LENGTH) {
-    throw fail(kind, input, `name '${registry}/…' is ${length} characters, the limit is ${MAX_NAME_LENGTH}`);
+  if (repository.length > MAX_NAME_LENGTH) {
+    throw fail(
+      kind,
+      input,
+      `the repository path is ${repository.length} characters, the limit is ${MAX_NAME_LENGTH} (the registry host not counted)`,
+    );
   }
   return { registry, repository };
 }
@@ -318,6 +326,23 @@ export function parseReference(input: string): Reference {
   else if (pieces.digest === undefined) ref.tag = DEFAULT_TAG;
   if (pieces.digest !== undefined) ref.digest = pieces.digest;
   return ref;
+}
+
+/**
+ * An IMAGE argument: a reference, or one written `docker://REF`, skopeo's transport syntax, which
+ * ferry itself prints in transfer summaries (docs/locations.md); anything else is parseReference's.
+ */
+export function parseImageReference(input: string): Reference {
+  return parseReference(input.startsWith('docker://') ? input.slice('docker://'.length) : input);
+}
+
+/**
+ * Whether an image reference names its tag or digest itself, rather than getting `latest` by
+ * default: a destructive command (`delete`) wants it said.
+ */
+export function namesTagOrDigest(input: string): boolean {
+  const pieces = split(input.startsWith('docker://') ? input.slice('docker://'.length) : input);
+  return pieces.tag !== undefined || pieces.digest !== undefined;
 }
 
 /** Parses a repository name (`[host[:port]/]path`, as `ls` takes): a tag or digest is an error. */

@@ -136,7 +136,7 @@ export class RegistryClient {
         `${what}: authentication required (HTTP ${res.status})`,
         init,
         {
-          hint: `log in (docker login ${this.registry}), or pass ${this.credentialHint()}`,
+          hint: `log in (ferry login ${this.registry}), or pass ${this.credentialHint()}`,
           cause: err,
         },
       );

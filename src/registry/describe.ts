@@ -16,7 +16,7 @@ import { formatPlatform } from '../image/platform.js';
 import { createLimiter } from '../util/limit.js';
 import { getSmallBlob } from './blobs.js';
 import type { RegistryClient } from './client.js';
-import { type FetchedManifest, getManifest } from './manifests.js';
+import { getManifest } from './manifests.js';
 
 export interface TagDescription {
   tag: string;
@@ -38,54 +38,75 @@ interface ImageFacts {
   platform?: Platform | undefined;
 }
 
-/** The slot every GET of one describeTags call waits for. */
-type Limit = <R>(task: () => Promise<R>) => Promise<R>;
-
-interface Fetcher {
-  client: RegistryClient;
-  repository: string;
-  limit: Limit;
+/**
+ * What describing a tag reads, wherever the tag lives: its manifest or index, an index's child,
+ * a config. A registry reads them with GETs (registryTagContent); store/tag-listing.ts reads a
+ * layout or an archive the same way.
+ */
+export interface TagContent {
+  root(): Promise<{ digest: string; mediaType: string; bytes: Buffer }>;
+  child(descriptor: Descriptor): Promise<Buffer>;
+  config(descriptor: Descriptor): Promise<Buffer>;
 }
 
-const fetchManifest = (f: Fetcher, reference: string): Promise<FetchedManifest> =>
-  f.limit(() => getManifest(f.client, f.repository, reference));
+/** The content of each tag of one repository or location, and how messages name a tag. */
+export interface TagSource {
+  open(tag: string): TagContent;
+  name(tag: string): string;
+}
 
-async function describeImage(f: Fetcher, manifest: ImageManifest): Promise<ImageFacts> {
-  const config = summarizeConfig(await f.limit(() => getSmallBlob(f.client, f.repository, manifest.config)));
+/** A registry repository's tags, read with manifest GETs (by tag, children by digest) and config blob GETs. */
+export function registryTagSource(client: RegistryClient, repository: string): TagSource {
+  return {
+    name: (tag) => `${client.registry}/${repository}:${tag}`,
+    open: (tag) => ({
+      root: () => getManifest(client, repository, tag),
+      child: async (d) => (await getManifest(client, repository, d.digest)).bytes,
+      config: (d) => getSmallBlob(client, repository, d),
+    }),
+  };
+}
+
+/** The slot every read of one describeTags call waits for. */
+type Limit = <R>(task: () => Promise<R>) => Promise<R>;
+
+async function describeImage(
+  content: TagContent,
+  limit: Limit,
+  manifest: ImageManifest,
+): Promise<ImageFacts> {
+  const config = summarizeConfig(await limit(() => content.config(manifest.config)));
   return { size: imageSize(manifest), created: config.created, platform: config.platform };
 }
 
-async function describeChild(f: Fetcher, child: Descriptor): Promise<ImageFacts | undefined> {
-  const fetched = await fetchManifest(f, child.digest);
-  const parsed = parseManifest(
-    fetched.bytes,
-    fetched.mediaType || child.mediaType,
-    `manifest ${child.digest}`,
-  );
+async function describeChild(
+  content: TagContent,
+  limit: Limit,
+  child: Descriptor,
+): Promise<ImageFacts | undefined> {
+  const bytes = await limit(() => content.child(child));
+  const parsed = parseManifest(bytes, child.mediaType, `manifest ${child.digest}`);
   if (parsed.kind !== 'image') return undefined;
-  const facts = await describeImage(f, parsed.manifest);
+  const facts = await describeImage(content, limit, parsed.manifest);
   return { ...facts, platform: child.platform ?? facts.platform };
 }
 
 const newest = (dates: readonly (string | undefined)[]): string | undefined =>
   dates.filter((d): d is string => d !== undefined).sort((a, b) => Date.parse(b) - Date.parse(a))[0];
 
-async function describeTag(f: Fetcher, tag: string): Promise<TagDescription> {
-  const fetched = await fetchManifest(f, tag);
-  const parsed = parseManifest(
-    fetched.bytes,
-    fetched.mediaType,
-    `manifest ${f.client.registry}/${f.repository}:${tag}`,
-  );
+async function describeTag(source: TagSource, limit: Limit, tag: string): Promise<TagDescription> {
+  const content = source.open(tag);
+  const fetched = await limit(() => content.root());
+  const parsed = parseManifest(fetched.bytes, fetched.mediaType, `manifest ${source.name(tag)}`);
   const base = { tag, digest: fetched.digest, mediaType: fetched.mediaType || parsed.mediaType };
   const facts =
     parsed.kind === 'image'
-      ? [await describeImage(f, parsed.manifest)]
+      ? [await describeImage(content, limit, parsed.manifest)]
       : (
           await Promise.all(
             parsed.index.manifests
               .filter((d) => d.platform?.os !== 'unknown')
-              .map((child) => describeChild(f, child)),
+              .map((child) => describeChild(content, limit, child)),
           )
         ).filter((facts): facts is ImageFacts => facts !== undefined);
   const platformList = facts.flatMap((facts) => (facts.platform ? [facts.platform] : []));
@@ -98,13 +119,12 @@ async function describeTag(f: Fetcher, tag: string): Promise<TagDescription> {
   };
 }
 
-/** Describes each tag (in the given order), with at most `concurrency` GETs in flight in all. */
+/** Describes each tag (in the given order), with at most `concurrency` reads in flight in all. */
 export function describeTags(
-  client: RegistryClient,
-  repository: string,
+  source: TagSource,
   tags: readonly string[],
   concurrency: number,
 ): Promise<TagDescription[]> {
-  const f: Fetcher = { client, repository, limit: createLimiter(concurrency) };
-  return Promise.all(tags.map((tag) => describeTag(f, tag)));
+  const limit = createLimiter(concurrency);
+  return Promise.all(tags.map((tag) => describeTag(source, limit, tag)));
 }

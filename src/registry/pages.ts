@@ -28,6 +28,19 @@ export interface PageResult {
   next?: string | undefined;
 }
 
+/**
+ * `limit`/`last` applied to a whole list in hand, in lexical order as a registry pages: for
+ * registries that ignore `n` and `last` (Distribution 2.8 on tags/list) and for the tags of a
+ * layout or an archive, so `--limit`/`--last` mean the same everywhere.
+ */
+export function pageOf(items: readonly string[], options: PageOptions, next?: string): PageResult {
+  const last = options.last;
+  const after = last === undefined ? [...items] : items.filter((t) => t > last);
+  if (options.limit === undefined || after.length <= options.limit) return { items: after, next };
+  const page = after.sort().slice(0, options.limit);
+  return { items: page, next: page.at(-1) };
+}
+
 export async function fetchPages(
   client: RegistryClient,
   path: string,

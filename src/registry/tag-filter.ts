@@ -11,8 +11,7 @@
 import { UsageError } from '../errors.js';
 import type { Platform } from '../image/descriptor.js';
 import { platformMatches } from '../image/platform.js';
-import type { RegistryClient } from './client.js';
-import { describeTags, type TagDescription } from './describe.js';
+import { describeTags, type TagDescription, type TagSource } from './describe.js';
 
 export interface TagFilter {
   /** Anchored globs (util/glob.ts); empty: every tag. */
@@ -40,11 +39,10 @@ const createdOf = (d: TagDescription | undefined): number | undefined => {
 
 /**
  * The tags (kept in their order) that pass `filter`, described when `describe` is true or a
- * filter needs it, with at most `concurrency` manifest and config GETs in flight.
+ * filter needs it, with at most `concurrency` manifest and config reads in flight.
  */
 export async function selectTags(
-  client: RegistryClient,
-  repository: string,
+  source: TagSource,
   tags: readonly string[],
   filter: TagFilter,
   options: { describe: boolean; concurrency: number },
@@ -57,12 +55,7 @@ export async function selectTags(
   const anchors = [filter.since, filter.before].filter(
     (t): t is string => t !== undefined && !globbed.includes(t),
   );
-  const described = await describeTags(
-    client,
-    repository,
-    [...globbed, ...new Set(anchors)],
-    options.concurrency,
-  );
+  const described = await describeTags(source, [...globbed, ...new Set(anchors)], options.concurrency);
   const byTag = new Map(described.map((d) => [d.tag, d]));
   const bound = (key: 'since' | 'before'): number | undefined => {
     const tag = filter[key];

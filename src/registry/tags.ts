@@ -2,7 +2,7 @@
 import { repositoryScope } from '../auth/scope.js';
 import { NotFoundError } from '../errors.js';
 import type { RegistryClient } from './client.js';
-import { fetchPages, type PageOptions, type PageResult } from './pages.js';
+import { fetchPages, type PageOptions, type PageResult, pageOf } from './pages.js';
 
 export async function listTags(
   client: RegistryClient,
@@ -23,13 +23,6 @@ export async function listTags(
         : err,
   );
   if (options.limit === undefined && options.last === undefined) return result;
-  // Distribution 2.8 ignores n and last on tags/list (shared/lab/LAB.md §5): apply them here too,
-  // in the registry's own (lexical) paging order, so --limit/--last mean the same everywhere.
-  const last = options.last;
-  const after = last === undefined ? result.items : result.items.filter((t) => t > last);
-  if (options.limit === undefined || after.length <= options.limit)
-    return { items: after, next: result.next };
-  const sorted = [...after].sort();
-  const items = sorted.slice(0, options.limit);
-  return { items, next: items.at(-1) };
+  // Distribution 2.8 ignores n and last on tags/list (shared/lab/LAB.md §5): apply them here too.
+  return pageOf(result.items, options, result.next);
 }

@@ -81,7 +81,7 @@ function sniff(magic: Buffer): Compression {
 }
 
 /** Validates manifest.json's shape: an array of {Config, RepoTags, Layers}. */
-function parseManifestJson(bytes: Buffer, file: string): ManifestItem[] {
+export function parseManifestJson(bytes: Buffer, file: string): ManifestItem[] {
   const bad = (problem: string): never => {
     throw new InvalidContentError(`${file}: invalid ${MANIFEST_JSON}: ${problem}`);
   };

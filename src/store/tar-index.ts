@@ -22,7 +22,7 @@
 import { createReadStream } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { InvalidContentError, LocalError, NotFoundError } from '../errors.js';
+import { InvalidContentError, LocalError, localErrorFrom, NotFoundError } from '../errors.js';
 import { checksumOk, cString, type Pending, parseNumeric, parsePax, ustarName } from './tar-header.js';
 
 const BLOCK = 512;
@@ -53,7 +53,10 @@ export class TarIndex {
     try {
       handle = await open(file, 'r');
     } catch (err) {
-      throw new LocalError(`cannot open ${file}: ${(err as Error).message}`, { cause: err });
+      throw (
+        localErrorFrom(err) ??
+        new LocalError(`cannot open ${file}: ${(err as Error).message}`, { cause: err })
+      );
     }
     try {
       return new TarIndex(file, await scanMembers(handle, file));
@@ -113,7 +116,9 @@ export class TarIndex {
         `${this.file}: ${member.name} is ${member.size} bytes, more than the ${maxBytes} allowed`,
       );
     }
-    const handle = await open(this.file, 'r');
+    const handle = await open(this.file, 'r').catch((err: unknown) => {
+      throw localErrorFrom(err) ?? err;
+    });
     try {
       return await readExactly(handle, member.offset, member.size, this.file);
     } finally {

@@ -7,7 +7,7 @@ import type { ChalkInstance } from 'chalk';
 import type { Template } from './template.js';
 
 export class Output {
-  constructor(private readonly stream: Writable) {}
+  constructor(private readonly stream: Writable & { isTTY?: boolean }) {}
 
   line(text: string): void {
     this.stream.write(`${text}\n`);
@@ -30,6 +30,28 @@ export class Output {
   /** Exact bytes (a manifest as served): no newline added, nothing re-encoded. */
   raw(bytes: Uint8Array): void {
     this.stream.write(bytes);
+  }
+
+  /**
+   * A JSON document held as exact bytes (a manifest, a config): to a pipe or a file the bytes as
+   * they are, since their digest is over them; to a terminal, for a person, indented and ending
+   * with a newline (a registry's compact one-line manifest is unreadable there, and without the
+   * newline the shell prompt lands on its last line).
+   */
+  document(bytes: Uint8Array): void {
+    if (this.stream.isTTY !== true) {
+      this.raw(bytes);
+      return;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    } catch {
+      this.raw(bytes);
+      if (bytes.at(-1) !== 0x0a) this.stream.write('\n');
+      return;
+    }
+    this.json(parsed);
   }
 }
 

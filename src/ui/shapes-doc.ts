@@ -16,7 +16,10 @@ function form(o: OutputSpec): string {
   );
 }
 
-/** Table rows; nested objects get a row per field, under their parent's path. */
+/**
+ * Table rows; nested objects get a row per field, under their parent's path, and so do the
+ * objects of a list (`tags[].digest`) in JSON-only tables.
+ */
 function rows(fields: Readonly<Record<string, Field>>, template: boolean, path: string[] = []): string[] {
   return Object.entries(fields).flatMap(([key, field]) => {
     const keys = [...path, key];
@@ -27,7 +30,10 @@ function rows(fields: Readonly<Record<string, Field>>, template: boolean, path: 
       field.doc,
     ];
     const row = `| ${cells.join(' | ')} |`;
-    return field.type.kind === 'object' ? [row, ...rows(field.type.fields, template, keys)] : [row];
+    if (field.type.kind === 'object') return [row, ...rows(field.type.fields, template, keys)];
+    if (field.type.kind === 'list' && field.type.of.kind === 'object' && !template)
+      return [row, ...rows(field.type.of.fields, template, [...path, `${key}[]`])];
+    return [row];
   });
 }
 

@@ -35,6 +35,84 @@ export function truthy(value: unknown): boolean {
 const str: FieldType = { kind: 'string' };
 const bool: FieldType = { kind: 'boolean' };
 
+/**
+ * Go's `index X K1 K2…`: X[K1][K2]…, for keys a field name cannot spell (label keys hold dots:
+ * `{{index .Config.config.Labels "org.opencontainers.image.source"}}`). An object is indexed by a
+ * string, a list by a number; anything missing is null (prints as nothing), as a missing map key
+ * is Go's zero value.
+ */
+function index([collection, ...keys]: unknown[]): unknown {
+  let value = collection;
+  for (const key of keys) {
+    if (Array.isArray(value) && typeof key === 'number' && Number.isInteger(key)) value = value[key];
+    else if (value !== null && typeof value === 'object' && !Array.isArray(value) && typeof key === 'string')
+      value = Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined;
+    else return undefined;
+  }
+  return value;
+}
+
+/** A %verb of printf: flags, width, precision, verb (Go's fmt, the common part). */
+const VERB = /%([-+ 0#]*)(\d+)?(?:\.(\d+))?([a-zA-Z%])/g;
+
+function pad(text: string, flags: string, width: number | undefined, numeric: boolean): string {
+  if (width === undefined || text.length >= width) return text;
+  if (flags.includes('-')) return text.padEnd(width);
+  if (flags.includes('0') && numeric) {
+    const sign = /^[-+]/.test(text) ? text.charAt(0) : '';
+    return sign + text.slice(sign.length).padStart(width - sign.length, '0');
+  }
+  return text.padStart(width);
+}
+
+/** One value for one verb, or Go's `%!v(…)` marker for a mismatch. */
+function formatOne(verb: string, flags: string, precision: number | undefined, value: unknown): string {
+  const number = typeof value === 'number' ? value : undefined;
+  const signed = (s: string): string =>
+    flags.includes('+') && number !== undefined && number >= 0 ? `+${s}` : s;
+  switch (verb) {
+    case 'v':
+    case 's': {
+      const shown = text(value);
+      return precision === undefined ? shown : shown.slice(0, precision);
+    }
+    case 'q':
+      return JSON.stringify(text(value));
+    case 'd':
+      return number !== undefined ? signed(String(Math.trunc(number))) : `%!d(${text(value)})`;
+    case 'f':
+      return number !== undefined ? signed(number.toFixed(precision ?? 6)) : `%!f(${text(value)})`;
+    case 'x':
+    case 'X': {
+      const hex =
+        number !== undefined
+          ? Math.trunc(number).toString(16)
+          : Buffer.from(text(value), 'utf8').toString('hex');
+      return verb === 'X' ? hex.toUpperCase() : hex;
+    }
+    case 't':
+      return typeof value === 'boolean' ? String(value) : `%!t(${text(value)})`;
+    default:
+      return `%!${verb}(${text(value)})`;
+  }
+}
+
+/**
+ * Go's `printf FORMAT ARGS…` with the verbs people use in one-line formats: %v %s %q %d %f %x %X
+ * %t and %%, with flags (- + 0), width and precision: `{{printf "%-20s %s" .Tag .Digest}}`.
+ * A missing argument prints Go's `%!v(MISSING)`.
+ */
+function printf([format, ...args]: unknown[]): string {
+  let next = 0;
+  return text(format).replace(VERB, (_, flags: string, width?: string, precision?: string, verb = 'v') => {
+    if (verb === '%') return '%';
+    if (next >= args.length) return `%!${verb}(MISSING)`;
+    const value = args[next++];
+    const shown = formatOne(verb, flags, precision === undefined ? undefined : Number(precision), value);
+    return pad(shown, flags, width === undefined ? undefined : Number(width), 'dfxX'.includes(verb));
+  });
+}
+
 export const FUNCS: Readonly<Record<string, TemplateFunc>> = {
   /** {{json .}} / {{json .Platforms}}: compact JSON, as Go's json function. */
   json: { arity: [1, 1], result: str, call: ([v]) => JSON.stringify(v ?? null) },
@@ -68,4 +146,6 @@ export const FUNCS: Readonly<Record<string, TemplateFunc>> = {
   eq: { arity: [2, 16], result: bool, call: ([a, ...rest]) => rest.some((b) => text(a) === text(b)) },
   ne: { arity: [2, 2], result: bool, call: ([a, b]) => text(a) !== text(b) },
   not: { arity: [1, 1], result: bool, call: ([v]) => !truthy(v) },
+  index: { arity: [2, 16], result: { kind: 'any' }, call: index },
+  printf: { arity: [1, 16], result: str, call: printf },
 };

@@ -5,6 +5,7 @@
  *
  *   {{.Tag}}  {{.A.B}}  {{.}}  {{$.Tag}}        fields (PascalCase names of the --json keys)
  *   {{json .}}  {{join .Platforms ","}}  {{upper .Tag}}  {{lower …}}  {{len …}}  {{eq …}}  {{ne …}}  {{not …}}
+ *   {{index .Config.config.Labels "org.opencontainers.image.source"}}  {{printf "%-12s %d" .Tag .Size}}
  *   {{.Tag | upper}}  {{len (join .Platforms ",")}}   pipes and sub-pipelines
  *   {{if …}}…{{else if …}}…{{else}}…{{end}}  {{range .Platforms}}{{.}}{{else}}…{{end}}
  *   {{- trims  -}}  {{/* comments *\/}}  \t \n \\ in the text

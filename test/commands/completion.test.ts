@@ -248,6 +248,78 @@ describe('bash completion', () => {
   });
 });
 
+describe('bash completion: subcommands and local files', () => {
+  let dir = '';
+  let log = '';
+  // The hook records what it is asked and offers one candidate, so the tests see when it is used.
+  const setup = (): string => `FERRY_HOOK_LOG=${log}
+__ferry_complete_dynamic() {
+  printf '%s\\n' "$1|$2|$3" >>"$FERRY_HOOK_LOG"
+  printf '%s\\n' "$3dynamic"
+}`;
+  before(async () => {
+    dir = await makeTempDir('completion-files');
+    log = join(dir, 'hook.log');
+    writeFileSync(join(dir, 'layer.tar.gz'), '');
+    writeFileSync(join(dir, 'manifest.json'), '');
+    mkdirSync(join(dir, 'layout'));
+  });
+  after(() => removeTempDir(dir));
+  const run = (line: string): { offered: string[]; calls: string[] } => {
+    writeFileSync(log, '');
+    const offered = complete(line, { cwd: dir, setup: setup() });
+    return { offered: sorted(offered), calls: readFileSync(log, 'utf8').split('\n').filter(Boolean) };
+  };
+
+  test("a group's first argument offers its subcommands and what the argument takes", () => {
+    assert.deepEqual(run('ferry blob ').offered, ['delete', 'dynamic', 'put', 'rm']);
+    assert.deepEqual(run('ferry blob p').offered, ['pdynamic', 'put']);
+    assert.deepEqual(run('ferry manifest p').offered, ['pdynamic', 'put']);
+    assert.deepEqual(run('ferry blob ').calls, ['blob|<repo@digest>|']);
+  });
+
+  test('after a subcommand, its own arguments and flags', () => {
+    const repo = run('ferry blob put loc');
+    assert.deepEqual(repo.calls, ['blob.put|<repo>|loc']);
+    assert.deepEqual(repo.offered, ['locdynamic']);
+    assert.deepEqual(run('ferry blob put localhost:5000/app l').offered, ['layer.tar.gz', 'layout']);
+    assert.deepEqual(
+      run('ferry blob put localhost:5000/app l').calls,
+      [],
+      'a file argument asks no registry',
+    );
+    const flags = run('ferry manifest put --').offered;
+    for (const flag of ['--media-type', '--json', '--format', '--debug'])
+      assert.ok(flags.includes(flag), flag);
+    assert.ok(!flags.includes('--platform'), 'manifest put has no --platform (manifest has)');
+    assert.ok(
+      run('ferry manifest put --media-type application/vnd.oci.image.m').offered.includes(
+        'application/vnd.oci.image.manifest.v1+json',
+      ),
+    );
+    assert.deepEqual(run('ferry blob rm ').calls, ['blob.rm|<repo@digest>|']);
+    assert.deepEqual(run('ferry blob delete ').calls, ['blob.rm|<repo@digest>|']);
+  });
+
+  test('a subcommand name later on the line is an argument, not a subcommand', () => {
+    // `put` as blob put's REPO: the next word is its FILE.
+    assert.deepEqual(run('ferry blob put put l').offered, ['layer.tar.gz', 'layout']);
+  });
+
+  test('local arguments complete file names: push SOURCE, pull DESTINATION, blob FILE', () => {
+    assert.deepEqual(run('ferry push l').offered, ['layer.tar.gz', 'layout']);
+    assert.deepEqual(run('ferry pull alpine m').offered, ['manifest.json']);
+    assert.deepEqual(run('ferry blob reg.example/a@sha256:x l').offered, ['layer.tar.gz', 'layout']);
+    assert.deepEqual(run('ferry push l').calls, []);
+  });
+
+  test('an image argument that starts like a path completes file names; a name asks the registry', () => {
+    assert.deepEqual(run('ferry manifest ./la').offered, ['./layer.tar.gz', './layout']);
+    assert.deepEqual(run('ferry manifest ./la').calls, []);
+    assert.deepEqual(run('ferry ls la').calls, ['ls|<repository>|la']);
+  });
+});
+
 describe('scripts for an awkward table', () => {
   // Quotes, brackets, spaces and optional/variadic arguments must not break any shell's syntax.
   const awkward: CommandSpec = {

@@ -101,7 +101,7 @@ for (const mode of ['basic', 'token'] as const) {
       assert.deepEqual(await helperCalls(log), [`get\t${reg().host}`]);
 
       const before = reg().requests().length;
-      const r = await ferry(['ls', '-l', repo()], { env });
+      const r = await ferry(['ls', '-l', '--no-trunc', repo()], { env });
       assert.equal(r.code, 0, r.stderr);
       for (const tag of TAGS) assert.match(r.stdout, new RegExp(`^${tag}\\s+sha256:`, 'm'));
       // ls -l made many authenticated requests (tags, 3 manifests, 3 configs) …
@@ -114,7 +114,7 @@ for (const mode of ['basic', 'token'] as const) {
       const dir = await configDir({ credsStore: HELPER, auths: { [reg().host]: {} } });
       const log = join(dir, 'helper.log');
       const env = envFor(dir, { FERRYTEST_USER: 'alice', FERRYTEST_SECRET: 's3cret', FERRYTEST_LOG: log });
-      const r = await ferry(['ls', '-l', repo()], { env });
+      const r = await ferry(['ls', '-l', '--no-trunc', repo()], { env });
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(await helperCalls(log), [`get\t${reg().host}`]);
     });
@@ -397,7 +397,7 @@ describe('credentials, token registry specifics', () => {
     const server = token.tokenServer!;
     server.reset();
     const before = token.requests().length;
-    const r = await ferry(['-u', 'alice', '--password-stdin', 'ls', '-l', repo()], {
+    const r = await ferry(['-u', 'alice', '--password-stdin', 'ls', '-l', '--no-trunc', repo()], {
       env: envFor(await configDir()),
       stdin: 's3cret',
     });

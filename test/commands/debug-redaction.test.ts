@@ -104,7 +104,7 @@ describe('--debug redaction, basic registry', () => {
   const repo = (): string => `${basic.host}/${REPO}`;
 
   test('-u/--password-stdin, ls -l', async () => {
-    const r = await ferry(['--debug', '-u', 'alice', '--password-stdin', 'ls', '-l', repo()], {
+    const r = await ferry(['--debug', '-u', 'alice', '--password-stdin', 'ls', '-l', '--no-trunc', repo()], {
       env: await envWith(undefined),
       stdin: `${ALICE_PASSWORD}\n`,
     });

@@ -129,4 +129,66 @@ describe('ferry delete', () => {
       assert.deepEqual(await tagsOf(noDelete, `off/${kind}`), ['a', 'b']);
     });
   }
+
+  test('no tag and no digest: exit 2, one line naming the tag to say, and no request', async () => {
+    await pushImage(reg, 'del/bare:latest', single);
+    for (const input of [`${reg.host}/del/bare`, `docker://${reg.host}/del/bare`]) {
+      const { value: r, requests } = await requestsDuring(reg, () => ferry(['delete', input]));
+      assert.equal(r.code, 2);
+      assert.equal(
+        errorLine(r),
+        `ferry: '${input}' names no tag or digest: delete removes one tag or one manifest ` +
+          `(hint: to delete the tag latest, name it: ferry delete ${reg.host}/del/bare:latest)`,
+      );
+      assert.deepEqual(requests, []);
+    }
+    assert.equal(await digestAt(reg, 'del/bare:latest'), single.digest);
+  });
+
+  describe('a manifest an index in the repository lists', () => {
+    test('is refused without --force (exit 2), and nothing is deleted', async () => {
+      await pushImage(reg, 'del/child:v1', multi);
+      const child = multi.platforms[1]!.manifestDigest;
+      const { value: r, requests } = await requestsDuring(reg, () =>
+        ferry(['delete', `${reg.host}/del/child@${child}`]),
+      );
+      assert.equal(r.code, 2);
+      assert.equal(
+        errorLine(r),
+        `ferry: refusing to delete ${child}: the index tagged v1 in ${reg.host}/del/child would name a manifest that is gone (hint: pass --force to delete it anyway)`,
+      );
+      assert.deepEqual(
+        requests.filter((q) => q.method === 'DELETE' || q.method === 'PUT'),
+        [],
+      );
+      assert.equal(await digestAt(reg, `del/child@${child}`), child);
+    });
+
+    test('--dry-run says it would need --force; --json lists the index tags', async () => {
+      await pushImage(reg, 'del/child-dry:v1', multi);
+      await pushImage(reg, 'del/child-dry:v2', multi);
+      const child = multi.platforms[0]!.manifestDigest;
+      const r = await ferry(['delete', '--dry-run', '--json', `${reg.host}/del/child-dry@${child}`]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(
+        r.stderr,
+        `ferry: warning: the indexes tagged v1, v2 list ${child}: deleting it needs --force\n`,
+      );
+      assert.deepEqual((JSON.parse(r.stdout) as { namedBy: string[] }).namedBy, ['v1', 'v2']);
+      assert.equal(await digestAt(reg, `del/child-dry@${child}`), child);
+    });
+
+    test('--force deletes it and warns that the index now names a missing manifest', async () => {
+      await pushImage(reg, 'del/child-force:v1', multi);
+      const child = multi.platforms[1]!.manifestDigest;
+      const r = await ferry(['delete', '--force', `${reg.host}/del/child-force@${child}`]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        r.stderr,
+        new RegExp(`^ferry: warning: the index tagged v1 still lists ${child}, which is gone$`, 'm'),
+      );
+      assert.equal(await exists(reg, `del/child-force@${child}`), 1);
+      assert.equal(await digestAt(reg, 'del/child-force:v1'), multi.digest);
+    });
+  });
 });

@@ -145,3 +145,32 @@ describe('ferry digest', () => {
     });
   }
 });
+
+// distribution/reference v0.6.0: the 255-character limit is on the repository path, not on
+// `host/path`. The real registry takes such a name; ferry must reach it, and refuse one more.
+describe('ferry digest: repository path length', () => {
+  let seeded: Record<'anonymous', SeededRegistry>;
+  before(async () => {
+    seeded = await startSeededRegistries(['anonymous']);
+  });
+  after(() => stopAll(seeded));
+
+  test('a 255-character path after a host is read; 256 is refused before any request', async () => {
+    const s = seeded.anonymous;
+    const host = s.registry.host;
+    const path = `${'a/'.repeat(127)}a`;
+    assert.equal(path.length, 255);
+    const copied = await run(s, ['copy', '-q', `${host}/${SINGLE}:v1`, `${host}/${path}:x`]);
+    assert.equal(copied.code, 0, copied.stderr);
+    const result = await run(s, ['digest', `${host}/${path}:x`]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, `${s.images.single.digest}\n`);
+
+    const { value: tooLong, requests } = await requestsDuring(s.registry, () =>
+      run(s, ['digest', `${host}/${path}b:x`]),
+    );
+    assert.equal(tooLong.code, 2);
+    assert.match(errorLine(tooLong), /the repository path is 256 characters, the limit is 255/);
+    assert.deepEqual(requests, []);
+  });
+});

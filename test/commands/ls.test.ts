@@ -156,12 +156,12 @@ describe('ferry ls', () => {
         });
       });
 
-      test('-l: a table of digest, media type, platforms, size and created per tag', async () => {
+      test('-l --no-trunc: a table of digest, media type, platforms, size and created per tag', async () => {
         const s = seeded[mode];
         const host = s.registry.host;
         const [multi, single, oci, docker, one] = await Promise.all([
-          run(s, ['ls', '-l', `${host}/${MULTI}`]),
-          run(s, ['ls', '-l', `${host}/${SINGLE}`]),
+          run(s, ['ls', '-l', '--no-trunc', `${host}/${MULTI}`]),
+          run(s, ['ls', '-l', '--no-trunc', `${host}/${SINGLE}`]),
           referee(s, MULTI, 'v1'),
           referee(s, MULTI, 'v1-docker'),
           referee(s, SINGLE, 'v1'),
@@ -215,7 +215,10 @@ describe('ferry ls', () => {
           referee(s, TAGS_REPO, '1.2'),
         ]);
         assert.equal(multi.code, 0, multi.stderr);
-        const rows = JSON.parse(multi.stdout) as Row[];
+        const listed = JSON.parse(multi.stdout) as { repository: string; tags: Row[]; next: string | null };
+        assert.equal(listed.repository, `${host}/${MULTI}`);
+        assert.equal(listed.next, null);
+        const rows = listed.tags;
         // The size of an index is checked on its own below (a known bug).
         assert.deepEqual(
           rows.map(({ size: _size, ...rest }) => rest),
@@ -225,7 +228,12 @@ describe('ferry ls', () => {
         assert.equal(rows[0]?.digest, s.images.multi.digest);
         assert.equal(rows[1]?.mediaType, DOCKER_LIST);
         assert.equal(tags.code, 0, tags.stderr);
-        assert.deepEqual(JSON.parse(tags.stdout), [tagged, { ...tagged, tag: '1.10' }]);
+        // --limit: the page's rows, and next as ls --json gives it (the registry pages lexically).
+        assert.deepEqual(JSON.parse(tags.stdout), {
+          repository: `${host}/${TAGS_REPO}`,
+          tags: [tagged, { ...tagged, tag: '1.10' }],
+          next: '1.2',
+        });
         assert.equal(tagged.digest, s.images.tagged.digest);
         assert.equal(
           tagged.size,
@@ -285,7 +293,7 @@ describe('ferry ls', () => {
     assert.equal(oci.size, expected);
     assert.equal(docker.size, expected, 'skopeo kept every config and layer');
     assert.deepEqual(
-      (JSON.parse(multi.stdout) as Row[]).map((r) => [r.tag, r.size]),
+      (JSON.parse(multi.stdout) as { tags: Row[] }).tags.map((r) => [r.tag, r.size]),
       [
         ['v1', expected],
         ['v1-docker', expected],

@@ -79,7 +79,13 @@ const MANIFEST = {
   manifest: 'object',
 } as const;
 const EXISTS = { reference: 'string', exists: 'boolean', digest: 'string|null' } as const;
-const DELETE = { reference: 'string', kind: 'string', digest: 'string', dryRun: 'boolean' } as const;
+const DELETE = {
+  reference: 'string',
+  kind: 'string',
+  digest: 'string',
+  dryRun: 'boolean',
+  namedBy: 'string[]',
+} as const;
 const TRANSFER = {
   source: 'string',
   destination: 'string',
@@ -199,10 +205,12 @@ describe('scripting output', () => {
       });
     });
 
-    test('-l --json: an array of {tag, digest, mediaType, platforms, size, created}', async () => {
+    test('-l --json: {repository, tags: [{tag, digest, mediaType, platforms, size, created}], next}', async () => {
       const r = await run(s, ['ls', '-l', '--json', `${host}/${MULTI}`]);
       assert.equal(r.code, 0, r.stderr);
-      const rows = JSON.parse(r.stdout) as unknown[];
+      const listed = JSON.parse(r.stdout) as { repository: string; tags: unknown[]; next: null };
+      assertShape(listed, { repository: 'string', tags: 'object', next: 'string|null' }, 'ls -l --json');
+      const rows = listed.tags;
       assert.equal(rows.length, 2);
       for (const row of rows) {
         assertShape(row, TAG_ROW, 'ls -l --json row');
@@ -415,6 +423,7 @@ describe('scripting output', () => {
         kind: 'tag',
         digest: image.digest,
         dryRun: true,
+        namedBy: [],
       });
       assert.equal((await run(s, ['exists', '-q', `${host}/out/del:a`])).code, 0, 'dry run: still there');
 

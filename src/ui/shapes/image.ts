@@ -31,7 +31,10 @@ export const manifestShape = t.object({
   ),
   mediaType: mediaTypeField,
   size: f(t.number, 'the length of the manifest in bytes'),
-  platform: f(t.nullable(t.string), 'the platform picked out of an index with `--platform`; null otherwise'),
+  platform: f(
+    t.nullable(t.string),
+    "with `--platform`: the platform as the index entry or the single image's config states it; null without",
+  ),
   manifest: f(
     t.any,
     'the manifest itself, parsed: `{{json .Manifest.layers}}`, `{{.Manifest.config.digest}}`',
@@ -86,23 +89,85 @@ export const deleteShape = t.object({
   ),
   digest: f(t.string, 'the manifest the tag pointed at, or the digest deleted'),
   dryRun: f(t.boolean, 'true with `--dry-run`: nothing was deleted'),
+  namedBy: f(
+    t.list(t.string),
+    'by digest: the tags of indexes in the repository that list the manifest (deleted only with `--force`); empty otherwise',
+  ),
 });
 export interface DeleteJson {
   reference: string;
   kind: 'tag' | 'manifest';
   digest: string;
   dryRun: boolean;
+  namedBy: string[];
 }
 export const deleteJson = (
   reference: string,
-  plan: { kind: 'tag' | 'digest'; digest: string },
+  plan: { kind: 'tag' | 'digest'; digest: string; namedBy: readonly string[] },
   dryRun: boolean,
 ): DeleteJson => ({
   reference,
   kind: plan.kind === 'tag' ? 'tag' : 'manifest',
   digest: plan.digest,
   dryRun,
+  namedBy: [...plan.namedBy],
 });
+
+// ---- tag --------------------------------------------------------------------------------------
+
+export const tagShape = t.object({
+  reference: f(t.string, 'the new tag, in full: `registry.example.com/app:stable`'),
+  source: f(t.string, 'the image that was tagged, as given: `registry.example.com/app:1.2.3`'),
+  digest: f(t.string, 'the digest both now name'),
+  mediaType: mediaTypeField,
+});
+export interface TagJson {
+  reference: string;
+  source: string;
+  digest: string;
+  mediaType: string;
+}
+export const tagJson = (
+  reference: string,
+  source: string,
+  result: { digest: string; mediaType: string },
+): TagJson => ({ reference, source, digest: result.digest, mediaType: result.mediaType });
+
+// ---- blob put, manifest put ---------------------------------------------------------------------
+
+export const blobPutShape = t.object({
+  repository: f(t.string, 'the repository the blob is in, with its registry'),
+  digest: f(t.string, 'the digest of the blob: `sha256:…`'),
+  size: f(t.number, 'its length in bytes'),
+  existing: f(t.boolean, 'true when the registry had the blob already: nothing was sent'),
+});
+export interface BlobPutJson {
+  repository: string;
+  digest: string;
+  size: number;
+  existing: boolean;
+}
+export const blobPutJson = (
+  repository: string,
+  put: { digest: string; size: number; existing: boolean },
+): BlobPutJson => ({ repository, digest: put.digest, size: put.size, existing: put.existing });
+
+export const manifestPutShape = t.object({
+  reference: referenceField,
+  digest: f(t.string, 'the sha256 of the bytes put (the registry filed them under it)'),
+  mediaType: f(t.string, 'the Content-Type they were put with'),
+  size: f(t.number, 'their length in bytes'),
+});
+export interface ManifestPutJson {
+  reference: string;
+  digest: string;
+  mediaType: string;
+  size: number;
+}
+export const manifestPutJson = (
+  reference: string,
+  put: { digest: string; mediaType: string; size: number },
+): ManifestPutJson => ({ reference, digest: put.digest, mediaType: put.mediaType, size: put.size });
 
 // ---- config, ratelimit (commands of their own files; their shapes live here with the rest) ---
 
@@ -112,7 +177,7 @@ export const configShape = t.object({
   size: f(t.number, 'the length of the config in bytes'),
   platform: f(
     t.nullable(t.string),
-    'the platform whose config this is, when the reference is an index; null for a single image',
+    "the image's platform when one was asked for (`--platform`) or picked out of an index (the host's); else null",
   ),
   config: f(t.any, 'the config itself, parsed: `{{.Config.architecture}}`, `{{json .Config.config.Env}}`'),
 });

@@ -9,14 +9,17 @@
 import type { ObjectType } from '../shape.js';
 import { buildShape } from './build.js';
 import {
+  blobPutShape,
   configShape,
   deleteShape,
   digestShape,
   existsShape,
+  manifestPutShape,
   manifestShape,
   ratelimitShape,
+  tagShape,
 } from './image.js';
-import { catalogItemShape, catalogShape, tagItemShape, tagRowShape, tagsShape } from './listing.js';
+import { catalogItemShape, catalogShape, tagItemShape, tagRowsShape, tagsShape } from './listing.js';
 import { transferShape } from './transfer.js';
 
 export * from './build.js';
@@ -56,10 +59,10 @@ export const OUTPUTS: readonly OutputSpec[] = [
   },
   {
     title: 'ls -l --json',
-    json: 'array',
+    json: 'object',
     template: false,
-    shape: tagRowShape,
-    note: 'One object per tag, after filtering.',
+    shape: tagRowsShape,
+    note: 'The tags after filtering, described; `next` as in `ls --json`.',
   },
   {
     title: 'ls --format',
@@ -79,6 +82,20 @@ export const OUTPUTS: readonly OutputSpec[] = [
     template: true,
     shape: manifestShape,
     note: 'One line. (`manifest` and `manifest --json` print the manifest itself, byte for byte as served.)',
+  },
+  {
+    title: 'manifest put --json, --format',
+    json: 'object',
+    template: true,
+    shape: manifestPutShape,
+    note: 'One answer, once the registry took the manifest. Without either, the digest alone.',
+  },
+  {
+    title: 'blob put --json, --format',
+    json: 'object',
+    template: true,
+    shape: blobPutShape,
+    note: 'One answer, once the blob is there. Without either, the digest alone.',
   },
   {
     title: 'exists --json, --format',
@@ -109,10 +126,17 @@ export const OUTPUTS: readonly OutputSpec[] = [
     note: 'One summary once the result is pushed. Without `--json` or `--format` the new digest alone is printed. Progress stays on stderr.',
   },
   {
+    title: 'tag --json, --format',
+    json: 'object',
+    template: true,
+    shape: tagShape,
+    note: 'One answer, once the new tag is there.',
+  },
+  {
     title: 'config --format',
     template: true,
     shape: configShape,
-    note: 'One line. (`config` prints the config itself, byte for byte as served.)',
+    note: 'One line. (`config` and `config --json` print the config itself, byte for byte as served.)',
   },
   {
     title: 'ratelimit --json, --format',

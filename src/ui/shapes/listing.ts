@@ -38,7 +38,10 @@ export const catalogItem = (registry: string, repository: string): CatalogItem =
 
 export const tagsShape = t.object({
   repository: repositoryField,
-  tags: f(t.list(t.string), 'the tags that passed the filters, in version order (`1.9` before `1.10`)'),
+  tags: f(
+    t.list(t.string),
+    'the tags that passed the filters, in version order (`1.9` before `1.10`, `1.0-rc1` before `1.0`)',
+  ),
   next: f(
     t.nullable(t.string),
     'with `--limit`: the `--last` value for the next page; null on the last page',
@@ -85,6 +88,23 @@ export const tagRowJson = (d: TagDescription): TagRow => ({
   platforms: [...d.platforms],
   size: d.size,
   created: d.created ?? null,
+});
+
+/** `ls -l --json`: the rows, with the page's `next` as `ls --json` has it. */
+export const tagRowsShape = t.object({
+  repository: repositoryField,
+  tags: f(t.list(tagRowShape), 'one object per tag that passed the filters, in version order'),
+  next: tagsShape.fields['next']!,
+});
+export interface TagRowsJson {
+  repository: string;
+  tags: TagRow[];
+  next: string | null;
+}
+export const tagRowsJson = (repository: string, rows: readonly TagRow[], next?: string): TagRowsJson => ({
+  repository,
+  tags: [...rows],
+  next: next ?? null,
 });
 
 export const tagItemShape = t.object({ repository: repositoryField, ...tagRowFields });

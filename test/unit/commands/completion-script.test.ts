@@ -111,6 +111,18 @@ describe('completion scripts', () => {
         }
       });
 
+      test("offers every subcommand's own flags, under its group (blob put, manifest put)", () => {
+        const subs = COMMANDS.flatMap((c) => (c.subcommands ?? []).map((sub) => ({ group: c.name, sub })));
+        assert.ok(subs.length >= 3, 'blob put, blob rm, manifest put');
+        for (const { group, sub } of subs) {
+          const key = shell === 'zsh' ? `${group}_${sub.name}` : `${group}.${sub.name}`;
+          const text = commandOptions(shell, script, { ...sub, name: key });
+          for (const option of sub.options)
+            for (const name of flagNames(option))
+              assert.ok(mentions(shell, text, name), `${shell}: ${group} ${sub.name} does not offer ${name}`);
+        }
+      });
+
       test('offers every global flag before the command, with --help and --version', () => {
         const text =
           shell === 'bash'

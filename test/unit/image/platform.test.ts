@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { UsageError } from '../../../src/errors.js';
+import { NotFoundError, UsageError } from '../../../src/errors.js';
 import type { Descriptor, Platform } from '../../../src/image/descriptor.js';
 import { MediaType } from '../../../src/image/media-types.js';
 import {
@@ -10,6 +10,7 @@ import {
   normalizePlatform,
   parsePlatform,
   platformMatches,
+  requirePlatform,
   selectPlatform,
 } from '../../../src/image/platform.js';
 
@@ -354,6 +355,91 @@ describe('selectPlatform', () => {
   for (const c of cases) {
     test(c.name, () => {
       assert.equal(selectPlatform(c.index, parsePlatform(c.want)), c.pick);
+    });
+  }
+});
+
+describe('requirePlatform', () => {
+  const entry = (digest: string, platform: Platform): Descriptor => ({
+    mediaType: MediaType.ociManifest,
+    digest: `sha256:${digest.repeat(64)}`,
+    size: 100,
+    platform,
+  });
+  const amd64 = entry('a', { os: 'linux', architecture: 'amd64' });
+  const arm64 = entry('b', { os: 'linux', architecture: 'arm64', variant: 'v8' });
+  const att = entry('c', { os: 'unknown', architecture: 'unknown' });
+  const index = { kind: 'index', manifests: [amd64, arm64, att] } as const;
+  const want = (text: string): Platform => parsePlatform(text);
+  const refusal = (fn: () => unknown): string => {
+    try {
+      fn();
+    } catch (err) {
+      assert.ok(err instanceof NotFoundError, String(err));
+      assert.equal(err.exitCode, 1);
+      return err.message;
+    }
+    assert.fail('expected NotFoundError');
+  };
+
+  const cases: Array<{ offer: Parameters<typeof requirePlatform>[1]; want: string; result: string }> = [
+    { offer: index, want: 'linux/arm64', result: arm64.digest },
+    { offer: index, want: 'linux/aarch64', result: arm64.digest },
+    { offer: index, want: 'linux/amd64', result: amd64.digest },
+    { offer: index, want: 'linux/s390x', result: 'x (available: linux/amd64, linux/arm64/v8)' },
+    { offer: index, want: 'unknown/unknown', result: 'x (available: linux/amd64, linux/arm64/v8)' },
+    { offer: { kind: 'index', manifests: [] }, want: 'linux/amd64', result: 'x (available: none)' },
+    {
+      offer: { kind: 'image', platform: { os: 'linux', architecture: 'amd64' } },
+      want: 'linux/amd64',
+      result: 'self',
+    },
+    {
+      offer: { kind: 'image', platform: { os: 'linux', architecture: 'arm64' } },
+      want: 'linux/arm64/v8',
+      result: 'self',
+    },
+    {
+      offer: { kind: 'image', platform: { os: 'linux', architecture: 'arm', variant: 'v7' } },
+      want: 'linux/arm',
+      result: 'self',
+    },
+    {
+      offer: { kind: 'image', platform: { os: 'linux', architecture: 'amd64' } },
+      want: 'linux/arm64',
+      result: 'x (available: linux/amd64)',
+    },
+    {
+      offer: { kind: 'image', platform: { os: 'linux', architecture: 'arm', variant: 'v6' } },
+      want: 'linux/arm/v7',
+      result: 'x (available: linux/arm/v6)',
+    },
+    {
+      offer: {
+        kind: 'image',
+        platform: { os: 'windows', architecture: 'amd64', 'os.version': '10.0.17763.1' },
+      },
+      want: 'windows/amd64:10.0.20348',
+      result: 'x (available: windows/amd64:10.0.17763.1)',
+    },
+    {
+      offer: { kind: 'image', platform: undefined },
+      want: 'linux/amd64',
+      result: 'x (available: none: its config states no platform)',
+    },
+  ];
+  for (const c of cases) {
+    test(`${c.offer.kind} ${c.want} → ${c.result}`, () => {
+      if (c.result.startsWith('x (')) {
+        assert.equal(
+          refusal(() => requirePlatform('x', c.offer, want(c.want))),
+          `x has no image for platform ${formatPlatform(want(c.want))} ${c.result.slice(2)}`,
+        );
+      } else if (c.result === 'self') {
+        assert.equal(requirePlatform('x', c.offer, want(c.want)), undefined);
+      } else {
+        assert.equal(requirePlatform('x', c.offer, want(c.want))?.digest, c.result);
+      }
     });
   }
 });

@@ -154,9 +154,19 @@ const valid: Array<[string, Reference]> = [
   ['alpine:latest', hub('library/alpine', latest)],
   [`alpine:${'t'.repeat(128)}`, hub('library/alpine', { tag: 't'.repeat(128) })],
   [`x.y/z@${D512}`, at('x.y', 'z', { digest: D512 })],
-  // length: registry + '/' + repository is exactly 255
+  // length: the repository path alone is at most 255 (distribution/reference v0.6.0), the host not counted
   [`example.com/${'a'.repeat(243)}`, at('example.com', 'a'.repeat(243), latest)],
   [`${'a/'.repeat(118)}a`, hub(`${'a/'.repeat(118)}a`, latest)],
+  [`example.com/${'a'.repeat(255)}`, at('example.com', 'a'.repeat(255), latest)],
+  [`${'a/'.repeat(127)}a:x`, hub(`${'a/'.repeat(127)}a`, { tag: 'x' })],
+  [`${'a/'.repeat(127)}a`, hub(`${'a/'.repeat(127)}a`, latest)],
+  [`docker.io/${'a/'.repeat(127)}a`, hub(`${'a/'.repeat(127)}a`, latest)],
+  [
+    `${'h'.repeat(60)}.example.com:5000/${'a'.repeat(255)}`,
+    at(`${'h'.repeat(60)}.example.com:5000`, 'a'.repeat(255), latest),
+  ],
+  [`library/${'a'.repeat(247)}`, hub(`library/${'a'.repeat(247)}`, latest)],
+  [`${'a'.repeat(247)}`, hub(`library/${'a'.repeat(247)}`, latest)],
 ];
 
 const tooLong = 'this_is_not_a_valid_namespace_because_its_lenth_is_greater_than_255_';
@@ -243,9 +253,10 @@ const invalid: Array<[string, string]> = [
   ['x:-foo', 'tag starting with a dash'],
   ['x:.foo', 'tag starting with a dot'],
   ['x:a+b', "'+' in tag"],
-  [`${'a/'.repeat(128)}a:tag`, '257-character name'],
-  [`${'a/'.repeat(127)}a`, 'name over 255 once docker.io/ is added'],
-  [`example.com/${'a'.repeat(244)}`, '256-character name'],
+  [`${'a/'.repeat(128)}a:tag`, '257-character path'],
+  [`example.com/${'a'.repeat(256)}`, '256-character path after a host'],
+  [`${'a'.repeat(248)}`, "a 248-character official image: 256 with 'library/'"],
+  [`localhost:5000/${'a/'.repeat(127)}ab`, '256-character path after localhost'],
   [`${tooLong.repeat(4)}end/docker`, 'namespace over 255'],
   [`${'a'.repeat(100000)}!`, 'adversarial 100k characters'],
 ];
@@ -296,6 +307,13 @@ describe('parseReference: messages', () => {
   test('suggests the bare form for a URL', () => {
     assert.ok(
       assertRefError(() => parseReference('https://ghcr.io/a/b'), 'x').message.includes("'ghcr.io/a/b'"),
+    );
+  });
+  test('an over-long path is measured without the host', () => {
+    const err = assertRefError(() => parseReference(`example.com/${'a'.repeat(256)}`), 'long');
+    assert.match(
+      err.message,
+      /the repository path is 256 characters, the limit is 255 \(the registry host not counted\)$/,
     );
   });
   test('a host alone carries a hint', () => {
@@ -355,6 +373,8 @@ describe('parseRepository', () => {
     ['localhost:5000/a/b/c', at('localhost:5000', 'a/b/c')],
     ['[::1]:5000/x', at('[::1]:5000', 'x')],
     ['GHCR.io/owner/app', at('ghcr.io', 'owner/app')],
+    [`example.com/${'a'.repeat(255)}`, at('example.com', 'a'.repeat(255))],
+    [`${'a/'.repeat(127)}a`, hub(`${'a/'.repeat(127)}a`)],
   ];
   for (const [input, want] of ok) {
     test(input, () => assert.deepEqual(parseRepository(input), want));
@@ -374,6 +394,7 @@ describe('parseRepository', () => {
     ['a//b', false],
     [imageId, false],
     ['https://ghcr.io/a', false],
+    [`example.com/${'a'.repeat(256)}`, false],
   ];
   for (const [input, hinted] of bad) {
     test(`rejects ${JSON.stringify(input)}`, () => {

@@ -28,8 +28,12 @@ import {
   ratelimitShape,
   tagItem,
   tagItemShape,
+  tagJson,
   tagRowJson,
   tagRowShape,
+  tagRowsJson,
+  tagRowsShape,
+  tagShape,
   tagsJson,
   tagsShape,
   transferJson,
@@ -96,6 +100,9 @@ const cases: Array<[name: string, value: unknown, shape: ObjectType]> = [
   ['tagRowJson (no created)', tagRowJson(description), tagRowShape],
   ['tagRowJson', tagRowJson({ ...description, created: '2024-01-01T00:00:00Z' }), tagRowShape],
   ['tagItem (described)', tagItem('r.example/a', 'v1', description), tagItemShape],
+  ['tagRowsJson', tagRowsJson('r.example/a', [tagRowJson(description)], 'v1'), tagRowsShape],
+  ['tagRowsJson (last page)', tagRowsJson('r.example/a', []), tagRowsShape],
+  ['tagJson', tagJson('r.example/a:v2', 'r.example/a:v1', description), tagShape],
   ['digestJson', digestJson('r.example/a:v1', description.digest), digestShape],
   ['digestJson --platform', digestJson('r.example/a:v1', description.digest, 'linux/arm64'), digestShape],
   [
@@ -107,7 +114,7 @@ const cases: Array<[name: string, value: unknown, shape: ObjectType]> = [
   ['existsJson absent', existsJson('r.example/a:v1', false), existsShape],
   [
     'deleteJson',
-    deleteJson('r.example/a:v1', { kind: 'tag', digest: description.digest }, true),
+    deleteJson('r.example/a:v1', { kind: 'tag', digest: description.digest, namedBy: [] }, true),
     deleteShape,
   ],
   ['transferJson', transferJson(registry, { kind: 'oci', path: '/x', tag: 'v1' }, summary), transferShape],
@@ -161,7 +168,7 @@ describe('every output function builds its declared shape', () => {
   });
 
   test('delete kinds: tag, or manifest for a digest', () => {
-    assert.equal(deleteJson('x', { kind: 'digest', digest: 'd' }, false).kind, 'manifest');
+    assert.equal(deleteJson('x', { kind: 'digest', digest: 'd', namedBy: ['v1'] }, false).kind, 'manifest');
   });
 });
 

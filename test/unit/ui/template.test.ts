@@ -27,7 +27,12 @@ const item = {
   created: null,
   exists: true,
   owner: { name: 'Ann', ids: [1, 2] },
-  manifest: { schemaVersion: 2, layers: [{ size: 3 }, { size: 4 }], Config: { digest: 'sha256:c' } },
+  manifest: {
+    schemaVersion: 2,
+    layers: [{ size: 3 }, { size: 4 }],
+    Config: { digest: 'sha256:c' },
+    config: { Labels: { 'org.opencontainers.image.source': 'https://example.com/app', 'a.b': 'c' } },
+  },
 };
 
 const render = (source: string, value: unknown = item) => compileTemplate(source, shape).render(value);
@@ -122,6 +127,35 @@ describe('compileTemplate: rendering', () => {
     ['{{range .Manifest.none}}x{{else}}empty{{end}}', 'empty'],
     ['{{range .Platforms}}{{if eq . "linux/amd64"}}A{{else}}B{{end}}{{end}}', 'AB'],
     ['{{range .Manifest.Config}}{{.}}{{end}}', 'sha256:c'], // an object: its values
+    // index: keys a field name cannot spell; lists by number; missing is nothing
+    ['{{index .Manifest.config.Labels "org.opencontainers.image.source"}}', 'https://example.com/app'],
+    ['{{index .Manifest "config" "Labels" "a.b"}}', 'c'],
+    ['{{index .Manifest.config.Labels "missing"}}', ''],
+    ['{{index .Platforms 1}}', 'linux/arm64/v8'],
+    ['{{index .Platforms 9}}', ''],
+    ['{{index .Manifest.layers 0 "size"}}', '3'],
+    ['{{index .Tag "x"}}', ''],
+    ['{{index .Manifest.config.Labels "toString"}}', ''], // own keys only
+    ['{{if index .Manifest.config.Labels "a.b"}}labelled{{end}}', 'labelled'],
+    ['{{upper (index .Manifest.config.Labels "a.b")}}', 'C'],
+    // printf: Go's verbs, flags, width and precision
+    ['{{printf "%s=%d" .Tag .Size}}', 'v1.2=2593'],
+    ['{{printf "%-6s|" .Tag}}', 'v1.2  |'],
+    ['{{printf "%6s|" .Tag}}', '  v1.2|'],
+    ['{{printf "%06d" .Size}}', '002593'],
+    ['{{printf "%+d" .Size}}', '+2593'],
+    ['{{printf "%.2f" 3.14159}}', '3.14'],
+    ['{{printf "%x %X" 255 255}}', 'ff FF'],
+    ['{{printf "%x" "ab"}}', '6162'],
+    ['{{printf "%q" .Tag}}', '"v1.2"'],
+    ['{{printf "%v" .Platforms}}', '[linux/amd64 linux/arm64/v8]'],
+    ['{{printf "%t" .Exists}}', 'true'],
+    ['{{printf "%.3s" .MediaType}}', 'app'],
+    ['{{printf "100%%"}}', '100%'],
+    ['{{printf "%s %s" .Tag}}', 'v1.2 %!s(MISSING)'],
+    ['{{printf "%d" .Tag}}', '%!d(v1.2)'],
+    ['{{.Tag | printf "<%s>"}}', '<v1.2>'],
+    ['{{printf "%-14s" (index .Manifest.config.Labels "a.b")}}|', 'c             |'],
   ];
   for (const [template, want] of cases) {
     test(JSON.stringify(template), () => assert.equal(render(template), want));
@@ -161,8 +195,12 @@ describe('compileTemplate: refused before anything runs (UsageError, exit 2)', (
     ['{{`abc}}', /unclosed raw string/],
     ['{{/* abc', /unclosed comment/],
     ['{{}}', /empty action/],
-    ['{{nope .Tag}}', /unknown function "nope" \(functions: json, join, upper, lower, len, eq, ne, not\)/],
-    ['{{printf "%s" .Tag}}', /unknown function "printf"/],
+    [
+      '{{nope .Tag}}',
+      /unknown function "nope" \(functions: json, join, upper, lower, len, eq, ne, not, index, printf\)/,
+    ],
+    ['{{index .Tag}}', /index takes 2 to 16 arguments, got 1/],
+    ['{{printf}}', /printf takes 1 to 16 arguments, got 0/],
     ['{{json}}', /json takes 1 argument, got 0/],
     ['{{json .Tag .Size}}', /json takes 1 argument, got 2/],
     ['{{join .Platforms}}', /join takes 2 arguments, got 1/],
