@@ -22,6 +22,7 @@ function globalsOf(opts: Record<string, unknown>): GlobalOptions {
     plainHttp: (opts['plainHttp'] as string[] | undefined) ?? [],
     insecure: (opts['insecure'] as string[] | undefined) ?? [],
     caFile: opts['caFile'] as string | undefined,
+    certDir: opts['certDir'] as string | undefined,
     username: opts['username'] as string | undefined,
     passwordStdin: opts['passwordStdin'] === true,
     retries: (opts['retries'] as number | undefined) ?? DEFAULT_GLOBALS.retries,
