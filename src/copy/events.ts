@@ -19,6 +19,8 @@ export interface Change {
 }
 
 export type CopyEvent =
+  /** An image's blobs, once its manifest is read: what the copy will move or find there. */
+  | { type: 'blobs-planned'; descriptors: readonly Descriptor[] }
   | { type: 'blob-start'; descriptor: Descriptor }
   | { type: 'blob-progress'; descriptor: Descriptor; bytes: number }
   | { type: 'blob-done'; descriptor: Descriptor; outcome: BlobOutcome; bytes: number }

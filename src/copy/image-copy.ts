@@ -257,6 +257,7 @@ class ImageCopy {
     tag: string | undefined,
   ): Promise<Descriptor> {
     const blobs = [parsed.config, ...parsed.layers];
+    this.emit({ type: 'blobs-planned', descriptors: blobs });
     const copied = await this.forEach(blobs, (blob, i) => this.copyBlob(blob, i > 0));
     if (blobs.every((blob, i) => unchanged(blob, copied[i]!))) {
       await this.putManifest(manifest, tag);

@@ -104,6 +104,9 @@ export class Progress {
 
   readonly onEvent = (event: CopyEvent): void => {
     switch (event.type) {
+      case 'blobs-planned':
+        for (const descriptor of event.descriptors) this.plan(descriptor);
+        break;
       case 'blob-start': {
         // A retried transfer starts again from zero: take back what its failed attempt counted.
         const retried = this.active.get(event.descriptor.digest);

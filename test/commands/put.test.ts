@@ -88,8 +88,8 @@ describe('blob put', () => {
     assert.deepEqual(await crane(`${host}/put/a@${sha256(bytes)}`), bytes);
     assert.deepEqual(
       requests.filter((q) => q.path.startsWith('/v2/put/') && q.method !== 'HEAD').map((q) => q.method),
-      ['POST', 'PATCH', 'PUT'],
-      'one upload: POST, one PATCH with the whole blob, PUT',
+      ['POST', 'PUT'],
+      'one upload: POST, then one PUT with the whole blob (digest and size known: monolithic)',
     );
   });
 
@@ -171,7 +171,9 @@ describe('blob put', () => {
     proxy.clearRules();
     proxy.clearLog();
     const cut = proxy.addRule({
-      method: 'PATCH',
+      // The blob's bytes go in the PUT that names its digest (a monolithic upload).
+      method: 'PUT',
+      path: /\/blobs\/uploads\//,
       times: 1,
       action: { kind: 'reset-request', at: 1024 * 1024 },
     });
