@@ -68,6 +68,7 @@ export class DockerArchiveDestination implements ImageDestination {
     learnsDigests: false,
     wantsCompressedLayers: false,
     place: undefined,
+    referrers: 'none',
   };
 
   /** Config blobs kept in memory (small) to read rootfs.diff_ids at putManifest. */
@@ -119,6 +120,11 @@ export class DockerArchiveDestination implements ImageDestination {
 
   async tagged(): Promise<undefined> {
     return undefined;
+  }
+
+  /** `docker load` reads one image per tag: an archive has no place for a signature or an SBOM. */
+  async putReferrers(): Promise<void> {
+    throw new FerryError('E_UNSUPPORTED', `${this.description} cannot hold referrers (signatures, SBOMs)`);
   }
 
   async putManifest(manifest: StoredManifest, _options: PutManifestOptions = {}): Promise<void> {

@@ -48,7 +48,7 @@ import {
   type ManifestItem,
   readDiffIds,
 } from './docker-archive-format.js';
-import type { ImageSource, SourceTraits, StoredManifest } from './store.js';
+import type { ImageSource, Referrer, SourceTraits, StoredManifest } from './store.js';
 import { scanTar, type TarIndex } from './tar-index.js';
 
 /**
@@ -151,7 +151,7 @@ async function hashMember(index: TarIndex, name: string): Promise<string> {
 
 export class DockerArchiveSource implements ImageSource {
   /** `docker save` writes layers as plain tars: a registry should get them compressed (store.ts). */
-  readonly traits: SourceTraits = { layers: 'uncompressed-export' };
+  readonly traits: SourceTraits = { layers: 'uncompressed-export', listsReferrers: false };
   /** Use openDockerArchiveSource(). */
   constructor(
     readonly description: string,
@@ -194,6 +194,11 @@ export class DockerArchiveSource implements ImageSource {
 
   placeOf(): undefined {
     return undefined;
+  }
+
+  /** `docker save` writes images only. */
+  async referrers(): Promise<Referrer[]> {
+    return [];
   }
 
   async close(): Promise<void> {}
