@@ -88,7 +88,7 @@ __ferry_flags() {
     catalog) REPLY='--limit --last --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     completion) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     config) REPLY='--platform --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    copy) REPLY='--platform -j --jobs --chunk-size --compress --preserve-digests -a --all-tags -n --no-clobber --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    copy) REPLY='--platform -j --jobs --chunk-size --compress --preserve-digests -r --referrers -a --all-tags -n --no-clobber --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     delete) REPLY='--dry-run --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     digest) REPLY='--platform --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     exists) REPLY='-q --quiet --json --format --debug --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
@@ -96,8 +96,8 @@ __ferry_flags() {
     logout) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     ls) REPLY='-l --long -f --filter --platform --limit --last --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     manifest) REPLY='--platform --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    pull) REPLY='--format --platform -j --jobs --compress --preserve-digests --json --template --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    push) REPLY='--platform -j --jobs --chunk-size --compress --preserve-digests --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    pull) REPLY='--format --platform -j --jobs --compress --preserve-digests -r --referrers --json --template --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    push) REPLY='--platform -j --jobs --chunk-size --compress --preserve-digests -r --referrers --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     ratelimit) REPLY='--json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     tag) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     *) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;

@@ -241,6 +241,7 @@ complete -c ferry -n '__ferry_using_command copy' -s j -l jobs -x -a '(__ferry_v
 complete -c ferry -n '__ferry_using_command copy' -l chunk-size -x -a '(__ferry_value --chunk-size)' -d 'upload blobs in PATCHes of this size (e.g. 16MiB) for registries or proxies that cap request bodies'
 complete -c ferry -n '__ferry_using_command copy' -l compress -x -a 'gzip none' -d 'gzip: compress plain-tar layers on the way (their digests change, and ferry says so); none: never, not even a docker save archive\'s layers for a registry (default: only those)'
 complete -c ferry -n '__ferry_using_command copy' -l preserve-digests -d 'fail rather than change any digest (a docker save archive is then pushed with plain-tar layers)'
+complete -c ferry -n '__ferry_using_command copy' -s r -l referrers -d 'also copy the referrers (signatures, SBOMs, attestations: manifests whose subject is a copied one, and cosign\'s sha256-<hex>.sig/.att/.sbom tags), and theirs'
 complete -c ferry -n '__ferry_using_command copy' -s a -l all-tags -d 'copy every tag of the source repository (SOURCE and DESTINATION name repositories)'
 complete -c ferry -n '__ferry_using_command copy' -s n -l no-clobber -d 'leave tags that already exist at the destination alone'
 complete -c ferry -n '__ferry_using_command copy' -l json -d 'print JSON (shapes: docs/output.md)'
@@ -277,6 +278,7 @@ complete -c ferry -n '__ferry_using_command pull' -l platform -x -a 'linux/amd64
 complete -c ferry -n '__ferry_using_command pull' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'blobs transferred in parallel (default 6)'
 complete -c ferry -n '__ferry_using_command pull' -l compress -x -a 'gzip none' -d 'gzip: compress plain-tar layers on the way (their digests change, and ferry says so); none: never, not even a docker save archive\'s layers for a registry (default: only those)'
 complete -c ferry -n '__ferry_using_command pull' -l preserve-digests -d 'fail rather than change any digest (a docker save archive is then pushed with plain-tar layers)'
+complete -c ferry -n '__ferry_using_command pull' -s r -l referrers -d 'also copy the referrers (signatures, SBOMs, attestations: manifests whose subject is a copied one, and cosign\'s sha256-<hex>.sig/.att/.sbom tags), and theirs'
 complete -c ferry -n '__ferry_using_command pull' -l json -d 'print JSON (shapes: docs/output.md)'
 complete -c ferry -n '__ferry_using_command pull' -l template -x -a '(__ferry_value --template)' -d 'print a summary of the transfer through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # push
@@ -285,6 +287,7 @@ complete -c ferry -n '__ferry_using_command push' -s j -l jobs -x -a '(__ferry_v
 complete -c ferry -n '__ferry_using_command push' -l chunk-size -x -a '(__ferry_value --chunk-size)' -d 'upload blobs in PATCHes of this size (e.g. 16MiB) for registries or proxies that cap request bodies'
 complete -c ferry -n '__ferry_using_command push' -l compress -x -a 'gzip none' -d 'gzip: compress plain-tar layers on the way (their digests change, and ferry says so); none: never, not even a docker save archive\'s layers for a registry (default: only those)'
 complete -c ferry -n '__ferry_using_command push' -l preserve-digests -d 'fail rather than change any digest (a docker save archive is then pushed with plain-tar layers)'
+complete -c ferry -n '__ferry_using_command push' -s r -l referrers -d 'also copy the referrers (signatures, SBOMs, attestations: manifests whose subject is a copied one, and cosign\'s sha256-<hex>.sig/.att/.sbom tags), and theirs'
 complete -c ferry -n '__ferry_using_command push' -l json -d 'print JSON (shapes: docs/output.md)'
 complete -c ferry -n '__ferry_using_command push' -l format -x -a '(__ferry_value --format)' -d 'print a summary of the transfer through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # ratelimit

@@ -128,6 +128,7 @@ _ferry_cmd_copy() {
     '--chunk-size=[upload blobs in PATCHes of this size (e.g. 16MiB) for registries or proxies that cap request bodies]:size:__ferry_dynamic "copy" "--chunk-size"' \
     '--compress=[gzip: compress plain-tar layers on the way (their digests change, and ferry says so); none: never, not even a docker save archive'\''s layers for a registry (default: only those)]:mode:(gzip none)' \
     '--preserve-digests[fail rather than change any digest (a docker save archive is then pushed with plain-tar layers)]' \
+    '(-r --referrers)'{-r,--referrers}'[also copy the referrers (signatures, SBOMs, attestations: manifests whose subject is a copied one, and cosign'\''s sha256-<hex>.sig/.att/.sbom tags), and theirs]' \
     '(-a --all-tags)'{-a,--all-tags}'[copy every tag of the source repository (SOURCE and DESTINATION name repositories)]' \
     '(-n --no-clobber)'{-n,--no-clobber}'[leave tags that already exist at the destination alone]' \
     '--json[print JSON (shapes: docs/output.md)]' \
@@ -284,6 +285,7 @@ _ferry_cmd_pull() {
     '(-j --jobs)'{-j+,--jobs=}'[blobs transferred in parallel (default 6)]:n:__ferry_dynamic "pull" "--jobs"' \
     '--compress=[gzip: compress plain-tar layers on the way (their digests change, and ferry says so); none: never, not even a docker save archive'\''s layers for a registry (default: only those)]:mode:(gzip none)' \
     '--preserve-digests[fail rather than change any digest (a docker save archive is then pushed with plain-tar layers)]' \
+    '(-r --referrers)'{-r,--referrers}'[also copy the referrers (signatures, SBOMs, attestations: manifests whose subject is a copied one, and cosign'\''s sha256-<hex>.sig/.att/.sbom tags), and theirs]' \
     '--json[print JSON (shapes: docs/output.md)]' \
     '--template=[print a summary of the transfer through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "pull" "--template"' \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
@@ -308,6 +310,7 @@ _ferry_cmd_push() {
     '--chunk-size=[upload blobs in PATCHes of this size (e.g. 16MiB) for registries or proxies that cap request bodies]:size:__ferry_dynamic "push" "--chunk-size"' \
     '--compress=[gzip: compress plain-tar layers on the way (their digests change, and ferry says so); none: never, not even a docker save archive'\''s layers for a registry (default: only those)]:mode:(gzip none)' \
     '--preserve-digests[fail rather than change any digest (a docker save archive is then pushed with plain-tar layers)]' \
+    '(-r --referrers)'{-r,--referrers}'[also copy the referrers (signatures, SBOMs, attestations: manifests whose subject is a copied one, and cosign'\''s sha256-<hex>.sig/.att/.sbom tags), and theirs]' \
     '--json[print JSON (shapes: docs/output.md)]' \
     '--format=[print a summary of the transfer through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "push" "--format"' \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \

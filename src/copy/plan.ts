@@ -3,6 +3,7 @@
  * of one repository into another.
  */
 import { UsageError } from '../errors.js';
+import { isReferrersTag } from '../image/referrers.js';
 import { formatReference, parseRepository, type Reference } from '../ref/index.js';
 import type { RegistryClient } from '../registry/client.js';
 import { listTags } from '../registry/tags.js';
@@ -18,15 +19,21 @@ function repositoryOf(input: string, side: 'source' | 'destination'): Reference 
   return parseRepository(input.replace(/^docker:\/\//, ''));
 }
 
-/** Every tag of `from`, each to the same tag in `to`, in the registry's tag order. */
+/**
+ * Every tag of `from`, each to the same tag in `to`, in the registry's tag order. With
+ * `referrers` (-r), the referrers tags and legacy cosign tags (`sha256-<hex>[.sig]`) are left
+ * out: they travel with the image they name, and copying them as images too would race with that.
+ */
 export async function planAllTags(
   client: (registry: string) => RegistryClient,
   from: string,
   to: string,
+  options: { referrers?: boolean } = {},
 ): Promise<CopyItem[]> {
   const source = repositoryOf(from, 'source');
   const destination = repositoryOf(to, 'destination');
-  const { items: tags } = await listTags(client(source.registry), source.repository);
+  const { items: listed } = await listTags(client(source.registry), source.repository);
+  const tags = options.referrers ? listed.filter((tag) => !isReferrersTag(tag)) : listed;
   return tags.map((tag) => ({
     source: { kind: 'registry', ref: { registry: source.registry, repository: source.repository, tag } },
     destination: {

@@ -90,6 +90,8 @@ const TRANSFER = {
   sourceDigest: 'string|null',
   changes: 'object[]',
   error: 'string|null',
+  referrers: 'number',
+  referrersLeft: 'number|null',
   copied: 'number',
   skipped: 'number',
   mounted: 'number',
