@@ -37,6 +37,8 @@ __ferry_reply() {
 # REPLY = the command an argument names (an alias gives its command; an unknown word is kept).
 __ferry_command_name() {
   case $1 in
+    artifact) REPLY=artifact ;;
+    attach) REPLY=attach ;;
     blob) REPLY=blob ;;
     catalog) REPLY=catalog ;;
     completion) REPLY=completion ;;
@@ -52,6 +54,7 @@ __ferry_command_name() {
     pull) REPLY=pull ;;
     push) REPLY=push ;;
     ratelimit) REPLY=ratelimit ;;
+    referrers) REPLY=referrers ;;
     tag) REPLY=tag ;;
     *) REPLY=$1 ;;
   esac
@@ -60,6 +63,8 @@ __ferry_command_name() {
 # REPLY = the options of command $1 ('' before the command) that take a value, as ' -a --bb '.
 __ferry_value_flags() {
   case $1 in
+    artifact) REPLY=' --artifact-type --annotation --subject -o --output -j --jobs --chunk-size --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    attach) REPLY=' --artifact-type --annotation -j --jobs --chunk-size --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     blob) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     catalog) REPLY=' --limit --last --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     completion) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
@@ -75,6 +80,7 @@ __ferry_value_flags() {
     pull) REPLY=' --format --platform -j --jobs --compress --template --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     push) REPLY=' --platform -j --jobs --chunk-size --compress --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     ratelimit) REPLY=' --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    referrers) REPLY=' --artifact-type --platform --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     tag) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     *) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
   esac
@@ -84,6 +90,8 @@ __ferry_value_flags() {
 __ferry_flags() {
   case $1 in
     '') REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help -V --version' ;;
+    artifact) REPLY='--artifact-type --annotation --subject -o --output --overwrite -j --jobs --chunk-size --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    attach) REPLY='--artifact-type --annotation -j --jobs --chunk-size --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     blob) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     catalog) REPLY='--limit --last --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     completion) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
@@ -99,6 +107,7 @@ __ferry_flags() {
     pull) REPLY='--format --platform -j --jobs --compress --preserve-digests -r --referrers --json --template --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     push) REPLY='--platform -j --jobs --chunk-size --compress --preserve-digests -r --referrers --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     ratelimit) REPLY='--json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    referrers) REPLY='--artifact-type --tree --platform --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     tag) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     *) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
   esac
@@ -122,7 +131,7 @@ __ferry_cluster_takes_value() {
 __ferry_flag_value() {
   local cands=() w
   case $1:$2 in
-    config:--platform | copy:--platform | digest:--platform | ls:--platform | manifest:--platform | pull:--platform | push:--platform) cands=('linux/amd64' 'linux/arm64' 'linux/arm/v7' 'linux/arm/v6' 'linux/386' 'linux/ppc64le' 'linux/s390x' 'linux/riscv64' 'windows/amd64') ;;
+    config:--platform | copy:--platform | digest:--platform | ls:--platform | manifest:--platform | pull:--platform | push:--platform | referrers:--platform) cands=('linux/amd64' 'linux/arm64' 'linux/arm/v7' 'linux/arm/v6' 'linux/386' 'linux/ppc64le' 'linux/s390x' 'linux/riscv64' 'windows/amd64') ;;
     copy:--compress | pull:--compress | push:--compress) cands=('gzip' 'none') ;;
     pull:--format) cands=('docker' 'oci' 'oci-dir') ;;
     *:--ca-file)
@@ -138,6 +147,11 @@ __ferry_flag_value() {
 __ferry_args() {
   local what='' cands=() w
   case $1:$2 in
+    artifact:0) what='<push|pull>' ;;
+    artifact:1) what='<reference>' ;;
+    artifact:*) what='[file...]' ;;
+    attach:0) what='<image>' ;;
+    attach:*) what='[file...]' ;;
     blob:0) what='<repo@digest>' ;;
     blob:1) what='[file]' ;;
     catalog:0) what='<host>' ;;
@@ -157,10 +171,11 @@ __ferry_args() {
     push:0) what='<source>' ;;
     push:1) what='<image>' ;;
     ratelimit:0) what='<image>' ;;
+    referrers:0) what='<image>' ;;
     tag:0) what='<image>' ;;
     tag:1) what='<new-tag>' ;;
     help:0)
-      __ferry_reply "$3" blob catalog completion config copy cp delete rm digest exists login logout ls tags manifest pull push ratelimit tag help
+      __ferry_reply "$3" artifact attach blob catalog completion config copy cp delete rm digest exists login logout ls tags manifest pull push ratelimit referrers tag help
       return 0
       ;;
   esac
@@ -224,7 +239,7 @@ _ferry() {
     __ferry_flags "$cmd"
     __ferry_reply "$cur" $REPLY
   elif (( ! found )); then
-    __ferry_reply "$cur" blob catalog completion config copy cp delete rm digest exists login logout ls tags manifest pull push ratelimit tag help
+    __ferry_reply "$cur" artifact attach blob catalog completion config copy cp delete rm digest exists login logout ls tags manifest pull push ratelimit referrers tag help
   else
     __ferry_args "$cmd" "$argc" "$cur"
   fi

@@ -18,6 +18,10 @@ end
 # Whether option $word of command $command ('' before the command) takes a value.
 function __ferry_takes_value --argument-names command word
     switch "$command"
+        case artifact
+            contains -- $word --artifact-type --annotation --subject -o --output -j --jobs --chunk-size --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+        case attach
+            contains -- $word --artifact-type --annotation -j --jobs --chunk-size --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case blob
             contains -- $word --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case catalog
@@ -48,6 +52,8 @@ function __ferry_takes_value --argument-names command word
             contains -- $word --platform -j --jobs --chunk-size --compress --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case ratelimit
             contains -- $word --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+        case referrers
+            contains -- $word --artifact-type --platform --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case tag
             contains -- $word --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case '*'
@@ -136,6 +142,16 @@ function __ferry_args
     set -q scan[2]; or return
     set -l what
     switch "$scan[2] $scan[1]"
+        case 'artifact 0'
+            set what '<push|pull>'
+        case 'artifact 1'
+            set what '<reference>'
+        case 'artifact *'
+            set what '[file...]'
+        case 'attach 0'
+            set what '<image>'
+        case 'attach *'
+            set what '[file...]'
         case 'blob 0'
             set what '<repo@digest>'
         case 'blob 1'
@@ -174,12 +190,14 @@ function __ferry_args
             set what '<image>'
         case 'ratelimit 0'
             set what '<image>'
+        case 'referrers 0'
+            set what '<image>'
         case 'tag 0'
             set what '<image>'
         case 'tag 1'
             set what '<new-tag>'
         case 'help 0'
-            printf '%s\n' blob catalog completion config copy cp delete rm digest exists login logout ls tags manifest pull push ratelimit tag help
+            printf '%s\n' artifact attach blob catalog completion config copy cp delete rm digest exists login logout ls tags manifest pull push ratelimit referrers tag help
             return
     end
     set -q what[1]; and __ferry_complete_dynamic $scan[2] $what (commandline -ct)
@@ -189,6 +207,8 @@ end
 complete -c ferry -f
 
 # Commands
+complete -c ferry -n __ferry_needs_command -a artifact -d 'Push files as an OCI artifact (`artifact push REF FILE[:TYPE]...`), or write an artifact’s files into a directory (`artifact pull REF`)'
+complete -c ferry -n __ferry_needs_command -a attach -d 'Attach files to an image as an artifact that refers to it (a signature, an SBOM): `artifact push` with the subject set'
 complete -c ferry -n __ferry_needs_command -a blob -d 'Write a blob to stdout or FILE, verified while streaming; `blob rm REPO@DIGEST` deletes one'
 complete -c ferry -n __ferry_needs_command -a catalog -d 'List the repositories of a registry'
 complete -c ferry -n __ferry_needs_command -a completion -d 'Print the shell completion script for bash, zsh or fish'
@@ -207,6 +227,7 @@ complete -c ferry -n __ferry_needs_command -a manifest -d 'Print the manifest or
 complete -c ferry -n __ferry_needs_command -a pull -d 'Download an image to a docker-archive tarball, an OCI tarball or an OCI layout directory'
 complete -c ferry -n __ferry_needs_command -a push -d 'Upload an image from a docker-archive, an OCI tarball or an OCI layout directory'
 complete -c ferry -n __ferry_needs_command -a ratelimit -d 'Show the pull rate limit Docker Hub states for an image (asked with a HEAD, which is not counted)'
+complete -c ferry -n __ferry_needs_command -a referrers -d 'List an image\'s referrers (signatures, SBOMs, attestations), by the referrers API or the sha256-<hex> tag, with cosign\'s legacy tags'
 complete -c ferry -n __ferry_needs_command -a tag -d 'Add a tag to an image in the same repository (the manifest is re-put, no blob moves)'
 complete -c ferry -n __ferry_needs_command -a help -d 'display help for command'
 
@@ -225,6 +246,23 @@ complete -c ferry -s h -l help -d 'show help'
 complete -c ferry -n '__ferry_needs_command' -s V -l version -d 'print the version'
 
 # Options of one command
+# artifact
+complete -c ferry -n '__ferry_using_command artifact' -l artifact-type -x -a '(__ferry_value --artifact-type)' -d 'push: the kind of artifact, a media type (e.g. application/spdx+json) (default application/vnd.unknown.artifact.v1, as oras)'
+complete -c ferry -n '__ferry_using_command artifact' -l annotation -x -a '(__ferry_value --annotation)' -d 'push: an annotation on the artifact\'s manifest (repeatable)'
+complete -c ferry -n '__ferry_using_command artifact' -l subject -x -a '(__ferry_value --subject)' -d 'push: the image it refers to (a signature, an SBOM), in the same repository or layout'
+complete -c ferry -n '__ferry_using_command artifact' -s o -l output -x -a '(__ferry_value --output)' -d 'pull: the directory the files go into (default: the current one)'
+complete -c ferry -n '__ferry_using_command artifact' -l overwrite -d 'pull: replace files that exist (else they are refused, and nothing is written)'
+complete -c ferry -n '__ferry_using_command artifact' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'blobs transferred in parallel (default 6)'
+complete -c ferry -n '__ferry_using_command artifact' -l chunk-size -x -a '(__ferry_value --chunk-size)' -d 'push: upload blobs in PATCHes of this size (e.g. 16MiB) for registries or proxies that cap request bodies'
+complete -c ferry -n '__ferry_using_command artifact' -l json -d 'print JSON (shapes: docs/output.md)'
+complete -c ferry -n '__ferry_using_command artifact' -l format -x -a '(__ferry_value --format)' -d 'print the artifact and its files through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
+# attach
+complete -c ferry -n '__ferry_using_command attach' -l artifact-type -x -a '(__ferry_value --artifact-type)' -d 'the kind of artifact, a media type (e.g. application/spdx+json) (required)'
+complete -c ferry -n '__ferry_using_command attach' -l annotation -x -a '(__ferry_value --annotation)' -d 'an annotation on the artifact\'s manifest (repeatable)'
+complete -c ferry -n '__ferry_using_command attach' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'blobs transferred in parallel (default 6)'
+complete -c ferry -n '__ferry_using_command attach' -l chunk-size -x -a '(__ferry_value --chunk-size)' -d 'upload blobs in PATCHes of this size (e.g. 16MiB) for registries or proxies that cap request bodies'
+complete -c ferry -n '__ferry_using_command attach' -l json -d 'print JSON (shapes: docs/output.md)'
+complete -c ferry -n '__ferry_using_command attach' -l format -x -a '(__ferry_value --format)' -d 'print the artifact and its files through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # blob
 # catalog
 complete -c ferry -n '__ferry_using_command catalog' -l limit -x -a '(__ferry_value --limit)' -d 'fetch one page of at most n entries (with --last for the next page)'
@@ -293,6 +331,12 @@ complete -c ferry -n '__ferry_using_command push' -l format -x -a '(__ferry_valu
 # ratelimit
 complete -c ferry -n '__ferry_using_command ratelimit' -l json -d 'print JSON (shapes: docs/output.md)'
 complete -c ferry -n '__ferry_using_command ratelimit' -l format -x -a '(__ferry_value --format)' -d 'print the limit through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
+# referrers
+complete -c ferry -n '__ferry_using_command referrers' -l artifact-type -x -a '(__ferry_value --artifact-type)' -d 'only referrers of this artifact type (at every depth with --tree)'
+complete -c ferry -n '__ferry_using_command referrers' -l tree -d 'also the referrers of the referrers (a signature on an SBOM), as a tree'
+complete -c ferry -n '__ferry_using_command referrers' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'the referrers of this platform’s image in an index, not of the index'
+complete -c ferry -n '__ferry_using_command referrers' -l json -d 'print JSON (shapes: docs/output.md)'
+complete -c ferry -n '__ferry_using_command referrers' -l format -x -a '(__ferry_value --format)' -d 'print each referrer through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # tag
 
 # Arguments

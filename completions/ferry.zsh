@@ -26,6 +26,8 @@ __ferry_dynamic() {
 __ferry_commands() {
   local -a commands
   commands=(
+    'artifact:Push files as an OCI artifact (`artifact push REF FILE[:TYPE]...`), or write an artifact’s files into a directory (`artifact pull REF`)'
+    'attach:Attach files to an image as an artifact that refers to it (a signature, an SBOM): `artifact push` with the subject set'
     'blob:Write a blob to stdout or FILE, verified while streaming; `blob rm REPO@DIGEST` deletes one'
     'catalog:List the repositories of a registry'
     'completion:Print the shell completion script for bash, zsh or fish'
@@ -44,10 +46,61 @@ __ferry_commands() {
     'pull:Download an image to a docker-archive tarball, an OCI tarball or an OCI layout directory'
     'push:Upload an image from a docker-archive, an OCI tarball or an OCI layout directory'
     'ratelimit:Show the pull rate limit Docker Hub states for an image (asked with a HEAD, which is not counted)'
+    'referrers:List an image'\''s referrers (signatures, SBOMs, attestations), by the referrers API or the sha256-<hex> tag, with cosign'\''s legacy tags'
     'tag:Add a tag to an image in the same repository (the manifest is re-put, no blob moves)'
     'help:display help for command'
   )
   _describe -t commands 'ferry command' commands
+}
+
+_ferry_cmd_artifact() {
+  _arguments -s -S \
+    '--artifact-type=[push: the kind of artifact, a media type (e.g. application/spdx+json) (default application/vnd.unknown.artifact.v1, as oras)]:type:__ferry_dynamic "artifact" "--artifact-type"' \
+    '*--annotation=[push: an annotation on the artifact'\''s manifest (repeatable)]:key=value:__ferry_dynamic "artifact" "--annotation"' \
+    '--subject=[push: the image it refers to (a signature, an SBOM), in the same repository or layout]:image:__ferry_dynamic "artifact" "--subject"' \
+    '(-o --output)'{-o+,--output=}'[pull: the directory the files go into (default: the current one)]:dir:__ferry_dynamic "artifact" "--output"' \
+    '--overwrite[pull: replace files that exist (else they are refused, and nothing is written)]' \
+    '(-j --jobs)'{-j+,--jobs=}'[blobs transferred in parallel (default 6)]:n:__ferry_dynamic "artifact" "--jobs"' \
+    '--chunk-size=[push: upload blobs in PATCHes of this size (e.g. 16MiB) for registries or proxies that cap request bodies]:size:__ferry_dynamic "artifact" "--chunk-size"' \
+    '--json[print JSON (shapes: docs/output.md)]' \
+    '--format=[print the artifact and its files through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "artifact" "--format"' \
+    '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
+    '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
+    '--no-color[never colour output (NO_COLOR is honoured too)]' \
+    '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "artifact" "--plain-http"' \
+    '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "artifact" "--insecure"' \
+    '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "artifact" "--username"' \
+    '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "artifact" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "artifact" "--idle-timeout"' \
+    '(- *)'{-h,--help}'[show help]' \
+    '1:push|pull:__ferry_dynamic "artifact" "<push|pull>"' \
+    '2:reference:__ferry_dynamic "artifact" "<reference>"' \
+    '*::file:__ferry_dynamic "artifact" "[file...]"'
+}
+
+_ferry_cmd_attach() {
+  _arguments -s -S \
+    '--artifact-type=[the kind of artifact, a media type (e.g. application/spdx+json) (required)]:type:__ferry_dynamic "attach" "--artifact-type"' \
+    '*--annotation=[an annotation on the artifact'\''s manifest (repeatable)]:key=value:__ferry_dynamic "attach" "--annotation"' \
+    '(-j --jobs)'{-j+,--jobs=}'[blobs transferred in parallel (default 6)]:n:__ferry_dynamic "attach" "--jobs"' \
+    '--chunk-size=[upload blobs in PATCHes of this size (e.g. 16MiB) for registries or proxies that cap request bodies]:size:__ferry_dynamic "attach" "--chunk-size"' \
+    '--json[print JSON (shapes: docs/output.md)]' \
+    '--format=[print the artifact and its files through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "attach" "--format"' \
+    '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
+    '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
+    '--no-color[never colour output (NO_COLOR is honoured too)]' \
+    '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "attach" "--plain-http"' \
+    '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "attach" "--insecure"' \
+    '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "attach" "--username"' \
+    '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "attach" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "attach" "--idle-timeout"' \
+    '(- *)'{-h,--help}'[show help]' \
+    '1:image:__ferry_dynamic "attach" "<image>"' \
+    '*::file:__ferry_dynamic "attach" "[file...]"'
 }
 
 _ferry_cmd_blob() {
@@ -346,6 +399,27 @@ _ferry_cmd_ratelimit() {
     '1:image:__ferry_dynamic "ratelimit" "<image>"'
 }
 
+_ferry_cmd_referrers() {
+  _arguments -s -S \
+    '--artifact-type=[only referrers of this artifact type (at every depth with --tree)]:type:__ferry_dynamic "referrers" "--artifact-type"' \
+    '--tree[also the referrers of the referrers (a signature on an SBOM), as a tree]' \
+    '--platform=[the referrers of this platform’s image in an index, not of the index]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
+    '--json[print JSON (shapes: docs/output.md)]' \
+    '--format=[print each referrer through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "referrers" "--format"' \
+    '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
+    '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
+    '--no-color[never colour output (NO_COLOR is honoured too)]' \
+    '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "referrers" "--plain-http"' \
+    '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "referrers" "--insecure"' \
+    '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the registry (password from --password-stdin)]:user:__ferry_dynamic "referrers" "--username"' \
+    '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "referrers" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "referrers" "--idle-timeout"' \
+    '(- *)'{-h,--help}'[show help]' \
+    '1:image:__ferry_dynamic "referrers" "<image>"'
+}
+
 _ferry_cmd_tag() {
   _arguments -s -S \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
@@ -386,6 +460,8 @@ _ferry() {
   if [[ $state == command ]]; then
     curcontext=${curcontext%:*:*}:ferry-$words[1]:
     case $words[1] in
+    artifact) _ferry_cmd_artifact && ret=0 ;;
+    attach) _ferry_cmd_attach && ret=0 ;;
     blob) _ferry_cmd_blob && ret=0 ;;
     catalog) _ferry_cmd_catalog && ret=0 ;;
     completion) _ferry_cmd_completion && ret=0 ;;
@@ -401,6 +477,7 @@ _ferry() {
     pull) _ferry_cmd_pull && ret=0 ;;
     push) _ferry_cmd_push && ret=0 ;;
     ratelimit) _ferry_cmd_ratelimit && ret=0 ;;
+    referrers) _ferry_cmd_referrers && ret=0 ;;
     tag) _ferry_cmd_tag && ret=0 ;;
     help) _arguments '1: :__ferry_commands' && ret=0 ;;
     esac

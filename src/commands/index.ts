@@ -2,6 +2,8 @@
  * The command table, sorted by name. cli.ts builds the program from it; the completion scripts
  * and the README's command reference are generated from it.
  */
+import { artifact } from './artifact.js';
+import { attach } from './attach.js';
 import { blob } from './blob.js';
 import { catalog } from './catalog.js';
 import { completion } from './completion.js';
@@ -17,10 +19,13 @@ import { manifest } from './manifest.js';
 import { pull } from './pull.js';
 import { push } from './push.js';
 import { ratelimit } from './ratelimit.js';
+import { referrers } from './referrers.js';
 import type { CommandSpec } from './spec.js';
 import { tag } from './tag.js';
 
 export const COMMANDS: readonly CommandSpec[] = [
+  artifact,
+  attach,
   blob,
   catalog,
   completion,
@@ -36,6 +41,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   pull,
   push,
   ratelimit,
+  referrers,
   tag,
 ];
 export type { CommandSpec, OptionSpec } from './spec.js';

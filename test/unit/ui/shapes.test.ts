@@ -24,6 +24,10 @@ import {
   manifestShape,
   ratelimitJson,
   ratelimitShape,
+  referrerItem,
+  referrerItemShape,
+  referrersJson,
+  referrersShape,
   tagItem,
   tagItemShape,
   tagRowJson,
@@ -84,6 +88,17 @@ const summary: CopySummary = {
     },
   ],
 };
+const listed = {
+  subject: description.digest,
+  depth: 1,
+  descriptor: {
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    digest: description.digest,
+    size: 5,
+    artifactType: 'application/spdx+json',
+    annotations: { a: 'b' },
+  },
+};
 const registry = { kind: 'registry', ref: { registry: 'r.example', repository: 'a/b', tag: 'v1' } } as const;
 
 const cases: Array<[name: string, value: unknown, shape: ObjectType]> = [
@@ -115,6 +130,23 @@ const cases: Array<[name: string, value: unknown, shape: ObjectType]> = [
     transferShape,
   ],
   ['failedJson', failedJson(registry, registry, 'gone'), transferShape],
+  [
+    'transferJson with referrers',
+    transferJson(registry, registry, { ...summary, referrers: { followed: true, copied: 2, left: 0 } }),
+    transferShape,
+  ],
+  [
+    'transferJson with referrers not counted',
+    transferJson(registry, registry, { ...summary, referrers: { followed: false, copied: 0, left: null } }),
+    transferShape,
+  ],
+  ['referrerItem', referrerItem(listed), referrerItemShape],
+  ['referrerItem (legacy tag)', referrerItem({ ...listed, tag: 'sha256-aa.sig' }), referrerItemShape],
+  [
+    'referrersJson',
+    referrersJson('r.example/a:v1', { subject: summary.descriptor, referrers: [listed] }),
+    referrersShape,
+  ],
   [
     'configJson',
     configJson('r.example/a:v1', { digest: 'd', bytes: Buffer.from('{"os":"linux"}') }),
