@@ -404,3 +404,45 @@ export function walk(registry: MemoryRegistry, repository: string, root: Descrip
   }
   return [manifest, ...(doc.manifests ?? []).flatMap((d) => walk(registry, repository, d))];
 }
+
+/**
+ * Puts an artifact referring to `subject` into `repository` (a layer with `content`, the empty
+ * config): listed as its referrer unless `listed` is false; tagged when `tag` is given (a legacy
+ * cosign tag has no subject: pass `subject: undefined` and the tag).
+ */
+export function putReferrer(
+  registry: MemoryRegistry,
+  repository: string,
+  subject: Descriptor | undefined,
+  options: { artifactType: string; content: string; tag?: string; listed?: boolean },
+): StoredManifest {
+  const repo = registry.repo(repository);
+  const empty = blob('{}', 'application/vnd.oci.empty.v1+json');
+  const layer = blob(options.content, 'application/octet-stream');
+  for (const b of [empty, layer]) repo.blobs.set(b.descriptor.digest, b.bytes);
+  const manifest = manifestOf({
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    artifactType: options.artifactType,
+    config: empty.descriptor,
+    layers: [layer.descriptor],
+    ...(subject
+      ? { subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size } }
+      : {}),
+  });
+  repo.manifests.set(manifest.descriptor.digest, manifest);
+  if (options.tag) repo.tags.set(options.tag, manifest.descriptor.digest);
+  if (subject && options.listed !== false)
+    keep(repo, subject.digest, [{ ...manifest.descriptor, artifactType: options.artifactType }]);
+  return manifest;
+}
+
+/** Lists `referrer` under `subject` in `repository`, whatever it names (a lying referrers tag). */
+export function listAsReferrer(
+  registry: MemoryRegistry,
+  repository: string,
+  subject: Descriptor,
+  referrer: Descriptor,
+): void {
+  keep(registry.repo(repository), subject.digest, [referrer]);
+}
