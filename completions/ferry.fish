@@ -207,7 +207,7 @@ end
 complete -c ferry -f
 
 # Commands
-complete -c ferry -n __ferry_needs_command -a artifact -d 'Push files as an OCI artifact (`artifact push REF FILE[:TYPE]...`), or write an artifact’s files into a directory (`artifact pull REF`)'
+complete -c ferry -n __ferry_needs_command -a artifact -d 'Push files as an OCI artifact (`artifact push REF FILE[:TYPE]...`), or write the files of an artifact into a directory (`artifact pull REF`)'
 complete -c ferry -n __ferry_needs_command -a attach -d 'Attach files to an image as an artifact that refers to it (a signature, an SBOM): `artifact push` with the subject set'
 complete -c ferry -n __ferry_needs_command -a blob -d 'Write a blob to stdout or FILE, verified while streaming; `blob rm REPO@DIGEST` deletes one'
 complete -c ferry -n __ferry_needs_command -a catalog -d 'List the repositories of a registry'
@@ -227,7 +227,7 @@ complete -c ferry -n __ferry_needs_command -a manifest -d 'Print the manifest or
 complete -c ferry -n __ferry_needs_command -a pull -d 'Download an image to a docker-archive tarball, an OCI tarball or an OCI layout directory'
 complete -c ferry -n __ferry_needs_command -a push -d 'Upload an image from a docker-archive, an OCI tarball or an OCI layout directory'
 complete -c ferry -n __ferry_needs_command -a ratelimit -d 'Show the pull rate limit Docker Hub states for an image (asked with a HEAD, which is not counted)'
-complete -c ferry -n __ferry_needs_command -a referrers -d 'List an image\'s referrers (signatures, SBOMs, attestations), by the referrers API or the sha256-<hex> tag, with cosign\'s legacy tags'
+complete -c ferry -n __ferry_needs_command -a referrers -d 'List the referrers of an image (signatures, SBOMs, attestations): by the referrers API or the sha256-<hex> tag, with the legacy cosign tags'
 complete -c ferry -n __ferry_needs_command -a tag -d 'Add a tag to an image in the same repository (the manifest is re-put, no blob moves)'
 complete -c ferry -n __ferry_needs_command -a help -d 'display help for command'
 
@@ -334,7 +334,7 @@ complete -c ferry -n '__ferry_using_command ratelimit' -l format -x -a '(__ferry
 # referrers
 complete -c ferry -n '__ferry_using_command referrers' -l artifact-type -x -a '(__ferry_value --artifact-type)' -d 'only referrers of this artifact type (at every depth with --tree)'
 complete -c ferry -n '__ferry_using_command referrers' -l tree -d 'also the referrers of the referrers (a signature on an SBOM), as a tree'
-complete -c ferry -n '__ferry_using_command referrers' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'the referrers of this platform’s image in an index, not of the index'
+complete -c ferry -n '__ferry_using_command referrers' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'the referrers of the image for this platform in an index, not those of the index'
 complete -c ferry -n '__ferry_using_command referrers' -l json -d 'print JSON (shapes: docs/output.md)'
 complete -c ferry -n '__ferry_using_command referrers' -l format -x -a '(__ferry_value --format)' -d 'print each referrer through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # tag

@@ -26,7 +26,7 @@ __ferry_dynamic() {
 __ferry_commands() {
   local -a commands
   commands=(
-    'artifact:Push files as an OCI artifact (`artifact push REF FILE[:TYPE]...`), or write an artifact’s files into a directory (`artifact pull REF`)'
+    'artifact:Push files as an OCI artifact (`artifact push REF FILE[:TYPE]...`), or write the files of an artifact into a directory (`artifact pull REF`)'
     'attach:Attach files to an image as an artifact that refers to it (a signature, an SBOM): `artifact push` with the subject set'
     'blob:Write a blob to stdout or FILE, verified while streaming; `blob rm REPO@DIGEST` deletes one'
     'catalog:List the repositories of a registry'
@@ -46,7 +46,7 @@ __ferry_commands() {
     'pull:Download an image to a docker-archive tarball, an OCI tarball or an OCI layout directory'
     'push:Upload an image from a docker-archive, an OCI tarball or an OCI layout directory'
     'ratelimit:Show the pull rate limit Docker Hub states for an image (asked with a HEAD, which is not counted)'
-    'referrers:List an image'\''s referrers (signatures, SBOMs, attestations), by the referrers API or the sha256-<hex> tag, with cosign'\''s legacy tags'
+    'referrers:List the referrers of an image (signatures, SBOMs, attestations): by the referrers API or the sha256-<hex> tag, with the legacy cosign tags'
     'tag:Add a tag to an image in the same repository (the manifest is re-put, no blob moves)'
     'help:display help for command'
   )
@@ -403,7 +403,7 @@ _ferry_cmd_referrers() {
   _arguments -s -S \
     '--artifact-type=[only referrers of this artifact type (at every depth with --tree)]:type:__ferry_dynamic "referrers" "--artifact-type"' \
     '--tree[also the referrers of the referrers (a signature on an SBOM), as a tree]' \
-    '--platform=[the referrers of this platform’s image in an index, not of the index]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
+    '--platform=[the referrers of the image for this platform in an index, not those of the index]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
     '--json[print JSON (shapes: docs/output.md)]' \
     '--format=[print each referrer through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "referrers" "--format"' \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \

@@ -29,7 +29,7 @@ export const artifact: CommandSpec = {
   name: 'artifact',
   bulk: true,
   summary:
-    'Push files as an OCI artifact (`artifact push REF FILE[:TYPE]...`), or write an artifact’s files into a directory (`artifact pull REF`)',
+    'Push files as an OCI artifact (`artifact push REF FILE[:TYPE]...`), or write the files of an artifact into a directory (`artifact pull REF`)',
   args: ['<push|pull>', '<reference>', '[file...]'],
   options: [
     {

@@ -10,7 +10,7 @@ import type { CommandSpec } from './spec.js';
 export const referrers: CommandSpec = {
   name: 'referrers',
   summary:
-    "List an image's referrers (signatures, SBOMs, attestations), by the referrers API or the sha256-<hex> tag, with cosign's legacy tags",
+    'List the referrers of an image (signatures, SBOMs, attestations): by the referrers API or the sha256-<hex> tag, with the legacy cosign tags',
   args: ['<image>'],
   options: [
     {
@@ -23,7 +23,7 @@ export const referrers: CommandSpec = {
     },
     {
       ...platformOption,
-      description: 'the referrers of this platform’s image in an index, not of the index',
+      description: 'the referrers of the image for this platform in an index, not those of the index',
     },
     jsonOption,
     formatOption(referrerItemShape, 'each referrer'),
