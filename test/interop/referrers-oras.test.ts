@@ -4,7 +4,7 @@
 // API, so this is the referrers-tag path (GHCR's, Docker Hub's); the API path runs through the
 // referrers proxy (test/harness/referrers-proxy.ts) in front of the same kind of registry.
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { generateImage, type ImageSummary } from '../harness/images.js';
@@ -12,6 +12,7 @@ import {
   type OrasReferrer,
   orasAccess,
   orasAttach,
+  orasCopy,
   orasDiscover,
   orasPull,
   orasPush,
@@ -130,5 +131,126 @@ describe('copy -r from and to a registry with the referrers API (through the ref
   });
 });
 
-void orasPush;
-void ({} as OrasReferrer);
+describe('artifacts: ferry writes, oras reads; oras writes, ferry reads', () => {
+  let reg: Registry;
+  let work: string;
+
+  before(async () => {
+    reg = await startRegistry();
+    work = await makeTempDir('artifact-interop');
+    await writeFile(join(work, 'notes.txt'), 'notes for oras\n');
+    await writeFile(join(work, 'sbom.json'), '{"bomFormat":"CycloneDX"}\n');
+  });
+  after(() => reg?.stop());
+
+  test('ferry artifact push and ferry attach: oras pulls the same files, oras discover finds the referrer', async () => {
+    const pushed = await ferry([
+      'artifact',
+      'push',
+      `${reg.host}/lab/bundle:v1`,
+      join(work, 'notes.txt:text/plain'),
+      join(work, 'sbom.json'),
+      '--artifact-type',
+      'application/vnd.example.bundle',
+      '--format',
+      '{{.Digest}}',
+    ]);
+    assert.equal(pushed.code, 0, pushed.stderr);
+    const out = await makeTempDir('oras-pulled');
+    await orasPull([`${reg.host}/lab/bundle:v1`], out, orasAccess(reg));
+    for (const name of ['notes.txt', 'sbom.json'])
+      assert.deepEqual(await readFile(join(out, name)), await readFile(join(work, name)), name);
+
+    const attached = await ferry([
+      'attach',
+      `${reg.host}/lab/bundle:v1`,
+      join(work, 'sbom.json'),
+      '--artifact-type',
+      SBOM,
+      '--format',
+      '{{.Digest}}',
+    ]);
+    assert.equal(attached.code, 0, attached.stderr);
+    const found = await orasDiscover([`${reg.host}/lab/bundle:v1`], orasAccess(reg));
+    assert.equal(found.digest, pushed.stdout.trim());
+    assert.deepEqual(treeLines(found.referrers), [`${SBOM} ${attached.stdout.trim()}`]);
+  });
+
+  test('oras push: ferry artifact pull writes the same files, nested names included', async () => {
+    await mkdir(join(work, 'docs'), { recursive: true });
+    await writeFile(join(work, 'docs', 'readme.md'), '# nested\n');
+    const pushed = await orasPush(
+      `${reg.host}/lab/from-oras:v1`,
+      ['notes.txt', 'docs/readme.md:text/markdown'],
+      orasAccess(reg),
+      {
+        cwd: work,
+        artifactType: 'application/vnd.example.docs',
+      },
+    );
+    const out = await makeTempDir('ferry-pulled');
+    const r = await ferry(['artifact', 'pull', `${reg.host}/lab/from-oras:v1`, '-o', out, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { digest: string; artifactType: string; files: { title: string }[] };
+    assert.equal(doc.digest, pushed.digest);
+    assert.equal(doc.artifactType, 'application/vnd.example.docs');
+    assert.deepEqual(
+      doc.files.map((f) => f.title),
+      ['notes.txt', 'docs/readme.md'],
+    );
+    assert.deepEqual(await readFile(join(out, 'notes.txt')), await readFile(join(work, 'notes.txt')));
+    assert.deepEqual(
+      await readFile(join(out, 'docs', 'readme.md')),
+      await readFile(join(work, 'docs', 'readme.md')),
+    );
+  });
+});
+
+describe('referrers through OCI layouts, as `oras cp --to-oci-layout -r` keeps them', () => {
+  let src: Registry;
+  let dst: Registry;
+  let image: ImageSummary;
+  let attached: Attached;
+
+  before(async () => {
+    [src, dst] = await Promise.all([startRegistry(), startRegistry()]);
+    image = await generateImage({ tag: 'v1', seed: 'referrers-layout', layers: [250] });
+    attached = await seed(src, src.host, 'lab/app', image);
+  });
+  after(async () => {
+    await Promise.all([src?.stop(), dst?.stop()]);
+  });
+
+  test('pull -r --format oci-dir: oras discover finds the tree in the layout', async () => {
+    const dir = join(await makeTempDir('layout-pull'), 'app');
+    const r = await ferry(['pull', '-r', '--format', 'oci-dir', `${src.host}/lab/app:v1`, dir]);
+    assert.equal(r.code, 0, r.stderr);
+    const found = await orasDiscover(['--oci-layout', `${dir}:v1`], []);
+    assert.equal(found.digest, image.digest);
+    assert.deepEqual(treeLines(found.referrers), expectedTree(attached));
+    const listed = await ferry(['referrers', '--tree', '--format', '{{.Digest}}', `oci:${dir}:v1`]);
+    assert.deepEqual(listed.stdout.trim().split('\n'), [attached.sbom, attached.sig]);
+  });
+
+  test('oras cp --to-oci-layout -r, then ferry push -r: oras discover finds the tree on the registry', async () => {
+    const dir = join(await makeTempDir('layout-oras'), 'app');
+    await orasCopy(['-r', '--from-plain-http', `${src.host}/lab/app:v1`, '--to-oci-layout', `${dir}:v1`]);
+    const r = await ferry(['push', '-r', `${dir}:v1`, `${dst.host}/from-layout/app:v1`]);
+    assert.equal(r.code, 0, r.stderr);
+    const found = await orasDiscover([`${dst.host}/from-layout/app:v1`], orasAccess(dst));
+    assert.deepEqual(treeLines(found.referrers), expectedTree(attached));
+  });
+
+  test('an OCI tarball carries them too: pull -r --format oci, then push -r', async () => {
+    const file = join(await makeTempDir('layout-tar'), 'app.tar');
+    const pulled = await ferry(['pull', '-r', '--format', 'oci', `${src.host}/lab/app:v1`, file]);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    const pushed = await ferry(['push', '-r', `${file}:v1`, `${dst.host}/from-tar/app:v1`]);
+    assert.equal(pushed.code, 0, pushed.stderr);
+    const found = await orasDiscover([`${dst.host}/from-tar/app:v1`], orasAccess(dst));
+    assert.deepEqual(treeLines(found.referrers), expectedTree(attached));
+    const out = await makeTempDir('layout-tar-pull');
+    await orasPull([`${dst.host}/from-tar/app@${attached.sig}`], out, orasAccess(dst));
+    assert.deepEqual(await readFile(join(out, 'app.sig')), await readFile(join(attached.files, 'app.sig')));
+  });
+});
