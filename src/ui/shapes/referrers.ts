@@ -18,7 +18,7 @@ export const referrerItemShape = t.object({
   size: f(t.number, 'the size of its manifest in bytes'),
   annotations: f(
     t.any,
-    'its annotations (an object; `{}` when it has none): `{{index .Annotations "org.opencontainers.image.created"}}`',
+    'its annotations (an object; `{}` when it has none): `{{json .Annotations}}`',
   ),
   legacyTag: f(
     t.nullable(t.string),
