@@ -186,6 +186,14 @@ describe('a referrers tag that is not a referrers index (as GitLab serves it)', 
     assert.deepEqual((JSON.parse(r.stdout) as { referrers: unknown[] }).referrers, []);
   });
 
+  test('--platform lists the referrers of that image of the index', async () => {
+    const arm64 = index.platforms.find((p) => p.platform === 'linux/arm64');
+    assert.ok(arm64, 'the index has an arm64 image');
+    const r = await ferry(['referrers', '--platform', 'linux/arm64', '--json', `${reg.host}/lab/multi:v1`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as { digest: string }).digest, arm64.manifestDigest);
+  });
+
   test('attach there fails with one line (exit 7) and leaves that tag as it was', async () => {
     const r = await ferry([
       'attach',
@@ -375,5 +383,39 @@ describe('copy -r and the cosign legacy tags; what a copy without -r costs', () 
     const r = await ferry(['pull', '-r', `${src.host}/lab/app:v1`, join(out, 'app.tar')]);
     assert.equal(r.code, 2);
     assert.match(errorLine(r), /cannot hold referrers/);
+  });
+});
+
+describe('referrers on a token registry (credentials from --password-stdin)', () => {
+  let reg: Registry;
+  let image: ImageSummary;
+
+  before(async () => {
+    reg = await startRegistry('token');
+    image = await generateImage({ tag: 'v1', seed: 'referrers-token', layers: [100] });
+    await pushImage(reg, 'lab/app:v1', image);
+  });
+  after(() => reg?.stop());
+
+  test('attach, referrers and copy -r within the registry', async () => {
+    const auth = ['-u', 'alice', '--password-stdin'];
+    const run = (args: string[]) => ferry([...auth, ...args], { stdin: 's3cret\n' });
+    const attached = await run([
+      'attach',
+      `${reg.host}/lab/app:v1`,
+      join(files, 'sbom.json'),
+      '--artifact-type',
+      SBOM,
+      '--format',
+      '{{.Digest}}',
+    ]);
+    assert.equal(attached.code, 0, attached.stderr);
+    const listed = await run(['referrers', '--format', '{{.Digest}}', `${reg.host}/lab/app:v1`]);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.equal(listed.stdout, attached.stdout);
+    const copied = await run(['copy', '-r', `${reg.host}/lab/app:v1`, `${reg.host}/mirror/app:v1`]);
+    assert.equal(copied.code, 0, copied.stderr);
+    const there = await run(['referrers', '--format', '{{.Digest}}', `${reg.host}/mirror/app:v1`]);
+    assert.equal(there.stdout, attached.stdout);
   });
 });

@@ -16,10 +16,7 @@ export const referrerItemShape = t.object({
   mediaType: f(t.string, 'the media type of its manifest'),
   digest: f(t.string, 'the digest of its manifest'),
   size: f(t.number, 'the size of its manifest in bytes'),
-  annotations: f(
-    t.any,
-    'its annotations (an object; `{}` when it has none): `{{json .Annotations}}`',
-  ),
+  annotations: f(t.any, 'its annotations (an object; `{}` when it has none): `{{json .Annotations}}`'),
   legacyTag: f(
     t.nullable(t.string),
     "for cosign's older tag-based attachments, the tag that names it (`sha256-<hex>.sig`, `.att`, `.sbom`); null for a referrer naming its subject",
