@@ -41,8 +41,9 @@ export function duration(seconds: number): string {
 export function summaryLine(summary: CopySummary, label: string, seconds: number): string {
   const root = summary.descriptor.digest;
   const taken = summary.referrers?.copied ?? 0;
-  if (summary.outcome === 'in-step' && taken === 0)
-    return `${label}: already in step (${root}): nothing sent`;
+  // With -r an image in step may still have brought a new referrer: only nothing sent is "in step".
+  if (summary.outcome === 'in-step' && summary.copied === 0 && summary.manifests === 0)
+    return `${label}: already in step (${root})${taken > 0 ? `, with ${count(taken, 'referrer')}` : ''}: nothing sent`;
   if (summary.outcome === 'existing') return `${label}: exists (${root}): left alone (--no-clobber)`;
   const rate = seconds > 0 && summary.bytes > 0 ? `, ${humanSize(summary.bytes / seconds)}/s` : '';
   const parts = [`${count(summary.copied, 'blob')} copied (${humanSize(summary.bytes)})`];

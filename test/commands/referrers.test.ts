@@ -333,6 +333,7 @@ describe('copy -r and the cosign legacy tags; what a copy without -r costs', () 
         .map((q) => q.path),
       [],
     );
+    assert.match(r.stderr, /already in step \(sha256:[0-9a-f]{64}\), with 3 referrers: nothing sent/);
   });
 
   test('without -r: one probe and one tag list on the source, and the count on stderr and in --json', async () => {
