@@ -7,6 +7,9 @@ import type { CopySummary } from '../../../src/copy/events.js';
 import type { TagDescription } from '../../../src/registry/describe.js';
 import type { FieldType, ObjectType } from '../../../src/ui/shape.js';
 import {
+  artifactFileJson,
+  artifactJson,
+  artifactShape,
   catalogItem,
   catalogItemShape,
   catalogJson,
@@ -141,6 +144,18 @@ const cases: Array<[name: string, value: unknown, shape: ObjectType]> = [
     transferShape,
   ],
   ['referrerItem', referrerItem(listed), referrerItemShape],
+  [
+    'artifactJson (pushed with a subject)',
+    artifactJson('r.example/a@d', 'v1', summary.descriptor, 'application/x', listed.descriptor, [
+      artifactFileJson('notes.txt', '/tmp/notes.txt', listed.descriptor),
+    ]),
+    artifactShape,
+  ],
+  [
+    'artifactJson (no tag, no subject, no type)',
+    artifactJson('r.example/a:v1', undefined, summary.descriptor, undefined, undefined, []),
+    artifactShape,
+  ],
   ['referrerItem (legacy tag)', referrerItem({ ...listed, tag: 'sha256-aa.sig' }), referrerItemShape],
   [
     'referrersJson',
