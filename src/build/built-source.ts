@@ -20,13 +20,14 @@ import { VerifyingStream, verifyBytes } from '../digest/index.js';
 import { NotFoundError } from '../errors.js';
 import type { Descriptor } from '../image/descriptor.js';
 import { parseManifest } from '../image/manifest.js';
-import type { BlobPlace, ImageSource, SourceTraits, StoredManifest } from '../store/store.js';
+import type { BlobPlace, ImageSource, Referrer, SourceTraits, StoredManifest } from '../store/store.js';
 
 /** A blob made by the build: bytes in memory, or a file. */
 export type NewBlob = { bytes: Buffer } | { file: string; size: number };
 
 export class BuiltSource implements ImageSource {
-  readonly traits: SourceTraits = { layers: 'as-published' };
+  /** A new image has no referrers yet (its signatures and SBOMs are made after it is pushed). */
+  readonly traits: SourceTraits = { layers: 'as-published', listsReferrers: false };
   private readonly manifests = new Map<string, Buffer>();
   private readonly blobs = new Map<string, NewBlob>();
   private readonly origins = new Map<string, ImageSource>();
@@ -52,6 +53,10 @@ export class BuiltSource implements ImageSource {
 
   addBlob(descriptor: Descriptor, blob: NewBlob): void {
     this.blobs.set(descriptor.digest, blob);
+  }
+
+  async referrers(): Promise<Referrer[]> {
+    return [];
   }
 
   /** A temp path to remove on close. */

@@ -20,7 +20,7 @@ import { SHELLS } from './completion-script.js';
 const MAX_CANDIDATES = 1000;
 
 /** Argument placeholders that name a local file, never a registry. */
-const LOCAL_ARGS = new Set(['[file]', '<file>']);
+const LOCAL_ARGS = new Set(['[file]', '<file>', '[file...]', '<file...>']);
 
 export async function completeWord(
   ctx: Context,
@@ -29,6 +29,7 @@ export async function completeWord(
   current: string,
 ): Promise<string[]> {
   if (command === 'completion' && what === '<shell>') return [...SHELLS];
+  if (command === 'artifact' && what === '<push|pull>') return ['push', 'pull'];
   if (LOCAL_ARGS.has(what) || what.startsWith('-')) return [];
   const transport = current.startsWith('docker://') ? 'docker://' : '';
   const word = current.slice(transport.length);

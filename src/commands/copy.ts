@@ -12,6 +12,7 @@ import {
   platformsOption,
   preserveDigestsOption,
   printTransfers,
+  referrersOption,
   runMany,
   runTransfer,
   transferFormatOption,
@@ -28,6 +29,7 @@ export const copy: CommandSpec = {
     chunkSizeOption,
     compressOption,
     preserveDigestsOption,
+    referrersOption,
     {
       flags: '-a, --all-tags',
       description: 'copy every tag of the source repository (SOURCE and DESTINATION name repositories)',
@@ -42,6 +44,7 @@ export const copy: CommandSpec = {
     'ferry copy --platform linux/amd64 --platform linux/arm64 alpine:3.20 localhost:5000/alpine:3.20',
     'ferry copy -a -n quay.io/org/app registry.example.com/mirror/app',
     'echo "$TOKEN" | ferry copy --dest-creds ci --dest-password-stdin ghcr.io/org/app:1.0 registry.example.com/app:1.0',
+    'ferry copy -r ghcr.io/org/app:1.0 registry.example.com/app:1.0   # with its signatures and SBOMs',
     "ferry copy -q -a --format '{{.Destination}} {{.Outcome}} {{.Digest}}' quay.io/org/app localhost:5000/app",
   ],
   async run(ctx, [from, to], options) {
@@ -51,7 +54,9 @@ export const copy: CommandSpec = {
       const { allTagsRepositories, planAllTags } = await import('../copy/plan.js');
       const repositories = allTagsRepositories(from ?? '', to ?? '');
       bindSides(ctx, options, { src: repositories.source.registry, dest: repositories.destination.registry });
-      const items = await planAllTags(ctx.client.bind(ctx), repositories);
+      const items = await planAllTags(ctx.client.bind(ctx), repositories, {
+        referrers: options['referrers'] === true,
+      });
       const results = await runMany(ctx, items, options, { noClobber });
       printTransfers(ctx, output, manyJson(results), true);
       const { exitCodeOf } = await import('../copy/many.js');

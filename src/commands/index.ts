@@ -3,6 +3,8 @@
  * and the README's command reference are generated from it.
  */
 import { append } from './append.js';
+import { artifact } from './artifact.js';
+import { attach } from './attach.js';
 import { blob } from './blob.js';
 import { catalog } from './catalog.js';
 import { completion } from './completion.js';
@@ -21,11 +23,14 @@ import { mutate } from './mutate.js';
 import { pull } from './pull.js';
 import { push } from './push.js';
 import { ratelimit } from './ratelimit.js';
+import { referrers } from './referrers.js';
 import type { CommandSpec } from './spec.js';
 import { tag } from './tag.js';
 
 export const COMMANDS: readonly CommandSpec[] = [
   append,
+  artifact,
+  attach,
   blob,
   catalog,
   completion,
@@ -44,6 +49,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   pull,
   push,
   ratelimit,
+  referrers,
   tag,
 ];
 export type { CommandSpec, OptionSpec } from './spec.js';

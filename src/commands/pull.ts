@@ -11,6 +11,7 @@ import {
   platformsOption,
   preserveDigestsOption,
   printTransfers,
+  referrersOption,
   runTransfer,
   transferTemplateOption,
 } from './transfer-options.js';
@@ -41,6 +42,7 @@ export const pull: CommandSpec = {
     jobsOption,
     compressOption,
     preserveDigestsOption,
+    referrersOption,
     jsonOption,
     transferTemplateOption,
   ],
@@ -48,6 +50,7 @@ export const pull: CommandSpec = {
     'ferry pull alpine:3.20 alpine.tar && docker load -i alpine.tar',
     'ferry pull --format oci ghcr.io/org/app:1.0 app-oci.tar',
     'ferry pull --format oci-dir --platform linux/arm64 alpine:3.20 ./alpine',
+    'ferry pull -r --format oci-dir ghcr.io/org/app:1.0 ./app   # with its signatures and SBOMs',
     'ferry pull alpine:3.20 - | docker load',
     "ferry pull -q --template '{{.Digest}}' alpine:3.20 alpine.tar",
   ],

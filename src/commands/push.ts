@@ -10,6 +10,7 @@ import {
   platformsOption,
   preserveDigestsOption,
   printTransfers,
+  referrersOption,
   runTransfer,
   transferFormatOption,
 } from './transfer-options.js';
@@ -24,12 +25,14 @@ export const push: CommandSpec = {
     chunkSizeOption,
     compressOption,
     preserveDigestsOption,
+    referrersOption,
     jsonOption,
     transferFormatOption,
   ],
   examples: [
     'ferry push image.tar registry.example.com/app:1.0',
     'ferry push ./oci-layout:v1 localhost:5000/app:v1',
+    'ferry push -r ./app:1.0 registry.example.com/app:1.0   # with the referrers the layout holds',
     'ferry push docker-archive:saved.tar:app:1.0 ghcr.io/org/app:1.0',
     "ferry push -q --format '{{.Digest}}' image.tar registry.example.com/app:1.0",
   ],

@@ -106,6 +106,12 @@ export const preserveDigestsOption: OptionSpec = {
     'fail rather than change any digest (a docker save archive is then pushed with plain-tar layers)',
 };
 
+export const referrersOption: OptionSpec = {
+  flags: '-r, --referrers',
+  description:
+    "also copy the referrers (signatures, SBOMs, attestations: manifests whose subject is a copied one, and cosign's sha256-<hex>.sig/.att/.sbom tags), and theirs",
+};
+
 /** --compress and --preserve-digests as the layer policy reads them (copy/layer-policy.ts). */
 function layerRequest(options: Record<string, unknown>): LayerRequest {
   return {
@@ -142,10 +148,12 @@ function engineOptions(ctx: Context, options: Record<string, unknown>) {
     stdout: ctx.stdout,
     chunkSize: options['chunkSize'] as number | undefined,
     retrier: ctx.retrier,
+    referrers: options['referrers'] === true,
   };
 }
 
-async function startProgress(ctx: Context): Promise<Progress> {
+/** Progress on stderr for a run of the engine (a transfer, an artifact push). */
+export async function startProgress(ctx: Context): Promise<Progress> {
   // Loaded here: the transfer engine and the stores (tar-stream among them) are for transfers
   // only, so the light commands do not parse them at every start.
   const { Progress } = await import('../ui/progress.js');

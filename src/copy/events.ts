@@ -52,4 +52,19 @@ export interface CopySummary {
   manifests: number;
   /** What the copy changed, when the destination's digest is not the source's. */
   changes: Change[];
+  /** The referrers of what was copied (referrers.ts); absent where neither side can hold any. */
+  referrers?: ReferrersSummary | undefined;
+}
+
+export interface ReferrersSummary {
+  /** Whether the copy followed them (`-r`): else they were only counted. */
+  followed: boolean;
+  /** Referrers copied (with `-r`), recursively, legacy cosign tags included. */
+  copied: number;
+  /**
+   * Referrers not copied: without `-r`, those of every manifest copied; with it, those of a
+   * manifest whose digest changed on the way (they name a digest the destination does not hold).
+   * null when they could not be counted (the copy itself went well).
+   */
+  left: number | null;
 }

@@ -55,6 +55,25 @@ export interface ImageCopyOptions {
    * again, a fresh upload session. Only into parallel destinations (store.ts `sequential`).
    */
   retrier?: Retrier | undefined;
+  /** More of the source's graph copied into the same destination before it commits (referrers.ts). */
+  extend?: GraphExtension | undefined;
+}
+
+/** What an extension of a copy (ImageCopyOptions.extend) may ask of it. */
+export interface GraphCopy {
+  /**
+   * Copies a manifest read from the source, and everything under it, the way an index's child is
+   * copied (blobs first, digests kept; skipped when the destination has it, unless `tag` is to
+   * be set on it); returns its descriptor at the destination.
+   */
+  copyManifest(manifest: StoredManifest, tag?: string): Promise<Descriptor>;
+  /** The counts so far, the extension's copies included. */
+  totals(): Pick<CopySummary, 'copied' | 'skipped' | 'mounted' | 'bytes' | 'manifests'>;
+}
+
+export interface GraphExtension {
+  /** Runs once the image is copied, before the destination commits; returns the summary to report. */
+  run(graph: GraphCopy, summary: CopySummary): Promise<CopySummary>;
 }
 
 /** Image configs are read whole to check a platform; anything this large is no config. */
@@ -69,7 +88,8 @@ export async function copyImageGraph(
 ): Promise<CopySummary> {
   const copy = new ImageCopy(session, source, destination, options);
   try {
-    const summary = await copy.run();
+    const copied = await copy.run();
+    const summary = options.extend ? await options.extend.run(copy, copied) : copied;
     await destination.commit();
     return summary;
   } catch (err) {
@@ -79,7 +99,7 @@ export async function copyImageGraph(
   }
 }
 
-class ImageCopy {
+class ImageCopy implements GraphCopy {
   private readonly counts = { copied: 0, skipped: 0, mounted: 0, bytes: 0, manifests: 0 };
   private readonly changes: Change[] = [];
   private readonly emit: CopyListener;
@@ -109,6 +129,14 @@ class ImageCopy {
 
   private check(): void {
     if (this.firstFailure !== undefined) throw this.firstFailure;
+  }
+
+  copyManifest(manifest: StoredManifest, tag?: string): Promise<Descriptor> {
+    return this.copyChild(manifest.descriptor, manifest.bytes, tag);
+  }
+
+  totals(): Pick<CopySummary, 'copied' | 'skipped' | 'mounted' | 'bytes' | 'manifests'> {
+    return { ...this.counts };
   }
 
   async run(): Promise<CopySummary> {
@@ -230,13 +258,16 @@ class ImageCopy {
     return rebuilt.descriptor;
   }
 
-  /** An index's child, skipped whole when the destination has it already (and nothing would change it). */
-  private async copyChild(child: Descriptor): Promise<Descriptor> {
+  /**
+   * An index's child, skipped whole when the destination has it already (and nothing would change
+   * it). `fetched`: its bytes, already read; `tag`: also point this tag at it (never skipped then).
+   */
+  private async copyChild(child: Descriptor, fetched?: Buffer, tag?: string): Promise<Descriptor> {
     this.check();
-    const maySkip = !this.options.layers.transforms;
+    const maySkip = !this.options.layers.transforms && tag === undefined;
     const [present, bytes] = await Promise.all([
       maySkip ? this.destination.hasManifest(child) : false,
-      this.source.manifest(child),
+      fetched ?? this.source.manifest(child),
     ]);
     if (present) {
       this.counts.skipped++;
@@ -246,8 +277,8 @@ class ImageCopy {
     const parsed = parseManifest(bytes, child.mediaType, `manifest ${child.digest}`);
     const stored = { descriptor: { ...child, mediaType: parsed.mediaType }, bytes };
     return parsed.kind === 'index'
-      ? this.copyIndex(stored, parsed.index.manifests, undefined)
-      : this.copyImage(stored, parsed.manifest, undefined);
+      ? this.copyIndex(stored, parsed.index.manifests, tag)
+      : this.copyImage(stored, parsed.manifest, tag);
   }
 
   /** Copies an image's config and layers, then its manifest (rebuilt if a layer changed). */

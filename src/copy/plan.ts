@@ -3,6 +3,7 @@
  * of one repository into another.
  */
 import { UsageError } from '../errors.js';
+import { isReferrersTag } from '../image/referrers.js';
 import { formatReference, parseRepository, type Reference } from '../ref/index.js';
 import type { RegistryClient } from '../registry/client.js';
 import { listTags } from '../registry/tags.js';
@@ -23,12 +24,19 @@ export function allTagsRepositories(from: string, to: string): { source: Referen
   return { source: repositoryOf(from, 'source'), destination: repositoryOf(to, 'destination') };
 }
 
-/** Every tag of the source repository, each to the same tag in the destination, in the registry's tag order. */
+/**
+ * Every tag of the source repository, each to the same tag in the destination, in the registry's
+ * tag order. With `referrers` (-r), the referrers tags and legacy cosign tags (`sha256-<hex>[.sig]`)
+ * are left out: they travel with the image they name, and copying them as images too would race
+ * with that.
+ */
 export async function planAllTags(
   client: (registry: string) => RegistryClient,
   { source, destination }: { source: Reference; destination: Reference },
+  options: { referrers?: boolean } = {},
 ): Promise<CopyItem[]> {
-  const { items: tags } = await listTags(client(source.registry), source.repository);
+  const { items: listed } = await listTags(client(source.registry), source.repository);
+  const tags = options.referrers ? listed.filter((tag) => !isReferrersTag(tag)) : listed;
   return tags.map((tag) => ({
     source: { kind: 'registry', ref: { registry: source.registry, repository: source.repository, tag } },
     destination: {

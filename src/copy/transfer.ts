@@ -12,6 +12,7 @@ import { openDestination, openSource } from '../store/open.js';
 import type { CopyListener, CopySummary } from './events.js';
 import { copyImageGraph } from './image-copy.js';
 import { DEFAULT_LAYER_REQUEST, type LayerRequest, layerPolicy } from './layer-policy.js';
+import { referrersWalk } from './referrers.js';
 import { CopySession } from './session.js';
 
 export interface TransferOptions {
@@ -32,6 +33,8 @@ export interface TransferOptions {
   chunkSize?: number | undefined;
   /** Whole-blob retries (image-copy.ts); the registry clients carry the same policy. */
   retrier?: Retrier | undefined;
+  /** -r: the referrers of what is copied go with it (referrers.ts); without it they are counted. */
+  referrers?: boolean | undefined;
 }
 
 export async function transferImage(
@@ -47,8 +50,10 @@ export async function transferImage(
       chunkSize: options.chunkSize,
     });
     let layers: ReturnType<typeof layerPolicy>;
+    let walk: ReturnType<typeof referrersWalk>;
     try {
       layers = layerPolicy(options.layers ?? DEFAULT_LAYER_REQUEST, src.traits, dst.traits);
+      walk = referrersWalk(src, dst, options.referrers ? 'copy' : 'count');
     } catch (err) {
       await dst.abort();
       throw err;
@@ -60,8 +65,9 @@ export async function transferImage(
         tag: destinationTag(source, destination),
         noClobber: options.noClobber,
         layers,
-        onEvent: options.onEvent,
+        onEvent: walk ? walk.listener(options.onEvent) : options.onEvent,
         retrier: options.retrier,
+        extend: walk,
       });
     } finally {
       // A session of its own ends with this copy; a shared one with the run (many.ts).

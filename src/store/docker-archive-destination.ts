@@ -24,7 +24,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { parseDigest, verifyBytes } from '../digest/index.js';
-import { InvalidContentError, LocalError, UsageError } from '../errors.js';
+import { FerryError, InvalidContentError, LocalError, UsageError } from '../errors.js';
 import type { Descriptor } from '../image/descriptor.js';
 import { parseManifest } from '../image/manifest.js';
 import { MediaType } from '../image/media-types.js';
@@ -67,6 +67,7 @@ export class DockerArchiveDestination implements ImageDestination {
     sequential: true,
     wantsCompressedLayers: false,
     place: undefined,
+    referrers: 'none',
   };
 
   /** Config blobs kept in memory (small) to read rootfs.diff_ids at putManifest. */
@@ -113,6 +114,11 @@ export class DockerArchiveDestination implements ImageDestination {
 
   async tagged(): Promise<undefined> {
     return undefined;
+  }
+
+  /** `docker load` reads one image per tag: an archive has no place for a signature or an SBOM. */
+  async putReferrers(): Promise<void> {
+    throw new FerryError('E_UNSUPPORTED', `${this.description} cannot hold referrers (signatures, SBOMs)`);
   }
 
   async putManifest(manifest: StoredManifest, _options: PutManifestOptions = {}): Promise<void> {

@@ -51,7 +51,7 @@ import {
   type ManifestItem,
   readDiffIds,
 } from './docker-archive-format.js';
-import type { ImageSource, SourceTraits, StoredManifest } from './store.js';
+import type { ImageSource, Referrer, SourceTraits, StoredManifest } from './store.js';
 import { scanTar, type TarIndex } from './tar-index.js';
 
 /**
@@ -159,7 +159,7 @@ const OCI_LAYER_TYPES: Readonly<Record<string, string>> = {
 
 export class DockerArchiveSource implements ImageSource {
   /** `docker save` writes layers as plain tars: a registry should get them compressed (store.ts). */
-  readonly traits: SourceTraits = { layers: 'uncompressed-export' };
+  readonly traits: SourceTraits = { layers: 'uncompressed-export', listsReferrers: false };
   /** Use openDockerArchiveSource(). */
   constructor(
     readonly description: string,
@@ -202,6 +202,11 @@ export class DockerArchiveSource implements ImageSource {
 
   placeOf(): undefined {
     return undefined;
+  }
+
+  /** `docker save` writes images only. */
+  async referrers(): Promise<Referrer[]> {
+    return [];
   }
 
   async close(): Promise<void> {}

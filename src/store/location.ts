@@ -10,7 +10,7 @@
  * docker-archive REF like `app:1.0` is read as `FILE:app:1.0` → ref `app:1.0`.
  */
 import { UsageError } from '../errors.js';
-import { familiarName, parseReference, type Reference } from '../ref/index.js';
+import { familiarName, formatReference, parseReference, type Reference } from '../ref/index.js';
 
 export type Location =
   | { kind: 'registry'; ref: Reference }
@@ -102,4 +102,46 @@ export function registryRef(location: Location): Reference | undefined {
 /** The registry a location is on, or undefined for a file (a copy binds credentials per side). */
 export function registryOf(location: Location): string | undefined {
   return registryRef(location)?.registry;
+}
+
+/**
+ * A location that can hold an artifact or a referrer (a registry repository, an OCI layout or
+ * tarball): a docker-archive holds one image and nothing that refers to it. `what` names the
+ * argument in the error.
+ */
+export function artifactPlace(location: Location, what: string): Location {
+  if (location.kind === 'docker-archive')
+    throw new UsageError(
+      `${what} '${describeLocation(location)}' is a docker-archive, which holds one image and nothing that refers to it: use a registry or an OCI layout`,
+    );
+  return location;
+}
+
+/** The repository or layout of an image, without its tag or digest (where a referrer of it goes, by digest). */
+export function withoutTag(location: Location): Location {
+  switch (location.kind) {
+    case 'registry':
+      return {
+        kind: 'registry',
+        ref: { registry: location.ref.registry, repository: location.ref.repository },
+      };
+    case 'docker-archive':
+      return { kind: 'docker-archive', path: location.path };
+    default:
+      return { kind: location.kind, path: location.path };
+  }
+}
+
+/** Whether two locations are the same repository or the same layout (where a subject must be). */
+export function samePlace(a: Location, b: Location): boolean {
+  if (a.kind === 'registry' && b.kind === 'registry')
+    return a.ref.registry === b.ref.registry && a.ref.repository === b.ref.repository;
+  return a.kind === b.kind && a.kind !== 'registry' && b.kind !== 'registry' && a.path === b.path;
+}
+
+/** A manifest at a location by its digest, as one word: `host/repo@sha256:…`, or `oci:DIR:sha256:…`. */
+export function describeByDigest(location: Location, digest: string): string {
+  if (location.kind === 'registry')
+    return formatReference({ registry: location.ref.registry, repository: location.ref.repository, digest });
+  return `${describeLocation(withoutTag(location))}:${digest}`;
 }

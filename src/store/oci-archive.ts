@@ -19,7 +19,7 @@ import { verifyBytes } from '../digest/index.js';
 import { NotFoundError } from '../errors.js';
 import type { Descriptor } from '../image/descriptor.js';
 import { describeLocation } from './location.js';
-import { blobPath, type LayoutFiles, mergeIndexJson, OciSource } from './oci-common.js';
+import { blobPath, IndexJsonEntries, type LayoutFiles, mergeIndexJson, OciSource } from './oci-common.js';
 import type {
   DestinationTraits,
   ImageDestination,
@@ -76,16 +76,18 @@ export class OciArchiveDestination implements ImageDestination {
     sequential: true,
     wantsCompressedLayers: false,
     place: undefined,
+    referrers: 'index-json',
   };
   private queue: Promise<unknown> = Promise.resolve();
-  private named: { descriptor: Descriptor; tag: string } | undefined;
-  private last: Descriptor | undefined;
+  private readonly entries: IndexJsonEntries;
 
   constructor(
     readonly description: string,
     private readonly tar: TarLayoutWriter,
     readonly tag: string | undefined,
-  ) {}
+  ) {
+    this.entries = new IndexJsonEntries(tag);
+  }
 
   async hasBlob(descriptor: Descriptor): Promise<boolean> {
     return this.tar.has(blobPath(descriptor.digest));
@@ -122,15 +124,20 @@ export class OciArchiveDestination implements ImageDestination {
       verifyBytes(bytes, descriptor, `manifest ${descriptor.digest} for ${this.description}`);
       const name = blobPath(descriptor.digest);
       if (!this.tar.has(name)) await this.tar.addBuffer(name, bytes);
-      if (options.tag !== undefined) this.named = { descriptor, tag: options.tag };
-      this.last = descriptor;
+      this.entries.put(manifest, options.tag);
+    });
+  }
+
+  /** Untagged index.json entries, written at commit. */
+  putReferrers(_subject: Descriptor, referrers: readonly Descriptor[]): Promise<void> {
+    return this.serial(async () => {
+      this.entries.addReferrers(referrers);
     });
   }
 
   commit(): Promise<void> {
     return this.serial(async () => {
-      const root = this.named?.descriptor ?? this.last;
-      await this.tar.addIndex(mergeIndexJson(undefined, root, this.named?.tag ?? this.tag));
+      await this.tar.addIndex(mergeIndexJson(undefined, this.entries.entries()));
       await this.tar.finish();
     });
   }

@@ -12,9 +12,17 @@ import { parseDigest, VerifyingStream, verifyBytes } from '../digest/index.js';
 import { InvalidContentError, NotFoundError, UsageError } from '../errors.js';
 import type { Descriptor } from '../image/descriptor.js';
 import { checkDescriptor, MAX_MANIFEST_BYTES, parseDescribedManifest } from '../image/manifest.js';
-import { MediaType } from '../image/media-types.js';
+import { isManifestType, MediaType } from '../image/media-types.js';
+import {
+  legacyKindOf,
+  readReferrersIndex,
+  referrerDescriptor,
+  referrerOf,
+  referrersTag,
+  untaggedEntry,
+} from '../image/referrers.js';
 import { isObject } from '../util/is-object.js';
-import type { ImageSource, SourceTraits, StoredManifest } from './store.js';
+import type { ImageSource, Referrer, SourceTraits, StoredManifest } from './store.js';
 
 export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
 export const LAYOUT_FILE = 'oci-layout';
@@ -94,28 +102,76 @@ export function selectRoot(index: IndexJson, tag: string | undefined, where: str
   );
 }
 
+/** An entry a copy adds to index.json: a manifest, tagged or not. */
+export interface IndexEntry {
+  descriptor: Descriptor;
+  tag?: string | undefined;
+}
+
 /**
- * index.json with `root` added: an entry with the same tag is replaced (an untagged root
- * replaces untagged entries of the same digest); other entries and unknown fields stay, so
- * several tags can share one layout.
+ * index.json with `entries` added. A tagged entry replaces the entry with the same tag; an
+ * untagged one (a referrer, or a root put without a tag) replaces untagged entries of the same
+ * digest and is left out when a tagged entry names that digest. Other entries and unknown fields
+ * stay, so several tags (and their referrers) can share one layout.
  */
-export function mergeIndexJson(
-  existing: IndexJson | undefined,
-  root: Descriptor | undefined,
-  tag: string | undefined,
-): Buffer {
+export function mergeIndexJson(existing: IndexJson | undefined, entries: readonly IndexEntry[]): Buffer {
   const doc: Record<string, unknown> = existing?.doc ?? { schemaVersion: 2, mediaType: MediaType.ociIndex };
   let manifests = existing?.manifests ?? [];
-  if (root !== undefined) {
-    const entry: Descriptor = { mediaType: root.mediaType, digest: root.digest, size: root.size };
-    if (root.artifactType !== undefined) entry.artifactType = root.artifactType;
-    if (tag !== undefined) entry.annotations = { [REF_NAME_ANNOTATION]: tag };
-    manifests = manifests.filter((d) =>
-      tag === undefined ? tagOf(d) !== undefined || d.digest !== root.digest : tagOf(d) !== tag,
-    );
-    manifests.push(entry);
+  const ordered = [
+    ...entries.filter((e) => e.tag !== undefined),
+    ...entries.filter((e) => e.tag === undefined),
+  ];
+  for (const { descriptor, tag } of ordered) {
+    if (tag !== undefined) {
+      const entry: Descriptor = {
+        mediaType: descriptor.mediaType,
+        digest: descriptor.digest,
+        size: descriptor.size,
+      };
+      if (descriptor.artifactType !== undefined) entry.artifactType = descriptor.artifactType;
+      entry.annotations = { [REF_NAME_ANNOTATION]: tag };
+      manifests = [...manifests.filter((d) => tagOf(d) !== tag), entry];
+      continue;
+    }
+    if (manifests.some((d) => d.digest === descriptor.digest && tagOf(d) !== undefined)) continue;
+    manifests = [
+      ...manifests.filter((d) => tagOf(d) !== undefined || d.digest !== descriptor.digest),
+      untaggedEntry(descriptor),
+    ];
   }
   return Buffer.from(JSON.stringify({ ...doc, manifests }));
+}
+
+/**
+ * What a layout destination's index.json gains from one copy: each manifest put with a tag under
+ * that tag (the root, and a legacy cosign tag that travelled with it), or, when none was, the last
+ * manifest put (the root: children come first) under the destination's own tag; and every
+ * manifest with a `subject` as an untagged entry, as oras keeps referrers in a layout (the
+ * image-layout spec has no place of its own for them yet: opencontainers/image-spec#1171).
+ */
+export class IndexJsonEntries {
+  private readonly tagged = new Map<string, Descriptor>();
+  private last: Descriptor | undefined;
+  private readonly referrers = new Map<string, Descriptor>();
+
+  constructor(private readonly defaultTag: string | undefined) {}
+
+  put(manifest: StoredManifest, tag: string | undefined): void {
+    if (tag !== undefined) this.tagged.set(tag, manifest.descriptor);
+    this.last = manifest.descriptor;
+    const referrer = referrerOf(manifest.descriptor, manifest.bytes);
+    if (referrer) this.referrers.set(referrer.referrer.digest, referrer.referrer);
+  }
+
+  addReferrers(referrers: readonly Descriptor[]): void {
+    for (const d of referrers) this.referrers.set(d.digest, d);
+  }
+
+  entries(): IndexEntry[] {
+    const tagged: IndexEntry[] = [...this.tagged].map(([tag, descriptor]) => ({ descriptor, tag }));
+    const root = tagged.length > 0 || !this.last ? [] : [{ descriptor: this.last, tag: this.defaultTag }];
+    return [...tagged, ...root, ...[...this.referrers.values()].map((descriptor) => ({ descriptor }))];
+  }
 }
 
 /** What OciSource needs from a layout: a directory on disk or a tar file. Names are layout-relative. */
@@ -138,8 +194,9 @@ export function verifiedStream(source: Readable, descriptor: Descriptor, what: s
 
 /** An OCI image layout (directory or tar) as an ImageSource. */
 export class OciSource implements ImageSource {
-  readonly traits: SourceTraits = { layers: 'as-published' };
+  readonly traits: SourceTraits = { layers: 'as-published', listsReferrers: true };
   private index: Promise<IndexJson> | undefined;
+  private referrerMap: Promise<Map<string, Referrer[]>> | undefined;
 
   constructor(
     readonly description: string,
@@ -191,6 +248,53 @@ export class OciSource implements ImageSource {
   /** A file holds its blobs itself: nothing to mount from. */
   placeOf(): undefined {
     return undefined;
+  }
+
+  /**
+   * From index.json: the entries whose manifest names the subject (oras and ferry list referrers
+   * there untagged), the entries of an index tagged with the subject's referrers tag, and entries
+   * tagged with a legacy cosign tag of its digest. Every entry is read once, on the first call.
+   */
+  async referrers(subject: Descriptor): Promise<Referrer[]> {
+    this.referrerMap ??= this.mapReferrers();
+    return (await this.referrerMap).get(subject.digest) ?? [];
+  }
+
+  private async mapReferrers(): Promise<Map<string, Referrer[]>> {
+    const map = new Map<string, Referrer[]>();
+    const add = (subject: string, referrer: Referrer): void => {
+      const list = map.get(subject) ?? [];
+      if (!list.some((r) => r.descriptor.digest === referrer.descriptor.digest && r.tag === referrer.tag))
+        list.push(referrer);
+      map.set(subject, list);
+    };
+    const { manifests } = await this.loadIndex();
+    for (const entry of manifests) {
+      if (!isManifestType(entry.mediaType)) continue;
+      const bytes = await this.manifest(entry);
+      const tag = tagOf(entry);
+      const found = referrerOf(entry, bytes);
+      if (found) add(found.subject.digest, { descriptor: found.referrer });
+      if (tag === undefined) continue;
+      const legacy = legacyKindOf(tag);
+      if (legacy !== undefined) {
+        const parsed = parseDescribedManifest(entry, bytes, `${tag} in ${this.description}`);
+        const subject = tag.slice(0, -(legacy.length + 1)).replace('-', ':');
+        add(subject, { descriptor: referrerDescriptor(entry, parsed), tag });
+        continue;
+      }
+      const m = /^(sha256|sha512)-([0-9a-f]{64,128})$/.exec(tag);
+      if (!m) continue;
+      const subject = `${m[1]}:${m[2]}`;
+      if (referrersTag(subject) !== tag) continue;
+      const read = readReferrersIndex(
+        parseDescribedManifest(entry, bytes, `${tag} in ${this.description}`),
+        entry.digest,
+        subject,
+      );
+      if ('referrers' in read) for (const d of read.referrers) add(subject, { descriptor: d });
+    }
+    return map;
   }
 
   close(): Promise<void> {

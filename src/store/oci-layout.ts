@@ -13,9 +13,10 @@
  * is replaced, other tags stay (several tags share one layout, as with skopeo). `abort()`
  * removes the temp files, the blobs this copy added, and the directory when this copy made it.
  *
- * The root is the manifest put with `options.tag`; when the copy gives none, the last manifest
- * put (the copy writes children before parents). index.json names it with `options.tag`, else
- * the TAG the destination was opened with; without either the entry is untagged.
+ * index.json gets each manifest put with `options.tag` under that tag; when the copy gives none,
+ * the last manifest put (the copy writes children before parents) under the TAG the destination
+ * was opened with, untagged without one; and each manifest with a `subject` as an untagged entry
+ * (referrers, as oras keeps them: oci-common.ts IndexJsonEntries).
  *
  * Hostile directories. Reading, every file must really be inside the layout (symlinks are
  * resolved, and one leading out is refused even when its bytes would match: the layout is what
@@ -40,6 +41,7 @@ import {
   checkLayoutFile,
   INDEX_FILE,
   type IndexJson,
+  IndexJsonEntries,
   LAYOUT_FILE,
   LAYOUT_FILE_BYTES,
   type LayoutFiles,
@@ -168,6 +170,7 @@ export class OciLayoutDestination implements ImageDestination {
     sequential: false,
     wantsCompressedLayers: false,
     place: undefined,
+    referrers: 'index-json',
   };
   private ready: Promise<void> | undefined;
   /** The top directory `mkdir -p` made for this copy; abort() removes it. */
@@ -178,8 +181,7 @@ export class OciLayoutDestination implements ImageDestination {
   private readonly folders = new Set<string>();
   /** Blobs this copy added (not there before); abort() removes them. */
   private readonly added = new Set<string>();
-  private named: { descriptor: Descriptor; tag: string } | undefined;
-  private last: Descriptor | undefined;
+  private readonly entries: IndexJsonEntries;
   private state: 'open' | 'committed' | 'aborted' = 'open';
 
   constructor(
@@ -187,6 +189,7 @@ export class OciLayoutDestination implements ImageDestination {
     readonly tag: string | undefined,
   ) {
     this.description = describeLocation({ kind: 'oci', path: dir, tag });
+    this.entries = new IndexJsonEntries(tag);
   }
 
   /** Checks (or creates) the directory once; refuses a non-empty directory that is not a layout. */
@@ -301,8 +304,13 @@ export class OciLayoutDestination implements ImageDestination {
       descriptor,
       `manifest ${descriptor.digest} for ${this.description}`,
     );
-    if (options.tag !== undefined) this.named = { descriptor, tag: options.tag };
-    this.last = descriptor;
+    this.entries.put(manifest, options.tag);
+  }
+
+  /** Untagged index.json entries, written at commit. */
+  async putReferrers(_subject: Descriptor, referrers: readonly Descriptor[]): Promise<void> {
+    await this.ensureOpen();
+    this.entries.addReferrers(referrers);
   }
 
   /**
@@ -347,8 +355,6 @@ export class OciLayoutDestination implements ImageDestination {
 
   async commit(): Promise<void> {
     await this.ensureOpen();
-    const root = this.named?.descriptor ?? this.last;
-    const tag = this.named?.tag ?? this.tag;
     try {
       await mkdir(join(this.dir, 'blobs'), { recursive: true });
       // The blobs' names reach the disk before index.json can name them.
@@ -359,7 +365,10 @@ export class OciLayoutDestination implements ImageDestination {
       );
       if (!layoutExists) await writeFileAtomic(join(this.dir, LAYOUT_FILE), LAYOUT_FILE_BYTES);
       // Re-read index.json now: another copy may have added a tag since this one started.
-      await writeFileAtomic(join(this.dir, INDEX_FILE), mergeIndexJson(await this.readIndex(), root, tag));
+      await writeFileAtomic(
+        join(this.dir, INDEX_FILE),
+        mergeIndexJson(await this.readIndex(), this.entries.entries()),
+      );
     } catch (err) {
       throw localError(err, `write ${INDEX_FILE} of ${this.description}`);
     }

@@ -6,13 +6,22 @@
 import type { Readable } from 'node:stream';
 import { repositoryScope } from '../auth/scope.js';
 import { isDigest, verifyBytes } from '../digest/index.js';
-import { DigestMismatchError } from '../errors.js';
+import { DigestMismatchError, NotFoundError } from '../errors.js';
 import type { Descriptor } from '../image/descriptor.js';
+import { parseManifest } from '../image/manifest.js';
+import { legacyTags, referrerDescriptor, referrerOf, referrersTag } from '../image/referrers.js';
 import { formatReference, type Reference } from '../ref/index.js';
 import { blobExists, getBlobStream } from '../registry/blobs.js';
 import type { RegistryClient } from '../registry/client.js';
 import { getManifest, headManifest, putManifest } from '../registry/manifests.js';
+import {
+  addToReferrersTag,
+  readReferrersTag,
+  referrersByApi,
+  referrersSupport,
+} from '../registry/referrers.js';
 import { referenceId } from '../registry/resolve.js';
+import { hasTag } from '../registry/tag-lookup.js';
 import { mountBlob, type UploadTarget, uploadBlob } from '../registry/upload.js';
 import type {
   BlobPlace,
@@ -20,19 +29,64 @@ import type {
   ImageDestination,
   ImageSource,
   PutManifestOptions,
+  Referrer,
   SourceTraits,
   StoredManifest,
 } from './store.js';
 
 export class RegistrySource implements ImageSource {
   readonly description: string;
-  readonly traits: SourceTraits = { layers: 'as-published' };
+  readonly traits: SourceTraits = { layers: 'as-published', listsReferrers: true };
 
   constructor(
     readonly client: RegistryClient,
     readonly ref: Reference,
   ) {
     this.description = `docker://${formatReference(ref)}`;
+  }
+
+  /**
+   * By the referrers API where the registry serves it, else from the referrers tag when the
+   * repository has one (a tag that is no referrers index counts as none, as the spec asks); with
+   * the legacy cosign tags of the digest that exist. Which tags exist comes from the repository's
+   * tag list, read once per run (registry/tag-lookup.ts): a manifest without referrers costs no
+   * request of its own on a registry without the API, and one on a registry with it.
+   */
+  async referrers(subject: Descriptor): Promise<Referrer[]> {
+    const { repository } = this.ref;
+    const scopes = [repositoryScope(repository, ['pull'])];
+    const [listed, legacy] = await Promise.all([
+      this.bySubject(subject.digest, scopes),
+      Promise.all(legacyTags(subject.digest).map((t) => this.legacy(t.tag))),
+    ]);
+    return [...listed.map((descriptor) => ({ descriptor })), ...legacy.flatMap((r) => (r ? [r] : []))];
+  }
+
+  private async bySubject(digest: string, scopes: readonly string[]): Promise<Descriptor[]> {
+    const { repository } = this.ref;
+    const byApi = await referrersByApi(this.client, repository, digest, scopes).catch((err: unknown) => {
+      if (err instanceof NotFoundError) return [];
+      throw err;
+    });
+    if (byApi !== undefined) return byApi;
+    if (!(await hasTag(this.client, repository, referrersTag(digest)))) return [];
+    const read = await readReferrersTag(this.client, repository, digest);
+    return 'problem' in read ? [] : read.referrers;
+  }
+
+  /** The manifest a legacy cosign tag names, as a referrer, when the tag exists. */
+  private async legacy(tag: string): Promise<Referrer | undefined> {
+    if (!(await hasTag(this.client, this.ref.repository, tag))) return undefined;
+    let fetched: Awaited<ReturnType<typeof getManifest>>;
+    try {
+      fetched = await getManifest(this.client, this.ref.repository, tag);
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+    const descriptor = { mediaType: fetched.mediaType, digest: fetched.digest, size: fetched.bytes.length };
+    const parsed = parseManifest(fetched.bytes, fetched.mediaType, `manifest ${this.description}:${tag}`);
+    return { descriptor: referrerDescriptor(descriptor, parsed), tag };
   }
 
   async root(): Promise<StoredManifest> {
@@ -76,6 +130,7 @@ export class RegistryDestination implements ImageDestination {
       sequential: false,
       wantsCompressedLayers: true,
       place: { registry: client.registry, repository: ref.repository },
+      referrers: 'registry',
     };
     this.target = {
       client,
@@ -142,6 +197,23 @@ export class RegistryDestination implements ImageDestination {
         descriptor.digest,
         stored,
       );
+    // distribution-spec "Pushing Manifests with Subject": without the registry's referrers API,
+    // the client keeps the referrers tag.
+    const referrer = referrerOf(descriptor, bytes);
+    if (referrer) await this.putReferrers(referrer.subject, [referrer.referrer]);
+  }
+
+  /**
+   * Nothing to do where the registry serves the referrers API (it lists a manifest by its
+   * `subject` as it is stored); else the referrers go into the referrers tag's index, merged with
+   * what is there (registry/referrers.ts).
+   */
+  async putReferrers(subject: Descriptor, referrers: readonly Descriptor[]): Promise<void> {
+    if (referrers.length === 0) return;
+    const { repository } = this.ref;
+    const support = await referrersSupport(this.client, repository, subject.digest, this.target.scopes);
+    if (support === 'api') return;
+    await addToReferrersTag(this.client, repository, subject.digest, referrers);
   }
 
   async commit(): Promise<void> {}

@@ -18,6 +18,10 @@
  *   trace of an unfinished copy.
  * - Manifests are moved as bytes, never re-serialised by a store, so digests survive. Only copy/
  *   builds new manifest bytes, when the user asked for a change or a child changed under them.
+ * - Referrers (OCI 1.1: a signature or SBOM whose `subject` names an image) are more of the graph:
+ *   a source lists those of a manifest where it can (`referrers()`, [] where it cannot), and a
+ *   destination keeps every manifest put with a `subject` findable as a referrer of it, its own
+ *   way (`traits.referrers`); `putReferrers()` does the same for referrers it already holds.
  */
 import type { Readable } from 'node:stream';
 import type { Descriptor } from '../image/descriptor.js';
@@ -43,6 +47,19 @@ export interface SourceTraits {
    * should get them compressed, as `docker push` would send them.
    */
   readonly layers: 'as-published' | 'uncompressed-export';
+  /** Whether `referrers()` can find anything (a registry, an OCI layout); a docker-archive holds none. */
+  readonly listsReferrers: boolean;
+}
+
+/** A manifest that refers to another one, as a source lists it. */
+export interface Referrer {
+  /** As a referrers list gives it: media type, digest and size, with artifactType and annotations. */
+  descriptor: Descriptor;
+  /**
+   * Set for a legacy cosign tag (`sha256-<hex>.sig`, `.att`, `.sbom`): the manifest names no
+   * `subject`, the tag alone ties it to the image, so the tag travels with it.
+   */
+  tag?: string | undefined;
 }
 
 export interface ImageSource {
@@ -60,6 +77,12 @@ export interface ImageSource {
    * (distribution-spec end-11) instead of moving its bytes; undefined when it sits in no registry.
    */
   placeOf(descriptor: Descriptor): BlobPlace | undefined;
+  /**
+   * The referrers of one of this source's manifests (those naming it as `subject`, and the legacy
+   * cosign tags of its digest); [] where the source holds none. Listed, not verified: a copy reads
+   * each one and checks its `subject` before it counts.
+   */
+  referrers(subject: Descriptor): Promise<Referrer[]>;
   close(): Promise<void>;
 }
 
@@ -86,6 +109,13 @@ export interface DestinationTraits {
   readonly wantsCompressedLayers: boolean;
   /** The repository written to, when the destination is a registry; a blob placed elsewhere on it can be mounted. */
   readonly place: BlobPlace | undefined;
+  /**
+   * How the destination keeps referrers. 'registry': by their `subject` where the registry serves
+   * the referrers API, else in the referrers tag (`sha256-<hex>`) ferry keeps up to date; which,
+   * it finds out by asking (registry/referrers.ts). 'index-json': as untagged entries of an OCI
+   * layout's index.json, as oras writes them. 'none': it cannot hold them (a docker-archive).
+   */
+  readonly referrers: 'registry' | 'index-json' | 'none';
 }
 
 export interface ImageDestination {
@@ -107,7 +137,14 @@ export interface ImageDestination {
    * undefined when the tag is absent or the destination cannot tell.
    */
   tagged(tag: string): Promise<Descriptor | undefined>;
+  /** Stores a manifest; one with a `subject` is also kept as a referrer of it (`traits.referrers`). */
   putManifest(manifest: StoredManifest, options?: PutManifestOptions): Promise<void>;
+  /**
+   * Keeps `referrers` (manifests already stored here, each naming `subject`) findable as the
+   * referrers of `subject`, as putManifest does for the manifests it stores; nothing happens for
+   * those already kept. Throws (E_UNSUPPORTED) where `traits.referrers` is 'none'.
+   */
+  putReferrers(subject: Descriptor, referrers: readonly Descriptor[]): Promise<void>;
   /** Makes the result visible (renames temp files, writes index.json / manifest.json). */
   commit(): Promise<void>;
   /** Removes what an unfinished copy wrote. Safe to call after a failed commit. */

@@ -40,14 +40,28 @@ export function duration(seconds: number): string {
 /** What one finished image says: the outcome, what moved, how fast. */
 export function summaryLine(summary: CopySummary, label: string, seconds: number): string {
   const root = summary.descriptor.digest;
-  if (summary.outcome === 'in-step') return `${label}: already in step (${root}): nothing sent`;
+  const taken = summary.referrers?.copied ?? 0;
+  // With -r an image in step may still have brought a new referrer: only nothing sent is "in step".
+  if (summary.outcome === 'in-step' && summary.copied === 0 && summary.manifests === 0)
+    return `${label}: already in step (${root})${taken > 0 ? `, with ${count(taken, 'referrer')}` : ''}: nothing sent`;
   if (summary.outcome === 'existing') return `${label}: exists (${root}): left alone (--no-clobber)`;
   const rate = seconds > 0 && summary.bytes > 0 ? `, ${humanSize(summary.bytes / seconds)}/s` : '';
   const parts = [`${count(summary.copied, 'blob')} copied (${humanSize(summary.bytes)})`];
   if (summary.skipped > 0) parts.push(`${summary.skipped} skipped`);
   if (summary.mounted > 0) parts.push(`${summary.mounted} mounted`);
   parts.push(count(summary.manifests, 'manifest'));
+  if (taken > 0) parts.push(`${count(taken, 'referrer')} with it`);
   return `${label}: ${root}: ${parts.join(', ')} in ${duration(seconds)}${rate}`;
+}
+
+/** Said when referrers (signatures, SBOMs) of what was copied did not come along. */
+export function referrersNote(summary: CopySummary): string | undefined {
+  const referrers = summary.referrers;
+  if (!referrers?.left) return undefined;
+  const what = `${count(referrers.left, 'referrer')} (signatures, SBOMs, attestations) left behind`;
+  return referrers.followed
+    ? `note: ${what}: they name a manifest whose digest changed on the way`
+    : `note: ${what}: -r copies them`;
 }
 
 /**
@@ -187,8 +201,7 @@ export class Progress {
   /** One finished image: its closing line, and its note when a digest changed. */
   imageDone(summary: CopySummary, label: string, seconds = this.elapsed()): void {
     this.say(summaryLine(summary, label, seconds));
-    const note = changeNote(summary);
-    if (note) this.say(note);
+    for (const note of [changeNote(summary), referrersNote(summary)]) if (note) this.say(note);
   }
 
   /** Stops the spinner and the timer; `closing` is said last, when given. */

@@ -96,6 +96,8 @@ const TRANSFER = {
   sourceDigest: 'string|null',
   changes: 'object[]',
   error: 'string|null',
+  referrers: 'number',
+  referrersLeft: 'number|null',
   copied: 'number',
   skipped: 'number',
   mounted: 'number',

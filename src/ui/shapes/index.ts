@@ -7,6 +7,7 @@
  * rename or remove them.
  */
 import type { ObjectType } from '../shape.js';
+import { artifactShape } from './artifact.js';
 import { buildShape } from './build.js';
 import {
   blobPutShape,
@@ -20,11 +21,14 @@ import {
   tagShape,
 } from './image.js';
 import { catalogItemShape, catalogShape, tagItemShape, tagRowsShape, tagsShape } from './listing.js';
+import { referrerItemShape, referrersShape } from './referrers.js';
 import { transferShape } from './transfer.js';
 
+export * from './artifact.js';
 export * from './build.js';
 export * from './image.js';
 export * from './listing.js';
+export * from './referrers.js';
 export * from './transfer.js';
 
 // ---- the table docs/output.md is generated from -----------------------------------------------
@@ -137,6 +141,26 @@ export const OUTPUTS: readonly OutputSpec[] = [
     template: true,
     shape: configShape,
     note: 'One line. (`config` and `config --json` print the config itself, byte for byte as served.)',
+  },
+  {
+    title: 'referrers --json',
+    json: 'object',
+    template: false,
+    shape: referrersShape,
+    note: 'The image and its referrers (with `--tree`, theirs too, each after the one it refers to).',
+  },
+  {
+    title: 'referrers --format',
+    template: true,
+    shape: referrerItemShape,
+    note: 'One line per referrer.',
+  },
+  {
+    title: 'artifact push, artifact pull, attach --json, --format',
+    json: 'object',
+    template: true,
+    shape: artifactShape,
+    note: 'One answer once the files are pushed or written. Progress stays on stderr.',
   },
   {
     title: 'ratelimit --json, --format',

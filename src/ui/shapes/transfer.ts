@@ -56,6 +56,14 @@ export const transferShape = t.object({
     'what the copy changed, so that `digest` differs from `sourceDigest`; empty when every digest was kept',
   ),
   error: f(t.nullable(t.string), 'why a failed item failed (the one-line message); null otherwise'),
+  referrers: f(
+    t.number,
+    'referrers taken along with `-r` (signatures, SBOMs, attestations, and theirs), each now at the destination; 0 without `-r`',
+  ),
+  referrersLeft: f(
+    t.nullable(t.number),
+    'referrers not taken: without `-r`, those of the manifests copied; with it, those of a manifest whose digest changed on the way; 0 where the source holds none; null when they could not be counted',
+  ),
 });
 export interface TransferJson {
   source: string;
@@ -73,6 +81,8 @@ export interface TransferJson {
   existing: boolean;
   changes: { kind: string; from: Descriptor; to: Descriptor; reason: string }[];
   error: string | null;
+  referrers: number;
+  referrersLeft: number | null;
 }
 
 const brief = (d: Descriptor): Descriptor => ({ mediaType: d.mediaType, digest: d.digest, size: d.size });
@@ -102,6 +112,8 @@ export const transferJson = (
     reason: c.reason,
   })),
   error: null,
+  referrers: summary.referrers?.copied ?? 0,
+  referrersLeft: summary.referrers ? summary.referrers.left : 0,
 });
 
 /** An item of a run of many (`copy -a`, `sync`) that failed. */
@@ -121,4 +133,6 @@ export const failedJson = (source: Location, destination: Location, message: str
   existing: false,
   changes: [],
   error: message,
+  referrers: 0,
+  referrersLeft: null,
 });

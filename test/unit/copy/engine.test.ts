@@ -96,7 +96,10 @@ describe('the copy engine', () => {
   test('a changed layer rebuilds every parent: manifest, index and the attestation that names it', async () => {
     const registry = new MemoryRegistry();
     const { index } = threePlatforms(registry, PLAIN_LAYER);
-    const source = new MemorySource(registry, 'src/app', 'v1', { layers: 'uncompressed-export' });
+    const source = new MemorySource(registry, 'src/app', 'v1', {
+      layers: 'uncompressed-export',
+      listsReferrers: false,
+    });
     const destination = registryDestination(registry, 'dst/app');
     const layers = layerPolicy(
       { compress: 'auto', preserveDigests: false },
@@ -166,7 +169,10 @@ describe('the copy engine', () => {
       /--preserve-digests/,
     );
     // --preserve-digests alone keeps an export's plain tars, even for a registry.
-    const exported = new MemorySource(registry, 'src/app', 'v1', { layers: 'uncompressed-export' });
+    const exported = new MemorySource(registry, 'src/app', 'v1', {
+      layers: 'uncompressed-export',
+      listsReferrers: false,
+    });
     const kept = layerPolicy(
       { compress: 'auto', preserveDigests: true },
       exported.traits,
@@ -180,7 +186,10 @@ describe('the copy engine', () => {
     const other = new MemoryRegistry('other.example');
     threePlatforms(other, PLAIN_LAYER);
     const push = () => {
-      const source = new MemorySource(other, 'src/app', 'v1', { layers: 'uncompressed-export' });
+      const source = new MemorySource(other, 'src/app', 'v1', {
+        layers: 'uncompressed-export',
+        listsReferrers: false,
+      });
       const destination = registryDestination(registry, 'dst/app');
       const layers = layerPolicy(
         { compress: 'auto', preserveDigests: false },

@@ -8,12 +8,14 @@ import { Readable } from 'node:stream';
 import { digestOf, VerifyingStream } from '../../../src/digest/index.js';
 import { NotFoundError } from '../../../src/errors.js';
 import type { Descriptor } from '../../../src/image/descriptor.js';
+import { legacyTags, referrerOf } from '../../../src/image/referrers.js';
 import type {
   BlobPlace,
   DestinationTraits,
   ImageDestination,
   ImageSource,
   PutManifestOptions,
+  Referrer,
   SourceTraits,
   StoredManifest,
 } from '../../../src/store/store.js';
@@ -22,6 +24,22 @@ export interface Repository {
   blobs: Map<string, Buffer>;
   manifests: Map<string, StoredManifest>;
   tags: Map<string, string>;
+  /** Referrers kept by subject digest (what a registry's referrers API or an index.json lists). */
+  referrers: Map<string, Descriptor[]>;
+}
+
+const emptyRepository = (): Repository => ({
+  blobs: new Map(),
+  manifests: new Map(),
+  tags: new Map(),
+  referrers: new Map(),
+});
+
+/** Adds referrers to what a repository keeps for `subject` (no digest twice). */
+function keep(repository: Repository, subject: string, referrers: readonly Descriptor[]): void {
+  const list = repository.referrers.get(subject) ?? [];
+  for (const d of referrers) if (!list.some((r) => r.digest === d.digest)) list.push(d);
+  repository.referrers.set(subject, list);
 }
 
 /** One operation, as the engine asked for it: 'get-blob repo sha256:…', 'put-manifest repo v1'. */
@@ -38,7 +56,7 @@ export class MemoryRegistry {
   repo(name: string): Repository {
     let repository = this.repositories.get(name);
     if (!repository) {
-      repository = { blobs: new Map(), manifests: new Map(), tags: new Map() };
+      repository = emptyRepository();
       this.repositories.set(name, repository);
     }
     return repository;
@@ -76,7 +94,7 @@ export class MemorySource implements ImageSource {
     readonly registry: MemoryRegistry,
     readonly repository: string,
     readonly reference: string,
-    readonly traits: SourceTraits = { layers: 'as-published' },
+    readonly traits: SourceTraits = { layers: 'as-published', listsReferrers: true },
     /** Where placeOf() says blobs are; defaults to this repository of this registry. */
     private readonly place: BlobPlace | undefined = { registry: registry.name, repository },
   ) {
@@ -119,6 +137,19 @@ export class MemorySource implements ImageSource {
     return this.place;
   }
 
+  /** What the repository keeps for the subject, and its legacy cosign tags. */
+  async referrers(subject: Descriptor): Promise<Referrer[]> {
+    this.registry.record(`get-referrers ${this.repository} ${subject.digest}`);
+    if (!this.traits.listsReferrers) return [];
+    const listed = (this.repo.referrers.get(subject.digest) ?? []).map((descriptor) => ({ descriptor }));
+    const legacy = legacyTags(subject.digest).flatMap(({ tag }) => {
+      const digest = this.repo.tags.get(tag);
+      const manifest = digest === undefined ? undefined : this.repo.manifests.get(digest);
+      return manifest ? [{ descriptor: manifest.descriptor, tag }] : [];
+    });
+    return [...listed, ...legacy];
+  }
+
   async close(): Promise<void> {}
 }
 
@@ -131,7 +162,7 @@ export class MemoryDestination implements ImageDestination {
   readonly description: string;
   readonly traits: DestinationTraits;
   /** What a file destination has staged but not yet published. */
-  private staged: Repository = { blobs: new Map(), manifests: new Map(), tags: new Map() };
+  private staged: Repository = emptyRepository();
   state: 'open' | 'committed' | 'aborted' = 'open';
   /** Blobs being read from a source right now (to prove transfers were stopped). */
   inflight = 0;
@@ -215,19 +246,30 @@ export class MemoryDestination implements ImageDestination {
     if (digestOf(manifest.bytes) !== descriptor.digest) throw new Error('manifest digest mismatch');
     this.target.manifests.set(descriptor.digest, manifest);
     if (options.tag !== undefined) this.target.tags.set(options.tag, descriptor.digest);
+    const referrer = referrerOf(descriptor, manifest.bytes);
+    if (referrer) keep(this.target, referrer.subject.digest, [referrer.referrer]);
+  }
+
+  async putReferrers(subject: Descriptor, referrers: readonly Descriptor[]): Promise<void> {
+    this.registry.record(
+      `put-referrers ${this.repository} ${subject.digest} ${referrers.map((r) => r.digest).join(',')}`,
+    );
+    if (this.traits.referrers === 'none') throw new Error('this destination holds no referrers');
+    keep(this.target, subject.digest, referrers);
   }
 
   async commit(): Promise<void> {
     this.registry.record(`commit ${this.repository}`);
     for (const kind of ['blobs', 'manifests', 'tags'] as const)
       for (const [k, v] of this.staged[kind]) (this.visible[kind] as Map<string, unknown>).set(k, v);
-    this.staged = { blobs: new Map(), manifests: new Map(), tags: new Map() };
+    for (const [subject, list] of this.staged.referrers) keep(this.visible, subject, list);
+    this.staged = emptyRepository();
     this.state = 'committed';
   }
 
   async abort(): Promise<void> {
     this.registry.record(`abort ${this.repository}`);
-    this.staged = { blobs: new Map(), manifests: new Map(), tags: new Map() };
+    this.staged = emptyRepository();
     if (this.state === 'open') this.state = 'aborted';
   }
 }
@@ -239,6 +281,7 @@ export function registryDestination(registry: MemoryRegistry, repository: string
     sequential: false,
     wantsCompressedLayers: true,
     place: { registry: registry.name, repository },
+    referrers: 'registry',
   });
 }
 
@@ -253,6 +296,7 @@ export function fileDestination(
     sequential: false,
     wantsCompressedLayers: false,
     place: undefined,
+    referrers: 'index-json',
     ...traits,
   });
 }
@@ -348,4 +392,46 @@ export function walk(registry: MemoryRegistry, repository: string, root: Descrip
     if (digestOf(bytes) !== d.digest || bytes.length !== d.size) throw new Error(`blob ${d.digest} is wrong`);
   }
   return [manifest, ...(doc.manifests ?? []).flatMap((d) => walk(registry, repository, d))];
+}
+
+/**
+ * Puts an artifact referring to `subject` into `repository` (a layer with `content`, the empty
+ * config): listed as its referrer unless `listed` is false; tagged when `tag` is given (a legacy
+ * cosign tag has no subject: pass `subject: undefined` and the tag).
+ */
+export function putReferrer(
+  registry: MemoryRegistry,
+  repository: string,
+  subject: Descriptor | undefined,
+  options: { artifactType: string; content: string; tag?: string; listed?: boolean },
+): StoredManifest {
+  const repo = registry.repo(repository);
+  const empty = blob('{}', 'application/vnd.oci.empty.v1+json');
+  const layer = blob(options.content, 'application/octet-stream');
+  for (const b of [empty, layer]) repo.blobs.set(b.descriptor.digest, b.bytes);
+  const manifest = manifestOf({
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    artifactType: options.artifactType,
+    config: empty.descriptor,
+    layers: [layer.descriptor],
+    ...(subject
+      ? { subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size } }
+      : {}),
+  });
+  repo.manifests.set(manifest.descriptor.digest, manifest);
+  if (options.tag) repo.tags.set(options.tag, manifest.descriptor.digest);
+  if (subject && options.listed !== false)
+    keep(repo, subject.digest, [{ ...manifest.descriptor, artifactType: options.artifactType }]);
+  return manifest;
+}
+
+/** Lists `referrer` under `subject` in `repository`, whatever it names (a lying referrers tag). */
+export function listAsReferrer(
+  registry: MemoryRegistry,
+  repository: string,
+  subject: Descriptor,
+  referrer: Descriptor,
+): void {
+  keep(registry.repo(repository), subject.digest, [referrer]);
 }

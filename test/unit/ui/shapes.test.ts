@@ -7,6 +7,9 @@ import type { CopySummary } from '../../../src/copy/events.js';
 import type { TagDescription } from '../../../src/registry/describe.js';
 import type { FieldType, ObjectType } from '../../../src/ui/shape.js';
 import {
+  artifactFileJson,
+  artifactJson,
+  artifactShape,
   buildJson,
   buildShape,
   catalogItem,
@@ -26,6 +29,10 @@ import {
   manifestShape,
   ratelimitJson,
   ratelimitShape,
+  referrerItem,
+  referrerItemShape,
+  referrersJson,
+  referrersShape,
   tagItem,
   tagItemShape,
   tagJson,
@@ -90,6 +97,17 @@ const summary: CopySummary = {
     },
   ],
 };
+const listed = {
+  subject: description.digest,
+  depth: 1,
+  descriptor: {
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    digest: description.digest,
+    size: 5,
+    artifactType: 'application/spdx+json',
+    annotations: { a: 'b' },
+  },
+};
 const registry = { kind: 'registry', ref: { registry: 'r.example', repository: 'a/b', tag: 'v1' } } as const;
 
 const cases: Array<[name: string, value: unknown, shape: ObjectType]> = [
@@ -147,6 +165,35 @@ const cases: Array<[name: string, value: unknown, shape: ObjectType]> = [
       tags: [],
     }),
     buildShape,
+  ],
+  [
+    'transferJson with referrers',
+    transferJson(registry, registry, { ...summary, referrers: { followed: true, copied: 2, left: 0 } }),
+    transferShape,
+  ],
+  [
+    'transferJson with referrers not counted',
+    transferJson(registry, registry, { ...summary, referrers: { followed: false, copied: 0, left: null } }),
+    transferShape,
+  ],
+  ['referrerItem', referrerItem(listed), referrerItemShape],
+  [
+    'artifactJson (pushed with a subject)',
+    artifactJson('r.example/a@d', 'v1', summary.descriptor, 'application/x', listed.descriptor, [
+      artifactFileJson('notes.txt', '/tmp/notes.txt', listed.descriptor),
+    ]),
+    artifactShape,
+  ],
+  [
+    'artifactJson (no tag, no subject, no type)',
+    artifactJson('r.example/a:v1', undefined, summary.descriptor, undefined, undefined, []),
+    artifactShape,
+  ],
+  ['referrerItem (legacy tag)', referrerItem({ ...listed, tag: 'sha256-aa.sig' }), referrerItemShape],
+  [
+    'referrersJson',
+    referrersJson('r.example/a:v1', { subject: summary.descriptor, referrers: [listed] }),
+    referrersShape,
   ],
   [
     'configJson',

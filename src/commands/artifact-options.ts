@@ -1,0 +1,74 @@
+/** Options and the one runner `artifact push` and `attach` share. */
+import type { Context } from '../context.js';
+import { UsageError } from '../errors.js';
+import { TITLE_ANNOTATION } from '../image/referrers.js';
+import { describeByDigest, type Location } from '../store/location.js';
+import { type ArtifactJson, artifactFileJson, artifactJson } from '../ui/shapes/index.js';
+import { humanSize } from '../ui/table.js';
+import type { OutputChoice } from './options.js';
+import type { OptionSpec } from './spec.js';
+import { DEFAULT_JOBS, startProgress } from './transfer-options.js';
+
+export const artifactTypeOption: OptionSpec = {
+  flags: '--artifact-type <type>',
+  description: 'the kind of artifact, a media type (e.g. application/spdx+json)',
+};
+
+export const annotationOption: OptionSpec = {
+  flags: '--annotation <key=value>',
+  description: "an annotation on the artifact's manifest (repeatable)",
+  parse: (value, previous) => {
+    const eq = value.indexOf('=');
+    if (eq < 1) throw new UsageError(`--annotation takes KEY=VALUE, not '${value}'`);
+    const annotations = { ...((previous as Record<string, string> | undefined) ?? {}) };
+    annotations[value.slice(0, eq)] = value.slice(eq + 1);
+    return annotations;
+  },
+};
+
+/** Pushes the files as an artifact (copy/artifact.ts), with progress; prints the result as asked. */
+export async function runArtifactPush(
+  ctx: Context,
+  output: OutputChoice,
+  target: Location,
+  tag: string | undefined,
+  input: {
+    files: readonly string[];
+    artifactType: string;
+    annotations: Record<string, string> | undefined;
+    subject: Location | undefined;
+  },
+  options: Record<string, unknown>,
+): Promise<ArtifactJson> {
+  const { pushArtifact } = await import('../copy/artifact.js');
+  const progress = await startProgress(ctx);
+  let pushed: Awaited<ReturnType<typeof pushArtifact>>;
+  try {
+    pushed = await pushArtifact(target, tag, input, {
+      client: (registry) => ctx.client(registry),
+      jobs: (options['jobs'] as number | undefined) ?? DEFAULT_JOBS,
+      onEvent: progress.onEvent,
+      retrier: ctx.retrier,
+      chunkSize: options['chunkSize'] as number | undefined,
+    });
+  } finally {
+    progress.finish();
+  }
+  const { summary, subject, files } = pushed;
+  const manifest = summary.descriptor;
+  const json = artifactJson(
+    describeByDigest(target, manifest.digest),
+    tag,
+    manifest,
+    input.artifactType,
+    subject,
+    files.map((f) => artifactFileJson(f.layer.annotations?.[TITLE_ANNOTATION] ?? '', f.path, f.layer)),
+  );
+  const bytes = files.reduce((n, f) => n + f.layer.size, 0);
+  ctx.status.info(
+    `pushed ${json.reference}${tag ? ` (tag ${tag})` : ''}: ${files.length} file${files.length === 1 ? '' : 's'}, ${humanSize(bytes)}${subject ? `, referring to ${subject.digest}` : ''}`,
+  );
+  if (output.kind === 'json') ctx.out.json(json);
+  else if (output.kind === 'template') ctx.out.template(output.template, [json]);
+  return json;
+}

@@ -1,0 +1,47 @@
+import { UsageError } from '../errors.js';
+import { artifactPlace, parseLocation, withoutTag } from '../store/location.js';
+import { artifactShape } from '../ui/shapes/index.js';
+import { annotationOption, artifactTypeOption, runArtifactPush } from './artifact-options.js';
+import { formatOption, jsonOption, outputChoice } from './options.js';
+import type { CommandSpec } from './spec.js';
+import { chunkSizeOption, jobsOption } from './transfer-options.js';
+
+export const attach: CommandSpec = {
+  name: 'attach',
+  summary:
+    'Attach files to an image as an artifact that refers to it (a signature, an SBOM): `artifact push` with the subject set',
+  args: ['<image>', '[file...]'],
+  options: [
+    { ...artifactTypeOption, description: `${artifactTypeOption.description} (required)` },
+    annotationOption,
+    jobsOption,
+    chunkSizeOption,
+    jsonOption,
+    formatOption(artifactShape, 'the artifact and its files'),
+  ],
+  examples: [
+    'ferry attach registry.example.com/app:1.0 sbom.spdx.json --artifact-type application/spdx+json',
+    'ferry attach registry.example.com/app@sha256:… notes.txt:text/plain --artifact-type application/vnd.example.notes',
+    "ferry attach -q --format '{{.Digest}}' oci:./layout:1.0 sbom.json --artifact-type application/spdx+json",
+  ],
+  async run(ctx, [image, ...files], options) {
+    const output = outputChoice(options);
+    const artifactType = options['artifactType'] as string | undefined;
+    if (artifactType === undefined) throw new UsageError('attach needs --artifact-type: what the files are');
+    const subject = artifactPlace(parseLocation(image ?? ''), 'the image');
+    await runArtifactPush(
+      ctx,
+      output,
+      withoutTag(subject),
+      undefined,
+      {
+        files,
+        artifactType,
+        annotations: options['annotation'] as Record<string, string> | undefined,
+        subject,
+      },
+      options,
+    );
+    return undefined;
+  },
+};
