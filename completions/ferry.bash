@@ -38,6 +38,8 @@ __ferry_reply() {
 __ferry_command_name() {
   case $1 in
     append) REPLY=append ;;
+    artifact) REPLY=artifact ;;
+    attach) REPLY=attach ;;
     blob) REPLY=blob ;;
     catalog) REPLY=catalog ;;
     completion) REPLY=completion ;;
@@ -56,6 +58,7 @@ __ferry_command_name() {
     pull) REPLY=pull ;;
     push) REPLY=push ;;
     ratelimit) REPLY=ratelimit ;;
+    referrers) REPLY=referrers ;;
     tag) REPLY=tag ;;
     *) REPLY=$1 ;;
   esac
@@ -64,6 +67,8 @@ __ferry_command_name() {
 # REPLY = the subcommand of group $1 that word $2 names (blob put → blob.put), or ''.
 __ferry_subcommand() {
   case $1:$2 in
+    artifact:push) REPLY=artifact.push ;;
+    artifact:pull) REPLY=artifact.pull ;;
     blob:put) REPLY=blob.put ;;
     blob:rm | blob:delete) REPLY=blob.rm ;;
     index:create) REPLY=index.create ;;
@@ -78,6 +83,10 @@ __ferry_subcommand() {
 __ferry_value_flags() {
   case $1 in
     append) REPLY=' --platform --created -j --jobs --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    artifact) REPLY=' --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    artifact.push) REPLY=' --artifact-type --annotation --subject -j --jobs --chunk-size --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    artifact.pull) REPLY=' -o --output -j --jobs --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    attach) REPLY=' --artifact-type --annotation -j --jobs --chunk-size --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     blob) REPLY=' --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     blob.put) REPLY=' --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     blob.rm) REPLY=' --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
@@ -102,6 +111,7 @@ __ferry_value_flags() {
     pull) REPLY=' --format --platform -j --jobs --compress --template --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     push) REPLY=' --platform -j --jobs --chunk-size --compress --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     ratelimit) REPLY=' --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    referrers) REPLY=' --artifact-type --platform --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     tag) REPLY=' --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     *) REPLY=' --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
   esac
@@ -112,13 +122,17 @@ __ferry_flags() {
   case $1 in
     '') REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help -V --version' ;;
     append) REPLY='--platform --created -j --jobs --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    artifact) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    artifact.push) REPLY='--artifact-type --annotation --subject -j --jobs --chunk-size --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    artifact.pull) REPLY='-o --output --overwrite -j --jobs --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    attach) REPLY='--artifact-type --annotation -j --jobs --chunk-size --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     blob) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     blob.put) REPLY='--json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     blob.rm) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     catalog) REPLY='--limit --last --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     completion) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     config) REPLY='--platform --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    copy) REPLY='--platform -j --jobs --chunk-size --compress --preserve-digests -a --all-tags -n --no-clobber --json --format --src-creds --src-password-stdin --src-no-creds --src-cert-dir --dest-creds --dest-password-stdin --dest-no-creds --dest-cert-dir --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    copy) REPLY='--platform -j --jobs --chunk-size --compress --preserve-digests -r --referrers -a --all-tags -n --no-clobber --json --format --src-creds --src-password-stdin --src-no-creds --src-cert-dir --dest-creds --dest-password-stdin --dest-no-creds --dest-cert-dir --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     delete) REPLY='--dry-run --force --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     digest) REPLY='--platform --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     exists) REPLY='-q --quiet --json --format --debug --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
@@ -133,9 +147,10 @@ __ferry_flags() {
     manifest) REPLY='--platform --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     manifest.put) REPLY='--media-type --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     mutate) REPLY='--label --env --entrypoint --cmd --user --workdir --annotation --created --platform -j --jobs --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    pull) REPLY='--format --platform -j --jobs --compress --preserve-digests --json --template --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    push) REPLY='--platform -j --jobs --chunk-size --compress --preserve-digests --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    pull) REPLY='--format --platform -j --jobs --compress --preserve-digests -r --referrers --json --template --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    push) REPLY='--platform -j --jobs --chunk-size --compress --preserve-digests -r --referrers --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     ratelimit) REPLY='--json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    referrers) REPLY='--artifact-type --tree --platform --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     tag) REPLY='--json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     *) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
   esac
@@ -159,7 +174,7 @@ __ferry_cluster_takes_value() {
 __ferry_flag_value() {
   local cands=() w
   case $1:$2 in
-    append:--platform | config:--platform | copy:--platform | digest:--platform | export:--platform | index.remove:--platform | ls:--platform | manifest:--platform | mutate:--platform | pull:--platform | push:--platform) cands=('linux/amd64' 'linux/arm64' 'linux/arm/v7' 'linux/arm/v6' 'linux/386' 'linux/ppc64le' 'linux/s390x' 'linux/riscv64' 'windows/amd64') ;;
+    append:--platform | config:--platform | copy:--platform | digest:--platform | export:--platform | index.remove:--platform | ls:--platform | manifest:--platform | mutate:--platform | pull:--platform | push:--platform | referrers:--platform) cands=('linux/amd64' 'linux/arm64' 'linux/arm/v7' 'linux/arm/v6' 'linux/386' 'linux/ppc64le' 'linux/s390x' 'linux/riscv64' 'windows/amd64') ;;
     copy:--compress | pull:--compress | push:--compress) cands=('gzip' 'none') ;;
     index.create:--media-type) cands=('oci' 'docker') ;;
     manifest.put:--media-type) cands=('application/vnd.oci.image.index.v1+json' 'application/vnd.oci.image.manifest.v1+json' 'application/vnd.docker.distribution.manifest.list.v2+json' 'application/vnd.docker.distribution.manifest.v2+json') ;;
@@ -179,6 +194,7 @@ __ferry_flag_value() {
 __ferry_args() {
   local what='' files=0 cands=() w
   case $1:$2 in
+    artifact:0) cands=('push' 'pull') ;;
     blob:0) cands=('put' 'rm' 'delete') ;;
     index:0) cands=('create' 'add' 'remove' 'rm') ;;
     manifest:0) cands=('put') ;;
@@ -188,6 +204,11 @@ __ferry_args() {
     append:0) what='<base>' ;;
     append:1) what='<destination>' ;;
     append:*) what='<path...>' files=1 ;;
+    artifact.push:0) what='<reference>' ;;
+    artifact.push:*) what='<file...>' files=1 ;;
+    artifact.pull:0) what='<reference>' ;;
+    attach:0) what='<image>' ;;
+    attach:*) what='[file...]' files=1 ;;
     blob:0) what='<repo@digest>' ;;
     blob:1) what='[file]' files=1 ;;
     blob.put:0) what='<repo>' ;;
@@ -221,10 +242,11 @@ __ferry_args() {
     push:0) what='<source>' files=1 ;;
     push:1) what='<image>' ;;
     ratelimit:0) what='<image>' ;;
+    referrers:0) what='<image>' ;;
     tag:0) what='<image>' ;;
     tag:1) what='<new-tag>' ;;
     help:0)
-      __ferry_reply "$3" append blob catalog completion config copy cp delete rm digest exists export index login logout ls tags manifest mutate pull push ratelimit tag help
+      __ferry_reply "$3" append artifact attach blob catalog completion config copy cp delete rm digest exists export index login logout ls tags manifest mutate pull push ratelimit referrers tag help
       return 0
       ;;
   esac
@@ -303,7 +325,7 @@ _ferry() {
     __ferry_flags "$cmd"
     __ferry_reply "$cur" $REPLY
   elif (( ! found )); then
-    __ferry_reply "$cur" append blob catalog completion config copy cp delete rm digest exists export index login logout ls tags manifest mutate pull push ratelimit tag help
+    __ferry_reply "$cur" append artifact attach blob catalog completion config copy cp delete rm digest exists export index login logout ls tags manifest mutate pull push ratelimit referrers tag help
   else
     __ferry_args "$cmd" "$argc" "$cur"
   fi

@@ -20,6 +20,14 @@ function __ferry_takes_value --argument-names command word
     switch "$command"
         case append
             contains -- $word --platform --created -j --jobs --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
+        case artifact
+            contains -- $word --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
+        case artifact.push
+            contains -- $word --artifact-type --annotation --subject -j --jobs --chunk-size --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
+        case artifact.pull
+            contains -- $word -o --output -j --jobs --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
+        case attach
+            contains -- $word --artifact-type --annotation -j --jobs --chunk-size --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case blob
             contains -- $word --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case blob.put
@@ -68,6 +76,8 @@ function __ferry_takes_value --argument-names command word
             contains -- $word --platform -j --jobs --chunk-size --compress --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case ratelimit
             contains -- $word --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
+        case referrers
+            contains -- $word --artifact-type --platform --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case tag
             contains -- $word --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case '*'
@@ -104,6 +114,10 @@ end
 # The subcommand of group $group that $word names (blob put → blob.put); fails when none.
 function __ferry_subcommand --argument-names group word
     switch "$group $word"
+        case 'artifact push'
+            echo artifact.push
+        case 'artifact pull'
+            echo artifact.pull
         case 'blob put'
             echo blob.put
         case 'blob rm' 'blob delete'
@@ -183,6 +197,8 @@ function __ferry_args
     set -l files 0
     set -l cur (commandline -ct)
     switch "$scan[2] $scan[1]"
+        case 'artifact 0'
+            printf '%s\n' push pull
         case 'blob 0'
             printf '%s\n' put rm delete
         case 'index 0'
@@ -198,6 +214,18 @@ function __ferry_args
             set what '<destination>'
         case 'append *'
             set what '<path...>'
+            set files 1
+        case 'artifact.push 0'
+            set what '<reference>'
+        case 'artifact.push *'
+            set what '<file...>'
+            set files 1
+        case 'artifact.pull 0'
+            set what '<reference>'
+        case 'attach 0'
+            set what '<image>'
+        case 'attach *'
+            set what '[file...]'
             set files 1
         case 'blob 0'
             set what '<repo@digest>'
@@ -271,12 +299,14 @@ function __ferry_args
             set what '<image>'
         case 'ratelimit 0'
             set what '<image>'
+        case 'referrers 0'
+            set what '<image>'
         case 'tag 0'
             set what '<image>'
         case 'tag 1'
             set what '<new-tag>'
         case 'help 0'
-            printf '%s\n' append blob catalog completion config copy cp delete rm digest exists export index login logout ls tags manifest mutate pull push ratelimit tag help
+            printf '%s\n' append artifact attach blob catalog completion config copy cp delete rm digest exists export index login logout ls tags manifest mutate pull push ratelimit referrers tag help
             return
     end
     if test $files -eq 1; or string match -qr '^(\./|\.\./|/|~)' -- "$cur"
@@ -291,6 +321,8 @@ complete -c ferry -f
 
 # Commands
 complete -c ferry -n __ferry_needs_command -a append -d 'Add layers (tar files or directories) on top of every platform of an image, reproducibly, and push the result'
+complete -c ferry -n __ferry_needs_command -a artifact -d 'Push files as an OCI artifact, or write the files of one into a directory (oras-compatible)'
+complete -c ferry -n __ferry_needs_command -a attach -d 'Attach files to an image as an artifact that refers to it (a signature, an SBOM): `artifact push` with the subject set'
 complete -c ferry -n __ferry_needs_command -a blob -d 'Write a blob to stdout or FILE, verified while streaming (blob put uploads one, blob rm deletes one)'
 complete -c ferry -n __ferry_needs_command -a catalog -d 'List the repositories of a registry'
 complete -c ferry -n __ferry_needs_command -a completion -d 'Print the shell completion script for bash, zsh or fish'
@@ -312,6 +344,7 @@ complete -c ferry -n __ferry_needs_command -a mutate -d 'Change the config (labe
 complete -c ferry -n __ferry_needs_command -a pull -d 'Download an image to a docker-archive tarball, an OCI tarball or an OCI layout directory'
 complete -c ferry -n __ferry_needs_command -a push -d 'Upload an image from a docker-archive, an OCI tarball or an OCI layout directory'
 complete -c ferry -n __ferry_needs_command -a ratelimit -d 'Show the pull rate limit Docker Hub states for an image (asked with a HEAD, which is not counted)'
+complete -c ferry -n __ferry_needs_command -a referrers -d 'List the referrers of an image (signatures, SBOMs, attestations): by the referrers API or the sha256-<hex> tag, with the legacy cosign tags'
 complete -c ferry -n __ferry_needs_command -a tag -d 'Add a tag to an image in the same repository (the manifest is re-put, no blob moves)'
 complete -c ferry -n __ferry_needs_command -a help -d 'display help for command'
 
@@ -337,6 +370,28 @@ complete -c ferry -n '__ferry_using_command append' -l created -x -a '(__ferry_v
 complete -c ferry -n '__ferry_using_command append' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'blobs transferred in parallel (default 6)'
 complete -c ferry -n '__ferry_using_command append' -l json -d 'print JSON (shapes: docs/output.md)'
 complete -c ferry -n '__ferry_using_command append' -l format -x -a '(__ferry_value --format)' -d 'print a summary of the result through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
+# artifact
+# artifact push
+complete -c ferry -n '__ferry_using_command artifact.push' -l artifact-type -x -a '(__ferry_value --artifact-type)' -d 'the kind of artifact, a media type (e.g. application/spdx+json) (default application/vnd.unknown.artifact.v1, as oras)'
+complete -c ferry -n '__ferry_using_command artifact.push' -l annotation -x -a '(__ferry_value --annotation)' -d 'an annotation on the artifact\'s manifest (repeatable)'
+complete -c ferry -n '__ferry_using_command artifact.push' -l subject -x -a '(__ferry_value --subject)' -d 'the image it refers to (a signature, an SBOM), in the same repository or layout'
+complete -c ferry -n '__ferry_using_command artifact.push' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'blobs transferred in parallel (default 6)'
+complete -c ferry -n '__ferry_using_command artifact.push' -l chunk-size -x -a '(__ferry_value --chunk-size)' -d 'upload blobs in PATCHes of this size (64KiB to 1GiB, e.g. 16MiB) for registries or proxies that cap request bodies'
+complete -c ferry -n '__ferry_using_command artifact.push' -l json -d 'print JSON (shapes: docs/output.md)'
+complete -c ferry -n '__ferry_using_command artifact.push' -l format -x -a '(__ferry_value --format)' -d 'print the artifact and its files through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
+# artifact pull
+complete -c ferry -n '__ferry_using_command artifact.pull' -s o -l output -x -a '(__ferry_value --output)' -d 'the directory the files go into (default: the current one)'
+complete -c ferry -n '__ferry_using_command artifact.pull' -l overwrite -d 'replace files that exist (else they are refused, and nothing is written)'
+complete -c ferry -n '__ferry_using_command artifact.pull' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'blobs transferred in parallel (default 6)'
+complete -c ferry -n '__ferry_using_command artifact.pull' -l json -d 'print JSON (shapes: docs/output.md)'
+complete -c ferry -n '__ferry_using_command artifact.pull' -l format -x -a '(__ferry_value --format)' -d 'print the artifact and its files through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
+# attach
+complete -c ferry -n '__ferry_using_command attach' -l artifact-type -x -a '(__ferry_value --artifact-type)' -d 'the kind of artifact, a media type (e.g. application/spdx+json) (required)'
+complete -c ferry -n '__ferry_using_command attach' -l annotation -x -a '(__ferry_value --annotation)' -d 'an annotation on the artifact\'s manifest (repeatable)'
+complete -c ferry -n '__ferry_using_command attach' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'blobs transferred in parallel (default 6)'
+complete -c ferry -n '__ferry_using_command attach' -l chunk-size -x -a '(__ferry_value --chunk-size)' -d 'upload blobs in PATCHes of this size (64KiB to 1GiB, e.g. 16MiB) for registries or proxies that cap request bodies'
+complete -c ferry -n '__ferry_using_command attach' -l json -d 'print JSON (shapes: docs/output.md)'
+complete -c ferry -n '__ferry_using_command attach' -l format -x -a '(__ferry_value --format)' -d 'print the artifact and its files through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # blob
 # blob put
 complete -c ferry -n '__ferry_using_command blob.put' -l json -d 'print JSON (shapes: docs/output.md)'
@@ -358,6 +413,7 @@ complete -c ferry -n '__ferry_using_command copy' -s j -l jobs -x -a '(__ferry_v
 complete -c ferry -n '__ferry_using_command copy' -l chunk-size -x -a '(__ferry_value --chunk-size)' -d 'upload blobs in PATCHes of this size (64KiB to 1GiB, e.g. 16MiB) for registries or proxies that cap request bodies'
 complete -c ferry -n '__ferry_using_command copy' -l compress -x -a 'gzip none' -d 'gzip: compress plain-tar layers on the way (their digests change, and ferry says so); none: never, not even a docker save archive\'s layers for a registry (default: only those)'
 complete -c ferry -n '__ferry_using_command copy' -l preserve-digests -d 'fail rather than change any digest (a docker save archive is then pushed with plain-tar layers)'
+complete -c ferry -n '__ferry_using_command copy' -s r -l referrers -d 'also copy the referrers (signatures, SBOMs, attestations: manifests whose subject is a copied one, and cosign\'s sha256-<hex>.sig/.att/.sbom tags), and theirs'
 complete -c ferry -n '__ferry_using_command copy' -s a -l all-tags -d 'copy every tag of the source repository (SOURCE and DESTINATION name repositories)'
 complete -c ferry -n '__ferry_using_command copy' -s n -l no-clobber -d 'leave tags that already exist at the destination alone'
 complete -c ferry -n '__ferry_using_command copy' -l json -d 'print JSON (shapes: docs/output.md)'
@@ -444,6 +500,7 @@ complete -c ferry -n '__ferry_using_command pull' -l platform -x -a 'linux/amd64
 complete -c ferry -n '__ferry_using_command pull' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'blobs transferred in parallel (default 6)'
 complete -c ferry -n '__ferry_using_command pull' -l compress -x -a 'gzip none' -d 'gzip: compress plain-tar layers on the way (their digests change, and ferry says so); none: never, not even a docker save archive\'s layers for a registry (default: only those)'
 complete -c ferry -n '__ferry_using_command pull' -l preserve-digests -d 'fail rather than change any digest (a docker save archive is then pushed with plain-tar layers)'
+complete -c ferry -n '__ferry_using_command pull' -s r -l referrers -d 'also copy the referrers (signatures, SBOMs, attestations: manifests whose subject is a copied one, and cosign\'s sha256-<hex>.sig/.att/.sbom tags), and theirs'
 complete -c ferry -n '__ferry_using_command pull' -l json -d 'print JSON (shapes: docs/output.md)'
 complete -c ferry -n '__ferry_using_command pull' -l template -x -a '(__ferry_value --template)' -d 'print a summary of the transfer through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # push
@@ -452,11 +509,18 @@ complete -c ferry -n '__ferry_using_command push' -s j -l jobs -x -a '(__ferry_v
 complete -c ferry -n '__ferry_using_command push' -l chunk-size -x -a '(__ferry_value --chunk-size)' -d 'upload blobs in PATCHes of this size (64KiB to 1GiB, e.g. 16MiB) for registries or proxies that cap request bodies'
 complete -c ferry -n '__ferry_using_command push' -l compress -x -a 'gzip none' -d 'gzip: compress plain-tar layers on the way (their digests change, and ferry says so); none: never, not even a docker save archive\'s layers for a registry (default: only those)'
 complete -c ferry -n '__ferry_using_command push' -l preserve-digests -d 'fail rather than change any digest (a docker save archive is then pushed with plain-tar layers)'
+complete -c ferry -n '__ferry_using_command push' -s r -l referrers -d 'also copy the referrers (signatures, SBOMs, attestations: manifests whose subject is a copied one, and cosign\'s sha256-<hex>.sig/.att/.sbom tags), and theirs'
 complete -c ferry -n '__ferry_using_command push' -l json -d 'print JSON (shapes: docs/output.md)'
 complete -c ferry -n '__ferry_using_command push' -l format -x -a '(__ferry_value --format)' -d 'print a summary of the transfer through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # ratelimit
 complete -c ferry -n '__ferry_using_command ratelimit' -l json -d 'print JSON (shapes: docs/output.md)'
 complete -c ferry -n '__ferry_using_command ratelimit' -l format -x -a '(__ferry_value --format)' -d 'print the limit through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
+# referrers
+complete -c ferry -n '__ferry_using_command referrers' -l artifact-type -x -a '(__ferry_value --artifact-type)' -d 'only referrers of this artifact type (at every depth with --tree)'
+complete -c ferry -n '__ferry_using_command referrers' -l tree -d 'also the referrers of the referrers (a signature on an SBOM), as a tree'
+complete -c ferry -n '__ferry_using_command referrers' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'the referrers of the image for this platform in an index, not those of the index'
+complete -c ferry -n '__ferry_using_command referrers' -l json -d 'print JSON (shapes: docs/output.md)'
+complete -c ferry -n '__ferry_using_command referrers' -l format -x -a '(__ferry_value --format)' -d 'print each referrer through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # tag
 complete -c ferry -n '__ferry_using_command tag' -l json -d 'print JSON (shapes: docs/output.md)'
 complete -c ferry -n '__ferry_using_command tag' -l format -x -a '(__ferry_value --format)' -d 'print the new tag through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'

@@ -33,6 +33,8 @@ __ferry_commands() {
   local -a commands
   commands=(
     'append:Add layers (tar files or directories) on top of every platform of an image, reproducibly, and push the result'
+    'artifact:Push files as an OCI artifact, or write the files of one into a directory (oras-compatible)'
+    'attach:Attach files to an image as an artifact that refers to it (a signature, an SBOM): `artifact push` with the subject set'
     'blob:Write a blob to stdout or FILE, verified while streaming (blob put uploads one, blob rm deletes one)'
     'catalog:List the repositories of a registry'
     'completion:Print the shell completion script for bash, zsh or fish'
@@ -54,6 +56,7 @@ __ferry_commands() {
     'pull:Download an image to a docker-archive tarball, an OCI tarball or an OCI layout directory'
     'push:Upload an image from a docker-archive, an OCI tarball or an OCI layout directory'
     'ratelimit:Show the pull rate limit Docker Hub states for an image (asked with a HEAD, which is not counted)'
+    'referrers:List the referrers of an image (signatures, SBOMs, attestations): by the referrers API or the sha256-<hex> tag, with the legacy cosign tags'
     'tag:Add a tag to an image in the same repository (the manifest is re-put, no blob moves)'
     'help:display help for command'
   )
@@ -82,6 +85,105 @@ _ferry_cmd_append() {
     '1:base:__ferry_dynamic "append" "<base>"' \
     '2:destination:__ferry_dynamic "append" "<destination>"' \
     '*:path:_files'
+}
+
+_ferry_cmd_artifact() {
+  # A subcommand as the first argument (blob put): complete as that command, from its name on.
+  if (( CURRENT > 2 )); then
+    case $words[2] in
+      push) shift words; (( CURRENT-- )); _ferry_cmd_artifact_push; return ;;
+      pull) shift words; (( CURRENT-- )); _ferry_cmd_artifact_pull; return ;;
+    esac
+  fi
+  _arguments -s -S \
+    '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
+    '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
+    '--no-color[never colour output (NO_COLOR is honoured too)]' \
+    '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "artifact" "--plain-http"' \
+    '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "artifact" "--insecure"' \
+    '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "artifact" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "artifact" "--username"' \
+    '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "artifact" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "artifact" "--idle-timeout"' \
+    '(- *)'{-h,--help}'[show help]'
+}
+# The first argument of artifact: its subcommands, and what the argument itself takes.
+__ferry_first_artifact() {
+  compadd "${@[1,-3]}" -- push pull
+  __ferry_dynamic "$@"
+}
+
+_ferry_cmd_artifact_push() {
+  _arguments -s -S \
+    '--artifact-type=[the kind of artifact, a media type (e.g. application/spdx+json) (default application/vnd.unknown.artifact.v1, as oras)]:type:__ferry_dynamic "artifact.push" "--artifact-type"' \
+    '*--annotation=[an annotation on the artifact'\''s manifest (repeatable)]:key=value:__ferry_dynamic "artifact.push" "--annotation"' \
+    '--subject=[the image it refers to (a signature, an SBOM), in the same repository or layout]:image:__ferry_dynamic "artifact.push" "--subject"' \
+    '(-j --jobs)'{-j+,--jobs=}'[blobs transferred in parallel (default 6)]:n:__ferry_dynamic "artifact.push" "--jobs"' \
+    '--chunk-size=[upload blobs in PATCHes of this size (64KiB to 1GiB, e.g. 16MiB) for registries or proxies that cap request bodies]:size:__ferry_dynamic "artifact.push" "--chunk-size"' \
+    '--json[print JSON (shapes: docs/output.md)]' \
+    '--format=[print the artifact and its files through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "artifact.push" "--format"' \
+    '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
+    '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
+    '--no-color[never colour output (NO_COLOR is honoured too)]' \
+    '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "artifact.push" "--plain-http"' \
+    '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "artifact.push" "--insecure"' \
+    '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "artifact.push" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "artifact.push" "--username"' \
+    '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "artifact.push" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "artifact.push" "--idle-timeout"' \
+    '(- *)'{-h,--help}'[show help]' \
+    '1:reference:__ferry_dynamic "artifact.push" "<reference>"' \
+    '*:file:_files'
+}
+
+_ferry_cmd_artifact_pull() {
+  _arguments -s -S \
+    '(-o --output)'{-o+,--output=}'[the directory the files go into (default: the current one)]:dir:__ferry_dynamic "artifact.pull" "--output"' \
+    '--overwrite[replace files that exist (else they are refused, and nothing is written)]' \
+    '(-j --jobs)'{-j+,--jobs=}'[blobs transferred in parallel (default 6)]:n:__ferry_dynamic "artifact.pull" "--jobs"' \
+    '--json[print JSON (shapes: docs/output.md)]' \
+    '--format=[print the artifact and its files through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "artifact.pull" "--format"' \
+    '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
+    '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
+    '--no-color[never colour output (NO_COLOR is honoured too)]' \
+    '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "artifact.pull" "--plain-http"' \
+    '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "artifact.pull" "--insecure"' \
+    '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "artifact.pull" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "artifact.pull" "--username"' \
+    '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "artifact.pull" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "artifact.pull" "--idle-timeout"' \
+    '(- *)'{-h,--help}'[show help]' \
+    '1:reference:__ferry_dynamic "artifact.pull" "<reference>"'
+}
+
+_ferry_cmd_attach() {
+  _arguments -s -S \
+    '--artifact-type=[the kind of artifact, a media type (e.g. application/spdx+json) (required)]:type:__ferry_dynamic "attach" "--artifact-type"' \
+    '*--annotation=[an annotation on the artifact'\''s manifest (repeatable)]:key=value:__ferry_dynamic "attach" "--annotation"' \
+    '(-j --jobs)'{-j+,--jobs=}'[blobs transferred in parallel (default 6)]:n:__ferry_dynamic "attach" "--jobs"' \
+    '--chunk-size=[upload blobs in PATCHes of this size (64KiB to 1GiB, e.g. 16MiB) for registries or proxies that cap request bodies]:size:__ferry_dynamic "attach" "--chunk-size"' \
+    '--json[print JSON (shapes: docs/output.md)]' \
+    '--format=[print the artifact and its files through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "attach" "--format"' \
+    '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
+    '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
+    '--no-color[never colour output (NO_COLOR is honoured too)]' \
+    '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "attach" "--plain-http"' \
+    '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "attach" "--insecure"' \
+    '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "attach" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "attach" "--username"' \
+    '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "attach" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "attach" "--idle-timeout"' \
+    '(- *)'{-h,--help}'[show help]' \
+    '1:image:__ferry_dynamic "attach" "<image>"' \
+    '*::file:_files'
 }
 
 _ferry_cmd_blob() {
@@ -216,6 +318,7 @@ _ferry_cmd_copy() {
     '--chunk-size=[upload blobs in PATCHes of this size (64KiB to 1GiB, e.g. 16MiB) for registries or proxies that cap request bodies]:size:__ferry_dynamic "copy" "--chunk-size"' \
     '--compress=[gzip: compress plain-tar layers on the way (their digests change, and ferry says so); none: never, not even a docker save archive'\''s layers for a registry (default: only those)]:mode:(gzip none)' \
     '--preserve-digests[fail rather than change any digest (a docker save archive is then pushed with plain-tar layers)]' \
+    '(-r --referrers)'{-r,--referrers}'[also copy the referrers (signatures, SBOMs, attestations: manifests whose subject is a copied one, and cosign'\''s sha256-<hex>.sig/.att/.sbom tags), and theirs]' \
     '(-a --all-tags)'{-a,--all-tags}'[copy every tag of the source repository (SOURCE and DESTINATION name repositories)]' \
     '(-n --no-clobber)'{-n,--no-clobber}'[leave tags that already exist at the destination alone]' \
     '--json[print JSON (shapes: docs/output.md)]' \
@@ -570,6 +673,7 @@ _ferry_cmd_pull() {
     '(-j --jobs)'{-j+,--jobs=}'[blobs transferred in parallel (default 6)]:n:__ferry_dynamic "pull" "--jobs"' \
     '--compress=[gzip: compress plain-tar layers on the way (their digests change, and ferry says so); none: never, not even a docker save archive'\''s layers for a registry (default: only those)]:mode:(gzip none)' \
     '--preserve-digests[fail rather than change any digest (a docker save archive is then pushed with plain-tar layers)]' \
+    '(-r --referrers)'{-r,--referrers}'[also copy the referrers (signatures, SBOMs, attestations: manifests whose subject is a copied one, and cosign'\''s sha256-<hex>.sig/.att/.sbom tags), and theirs]' \
     '--json[print JSON (shapes: docs/output.md)]' \
     '--template=[print a summary of the transfer through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "pull" "--template"' \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
@@ -595,6 +699,7 @@ _ferry_cmd_push() {
     '--chunk-size=[upload blobs in PATCHes of this size (64KiB to 1GiB, e.g. 16MiB) for registries or proxies that cap request bodies]:size:__ferry_dynamic "push" "--chunk-size"' \
     '--compress=[gzip: compress plain-tar layers on the way (their digests change, and ferry says so); none: never, not even a docker save archive'\''s layers for a registry (default: only those)]:mode:(gzip none)' \
     '--preserve-digests[fail rather than change any digest (a docker save archive is then pushed with plain-tar layers)]' \
+    '(-r --referrers)'{-r,--referrers}'[also copy the referrers (signatures, SBOMs, attestations: manifests whose subject is a copied one, and cosign'\''s sha256-<hex>.sig/.att/.sbom tags), and theirs]' \
     '--json[print JSON (shapes: docs/output.md)]' \
     '--format=[print a summary of the transfer through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "push" "--format"' \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
@@ -630,6 +735,28 @@ _ferry_cmd_ratelimit() {
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "ratelimit" "--idle-timeout"' \
     '(- *)'{-h,--help}'[show help]' \
     '1:image:__ferry_dynamic "ratelimit" "<image>"'
+}
+
+_ferry_cmd_referrers() {
+  _arguments -s -S \
+    '--artifact-type=[only referrers of this artifact type (at every depth with --tree)]:type:__ferry_dynamic "referrers" "--artifact-type"' \
+    '--tree[also the referrers of the referrers (a signature on an SBOM), as a tree]' \
+    '--platform=[the referrers of the image for this platform in an index, not those of the index]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
+    '--json[print JSON (shapes: docs/output.md)]' \
+    '--format=[print each referrer through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "referrers" "--format"' \
+    '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
+    '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
+    '--no-color[never colour output (NO_COLOR is honoured too)]' \
+    '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "referrers" "--plain-http"' \
+    '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "referrers" "--insecure"' \
+    '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "referrers" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "referrers" "--username"' \
+    '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "referrers" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "referrers" "--idle-timeout"' \
+    '(- *)'{-h,--help}'[show help]' \
+    '1:image:__ferry_dynamic "referrers" "<image>"'
 }
 
 _ferry_cmd_tag() {
@@ -677,6 +804,8 @@ _ferry() {
     curcontext=${curcontext%:*:*}:ferry-$words[1]:
     case $words[1] in
     append) _ferry_cmd_append && ret=0 ;;
+    artifact) _ferry_cmd_artifact && ret=0 ;;
+    attach) _ferry_cmd_attach && ret=0 ;;
     blob) _ferry_cmd_blob && ret=0 ;;
     catalog) _ferry_cmd_catalog && ret=0 ;;
     completion) _ferry_cmd_completion && ret=0 ;;
@@ -695,6 +824,7 @@ _ferry() {
     pull) _ferry_cmd_pull && ret=0 ;;
     push) _ferry_cmd_push && ret=0 ;;
     ratelimit) _ferry_cmd_ratelimit && ret=0 ;;
+    referrers) _ferry_cmd_referrers && ret=0 ;;
     tag) _ferry_cmd_tag && ret=0 ;;
     help) _arguments '1: :__ferry_commands' && ret=0 ;;
     esac

@@ -12,7 +12,7 @@ const artifactOutput = formatOption(artifactShape, 'the artifact and its files')
 const push: CommandSpec = {
   name: 'push',
   summary: 'Push files as an OCI artifact: each file one layer titled with its name, under an empty config',
-  args: ['<reference>', '<file[:type]...>'],
+  args: ['<reference>', '<file...>'],
   options: [
     {
       ...artifactTypeOption,
