@@ -126,6 +126,10 @@ function addCommand(
     // `ferry manifest help` is the image docker.io/library/help, not a help command.
     cmd.helpCommand(false).enablePositionalOptions();
     for (const sub of subcommands) addCommand(cmd, sub, io, onInvoke);
+    // A group that is only its subcommands (ferry index) hears an unknown one as its argument, and
+    // says which it takes (spec.ts commandGroup). Set after the subcommands are added: commander
+    // copies a parent's settings into the subcommands made after them.
+    if (spec.args.length === 0) cmd.allowExcessArguments(true);
   }
   cmd.action((...actionArgs: unknown[]) => {
     const command = actionArgs.at(-1) as Command;

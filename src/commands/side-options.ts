@@ -9,6 +9,7 @@
  * The global -u/--password-stdin and --cert-dir mean "the registry of this command"; with two
  * registries that says nothing, so such a command refuses them and names these flags instead.
  */
+import { Option } from 'commander';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { BoundCredential, RegistryBinding } from '../settings/bindings.js';
@@ -95,15 +96,29 @@ const same = (a: BoundCredential, b: BoundCredential): boolean =>
 
 /**
  * Binds each side's credentials to its registry (undefined: that side is not a registry).
- * Checks everything before any request: -u given anyway, one stdin for two sides, flags for a
- * side that is a local file, two different logins for one registry (a run has one client per
- * registry, so both sides of a copy within one registry share a login).
+ * Checks everything before any request: -u given for two registries, one stdin for two sides,
+ * flags for a side that is a local file, two different logins for one registry (a run has one
+ * client per registry, so both sides of a copy within one registry share a login).
+ *
+ * A copy that talks to one registry only (both sides on it, or the other side a file) is a
+ * single-registry command: the global -u/--password-stdin and --cert-dir mean that registry, and
+ * the Context binds them to it as it does for any other such command.
  */
 export function bindSides(
   ctx: Context,
   options: Record<string, unknown>,
   registries: { [S in Side]?: string | undefined },
 ): void {
+  const { username, passwordStdin, certDir } = ctx.globals;
+  const onlyOne = new Set(Object.values(registries).filter((r) => r !== undefined)).size <= 1;
+  if (onlyOne && (username || passwordStdin || certDir)) {
+    const given = SIDE_OPTIONS.find((o) => options[new Option(o.flags).attributeName()] !== undefined);
+    if (given)
+      throw new UsageError(
+        `${new Option(given.flags).long} cannot be used with -u/--password-stdin or --cert-dir, which already name this copy's one registry`,
+      );
+    return;
+  }
   if (ctx.globals.certDir) {
     throw new UsageError('--cert-dir would not say which registry it is for', {
       hint: 'give each side its own: --src-cert-dir DIR / --dest-cert-dir DIR',

@@ -56,10 +56,13 @@ export function commandGroup(
     options: [],
     examples: [],
     subcommands,
-    run: async () => {
+    run: async (_ctx, [word]) => {
       const names = subcommands.map((c) => c.name);
+      const choice = `${names.slice(0, -1).join(', ')}${names.length > 1 ? ' or ' : ''}${names.at(-1)}`;
       throw new UsageError(
-        `ferry ${name} needs a subcommand: ${names.slice(0, -1).join(', ')}${names.length > 1 ? ' or ' : ''}${names.at(-1)}`,
+        word === undefined
+          ? `ferry ${name} needs a subcommand: ${choice}`
+          : `ferry ${name} takes ${choice}, not '${word}'`,
         { hint: `ferry ${name} --help` },
       );
     },

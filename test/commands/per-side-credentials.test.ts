@@ -250,4 +250,40 @@ describe('per-side credentials (copy)', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(Object.keys(src.tokenServer!.stats().byUser), ['src-reader']);
   });
+
+  test('a copy that talks to one registry is a single-registry command: -u names it', async () => {
+    // Both sides on one registry, and a copy to a local layout: -u means that registry.
+    src.tokenServer!.reset();
+    const within = await ferry(
+      ['-q', '-u', 'src-admin', '--password-stdin', 'copy', srcRef(), `${src.host}/side/within:v1`],
+      { env: baseEnv(), stdin: 'src-admin-pw\n' },
+    );
+    assert.equal(within.code, 0, within.stderr);
+    const dir = await makeTempDir('side-layout-u');
+    const toFile = await ferry(
+      ['-q', '-u', 'src-reader', '--password-stdin', 'copy', srcRef(), `oci:${join(dir, 'layout')}:v1`],
+      { env: baseEnv(), stdin: 'src-reader-pw\n' },
+    );
+    assert.equal(toFile.code, 0, toFile.stderr);
+    assert.deepEqual(Object.keys(src.tokenServer!.stats().byUser).sort(), ['src-admin', 'src-reader']);
+    // Mixed with a side's own flag, it is one login named twice: refused before any request.
+    const mixed = await ferry(
+      [
+        '-u',
+        'src-admin',
+        '--password-stdin',
+        'copy',
+        '--src-creds',
+        'x:y',
+        srcRef(),
+        `${src.host}/side/x:v1`,
+      ],
+      { env: baseEnv(), stdin: 'src-admin-pw\n' },
+    );
+    assert.equal(mixed.code, 2);
+    assert.match(
+      errorLine(mixed),
+      /^ferry: --src-creds cannot be used with -u\/--password-stdin or --cert-dir/,
+    );
+  });
 });
