@@ -90,23 +90,29 @@ export class HostGate {
     this.tokens = Math.min(this.tokens, limits.requestsPerSecond ?? 0);
   }
 
-  /** Waits for the cool-down, a rate token and a slot; returns the slot's release. */
+  /**
+   * Waits for the cool-down, a rate token and a slot; returns the slot's release. A request that
+   * waited for its slot while a 429 came in waits out that pause too, the slot given back meanwhile.
+   */
   async enter(signal?: AbortSignal, countsAsPull = false): Promise<() => void> {
     for (;;) {
+      await this.coolDown(signal);
+      const { quotaFloor } = this.limits;
+      const floor = quotaFloor !== undefined && this.remaining !== undefined && this.remaining <= quotaFloor;
+      if (countsAsPull && floor) throw new QuotaFloorError(this.host, this.remaining ?? 0, quotaFloor ?? 0);
+      await this.takeToken(signal);
+      const release = this.semaphore ? await this.semaphore.acquire() : () => {};
+      if (this.pausedUntil <= this.clock.now()) return release;
+      release();
+    }
+  }
+
+  private async coolDown(signal?: AbortSignal): Promise<void> {
+    for (;;) {
       const wait = this.pausedUntil - this.clock.now();
-      if (wait <= 0) break;
+      if (wait <= 0) return;
       await this.clock.sleep(wait, signal);
     }
-    const { quotaFloor } = this.limits;
-    if (
-      countsAsPull &&
-      quotaFloor !== undefined &&
-      this.remaining !== undefined &&
-      this.remaining <= quotaFloor
-    )
-      throw new QuotaFloorError(this.host, this.remaining, quotaFloor);
-    await this.takeToken(signal);
-    return this.semaphore ? this.semaphore.acquire() : () => {};
   }
 
   private async takeToken(signal?: AbortSignal): Promise<void> {

@@ -48,13 +48,16 @@ export function registryListed(registry: string, list: readonly string[]): boole
 }
 
 /**
- * Schemes to try, in order. --plain-http means HTTP only. A loopback registry tries HTTPS first and
- * may fall back to HTTP, but only when the server turns out to speak plain HTTP (the caller, http/ping,
- * decides that; a TLS verification failure is not a reason to fall back). Anything else is HTTPS only.
+ * Schemes to try, in order. --plain-http means HTTP only. A loopback registry tries plain HTTP
+ * first and HTTPS when the server turns out to speak TLS (the caller, registry/client.ts ping,
+ * decides that): plain HTTP is allowed there anyway, local registries mostly speak it, and the
+ * HTTPS attempt it used to start with cost a TLS handshake and, without NODE_EXTRA_CA_CERTS,
+ * building Node's root store (~22 ms of a `digest`'s start, bench/PROFILE.md). Anything else is
+ * HTTPS only.
  */
 export function schemesToTry(registry: string, opts: SchemeOptions): Scheme[] {
   if (registryListed(registry, opts.plainHttp)) return ['http'];
-  if (isLoopbackHost(registry)) return ['https', 'http'];
+  if (isLoopbackHost(registry)) return ['http', 'https'];
   return ['https'];
 }
 

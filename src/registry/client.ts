@@ -5,7 +5,7 @@
  */
 import { parseWwwAuthenticate } from '../auth/challenge.js';
 import type { Credential } from '../auth/credential.js';
-import { FerryError, NetworkError, NotFoundError } from '../errors.js';
+import { FerryError, NetworkError, NotFoundError, TlsError } from '../errors.js';
 import { RegistryAuth } from '../http/auth.js';
 import { readBody } from '../http/body.js';
 import { buildStack, type StackOptions } from '../http/compose.js';
@@ -14,6 +14,19 @@ import { DEFAULT_RETRY_POLICY, Retrier } from '../http/retry.js';
 import type { HttpRequest, HttpResponse, Method, Send } from '../http/types.js';
 import type { Scheme } from '../ref/index.js';
 import { pingVerdict } from './ping.js';
+
+/**
+ * A failure that says the server speaks the other scheme: a TLS handshake answered in plain HTTP,
+ * a plain-HTTP request answered as by a TLS server (Go's 400, registry/ping.ts), or no answer
+ * (some servers reset a request in the wrong scheme).
+ */
+function isWrongScheme(err: unknown): boolean {
+  return (
+    err instanceof PlainHttpServerError ||
+    (err instanceof TlsError && /speaks HTTPS/.test(err.message)) ||
+    (err instanceof NetworkError && err.transient)
+  );
+}
 
 export interface RegistryClientOptions {
   /** ferry's name for the registry ('docker.io', '127.0.0.1:5000'), used in messages and for credentials. */
@@ -91,33 +104,44 @@ export class RegistryClient {
     const { endpoint, registry } = this.options;
     const schemes =
       typeof this.options.schemes === 'function' ? await this.options.schemes() : this.options.schemes;
-    let lastError: unknown;
+    // A loopback registry is asked in plain HTTP first, then HTTPS (ref/scheme.ts); the first
+    // answer that is a registry's wins.
+    let firstError: unknown;
     for (const [i, scheme] of schemes.entries()) {
       const base = new URL(`${scheme}://${endpoint}`);
       const fallback = i < schemes.length - 1;
-      // With a fallback left, a failed HTTPS ping is not retried: the next scheme is the retry.
-      const req: HttpRequest = { method: 'GET', url: new URL('/v2/', base), retry: !fallback };
-      let res: HttpResponse;
+      // A failed HTTPS ping with plain HTTP left is not retried: the next scheme is the retry. A
+      // plain-HTTP one is (a loopback registry's first try is its likely scheme): a TLS server
+      // answers it at once (Go's 400), and a 503 of the right server deserves its retries.
+      const req: HttpRequest = {
+        method: 'GET',
+        url: new URL('/v2/', base),
+        retry: !fallback || scheme === 'http',
+      };
       try {
-        res = await this.plainSend(req);
+        const res = await this.plainSend(req);
+        // Anything but a registry's answer throws here: a 404 from a web server must not make a
+        // later 404 read as "not found" (registry/ping.ts). Go's TLS servers answer a plain-HTTP
+        // request with a 400 saying so (a TlsError there), and other TLS servers with a reset.
+        if ((await pingVerdict(registry, req, res)) === 'challenge') this.auth.learn(res);
+        await res.body.dump();
+        return base;
       } catch (err) {
-        lastError = err;
-        // Fall back to plain HTTP (loopback, --plain-http) when the TLS handshake got a plain-HTTP
-        // answer, or no answer at all: some plain servers just drop a ClientHello (node's http
-        // server resets it). A certificate problem is a real TLS server and does not fall back.
-        const plainServer =
-          err instanceof PlainHttpServerError || (err instanceof NetworkError && err.transient);
-        if (plainServer && fallback) continue;
-        throw err;
+        firstError ??= err;
+        if (!fallback) {
+          // The other scheme met a server that does not speak it: what the first one heard is
+          // the better report (a web server's 404 says more than its refusal of a TLS handshake).
+          throw isWrongScheme(err) ? firstError : err;
+        }
+        // Worth another scheme: the server seems to speak it, or is no registry in this one. Not
+        // a closed port or an unknown name, a certificate problem (a real TLS server), nor a
+        // registry that failed (5xx, 429: the right server, after its retries).
+        const notARegistry = err instanceof RegistryError && err.status < 500 && err.status !== 429;
+        if (!isWrongScheme(err) && !notARegistry) throw err;
       }
-      // Anything but a registry's answer throws here: a 404 from a web server must not make a
-      // later 404 read as "not found" (registry/ping.ts).
-      if ((await pingVerdict(registry, req, res)) === 'challenge') this.auth.learn(res);
-      await res.body.dump();
-      return base;
     }
-    throw lastError instanceof FerryError
-      ? lastError
+    throw firstError instanceof FerryError
+      ? firstError
       : new FerryError('E_NETWORK', `cannot reach ${registry}`);
   }
 

@@ -80,10 +80,23 @@ describe('the settings file (registries.yaml)', () => {
       assert.equal(r.code, 0, r.stderr);
       return r.stderr.split('\n').filter((l) => l.startsWith('> '));
     };
+    // Without the file a loopback registry is asked in plain HTTP first too (ref/scheme.ts),
+    // and a TLS one is then asked in HTTPS, after its plain-HTTP refusal.
     const tried = await trace(baseEnv());
-    assert.ok(
-      tried.some((l) => l.startsWith(`> GET https://${plain.host}/v2/`)),
-      'HTTPS first without the file',
+    assert.deepEqual(
+      tried
+        .filter((l) => l.includes('/v2/ ') || l.endsWith('/v2/'))
+        .map((l) => l.split(' ').slice(0, 3).join(' ')),
+      [`> GET http://${plain.host}/v2/`],
+    );
+    const tlsTried = await ferry(['--debug', '--ca-file', tls.caFile!, 'digest', `${tls.host}/conf/app:v1`], {
+      env: baseEnv(),
+    });
+    assert.equal(tlsTried.code, 0, tlsTried.stderr);
+    const pings = tlsTried.stderr.split('\n').filter((l) => l.startsWith('> GET') && l.endsWith('/v2/'));
+    assert.deepEqual(
+      pings.map((l) => l.split(' ')[2]),
+      [`http://${tls.host}/v2/`, `https://${tls.host}/v2/`],
     );
     const { env } = await settings(`registries:\n  ${plain.host}:\n    plain-http: true\n`);
     const direct = await trace(env);

@@ -75,4 +75,18 @@ describe('host gate', () => {
     await assert.rejects(gate.enter(undefined, true), QuotaFloorError);
     (await gate.enter(undefined, false))();
   });
+
+  test('a request waiting for a slot when a 429 comes in waits out the pause as well', async () => {
+    const clock = fakeClock();
+    const gates = new HostGates(clock);
+    gates.limit('r.example', { concurrent: 1 });
+    const gate = gates.for('r.example');
+    const first = await gate.enter();
+    const waiting = gate.enter();
+    // While the second waits for the slot, the first's answer says: come back in 3 s.
+    gate.observe(answer(429, { 'retry-after': '3' }));
+    first();
+    (await waiting)();
+    assert.equal(clock.t, 3000, 'the slot went to it only after the pause');
+  });
 });

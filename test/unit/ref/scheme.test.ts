@@ -80,11 +80,11 @@ describe('schemesToTry and isInsecure', () => {
     ['ghcr.io', none, ['https'], false],
     ['docker.io', none, ['https'], false],
     ['192.168.1.10:5000', none, ['https'], false], // private but not loopback: no silent HTTP
-    ['localhost:5000', none, ['https', 'http'], false],
-    ['localhost', none, ['https', 'http'], false],
-    ['127.0.0.1:5000', none, ['https', 'http'], false],
-    ['[::1]:5000', none, ['https', 'http'], false],
-    ['app.localhost:5000', none, ['https', 'http'], false],
+    ['localhost:5000', none, ['http', 'https'], false],
+    ['localhost', none, ['http', 'https'], false],
+    ['127.0.0.1:5000', none, ['http', 'https'], false],
+    ['[::1]:5000', none, ['http', 'https'], false],
+    ['app.localhost:5000', none, ['http', 'https'], false],
     ['reg.lan:5000', { plainHttp: ['reg.lan:5000'], insecure: [] }, ['http'], false],
     ['reg.lan:5000', { plainHttp: ['reg.lan'], insecure: [] }, ['http'], false],
     ['reg.lan:5000', { plainHttp: ['reg.lan:5001'], insecure: [] }, ['https'], false],
@@ -92,7 +92,7 @@ describe('schemesToTry and isInsecure', () => {
     ['reg.lan:5000', { plainHttp: [], insecure: ['reg.lan:5000'] }, ['https'], true],
     ['reg.lan:5000', { plainHttp: [], insecure: ['reg.lan'] }, ['https'], true],
     ['other.lan:5000', { plainHttp: [], insecure: ['reg.lan'] }, ['https'], false],
-    ['localhost:5000', { plainHttp: [], insecure: ['localhost'] }, ['https', 'http'], true],
+    ['localhost:5000', { plainHttp: [], insecure: ['localhost'] }, ['http', 'https'], true],
     ['docker.io', { plainHttp: [], insecure: ['registry-1.docker.io'] }, ['https'], true],
     ['reg.lan', { plainHttp: ['reg.lan'], insecure: ['reg.lan'] }, ['http'], true],
   ];
@@ -106,7 +106,7 @@ describe('schemesToTry and isInsecure', () => {
   test('works on parsed references', () => {
     const opts: SchemeOptions = { plainHttp: ['localhost:5000'], insecure: [] };
     assert.deepEqual(schemesToTry(parseReference('localhost:5000/a:b').registry, opts), ['http']);
-    assert.deepEqual(schemesToTry(parseReference('LocalHost:5001/a').registry, opts), ['https', 'http']);
+    assert.deepEqual(schemesToTry(parseReference('LocalHost:5001/a').registry, opts), ['http', 'https']);
     assert.deepEqual(schemesToTry(parseReference('alpine').registry, opts), ['https']);
   });
 });
