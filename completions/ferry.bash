@@ -52,6 +52,7 @@ __ferry_command_name() {
     pull) REPLY=pull ;;
     push) REPLY=push ;;
     ratelimit) REPLY=ratelimit ;;
+    sync) REPLY=sync ;;
     tag) REPLY=tag ;;
     *) REPLY=$1 ;;
   esac
@@ -75,6 +76,7 @@ __ferry_value_flags() {
     pull) REPLY=' --format --platform -j --jobs --compress --template --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     push) REPLY=' --platform -j --jobs --chunk-size --compress --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     ratelimit) REPLY=' --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
+    sync) REPLY=' --shard --filter -j --jobs --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     tag) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
     *) REPLY=' --plain-http --insecure --ca-file -u --username --retries --idle-timeout ' ;;
   esac
@@ -99,6 +101,7 @@ __ferry_flags() {
     pull) REPLY='--format --platform -j --jobs --compress --preserve-digests --json --template --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     push) REPLY='--platform -j --jobs --chunk-size --compress --preserve-digests --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     ratelimit) REPLY='--json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    sync) REPLY='--dry-run --shard --filter -j --jobs --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     tag) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     *) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file -u --username --password-stdin --retries --idle-timeout -h --help' ;;
   esac
@@ -157,10 +160,11 @@ __ferry_args() {
     push:0) what='<source>' ;;
     push:1) what='<image>' ;;
     ratelimit:0) what='<image>' ;;
+    sync:0) what='<file>' ;;
     tag:0) what='<image>' ;;
     tag:1) what='<new-tag>' ;;
     help:0)
-      __ferry_reply "$3" blob catalog completion config copy cp delete rm digest exists login logout ls tags manifest pull push ratelimit tag help
+      __ferry_reply "$3" blob catalog completion config copy cp delete rm digest exists login logout ls tags manifest pull push ratelimit sync tag help
       return 0
       ;;
   esac
@@ -224,7 +228,7 @@ _ferry() {
     __ferry_flags "$cmd"
     __ferry_reply "$cur" $REPLY
   elif (( ! found )); then
-    __ferry_reply "$cur" blob catalog completion config copy cp delete rm digest exists login logout ls tags manifest pull push ratelimit tag help
+    __ferry_reply "$cur" blob catalog completion config copy cp delete rm digest exists login logout ls tags manifest pull push ratelimit sync tag help
   else
     __ferry_args "$cmd" "$argc" "$cur"
   fi

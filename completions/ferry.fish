@@ -48,6 +48,8 @@ function __ferry_takes_value --argument-names command word
             contains -- $word --platform -j --jobs --chunk-size --compress --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case ratelimit
             contains -- $word --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
+        case sync
+            contains -- $word --shard --filter -j --jobs --format --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case tag
             contains -- $word --plain-http --insecure --ca-file -u --username --retries --idle-timeout
         case '*'
@@ -174,12 +176,14 @@ function __ferry_args
             set what '<image>'
         case 'ratelimit 0'
             set what '<image>'
+        case 'sync 0'
+            set what '<file>'
         case 'tag 0'
             set what '<image>'
         case 'tag 1'
             set what '<new-tag>'
         case 'help 0'
-            printf '%s\n' blob catalog completion config copy cp delete rm digest exists login logout ls tags manifest pull push ratelimit tag help
+            printf '%s\n' blob catalog completion config copy cp delete rm digest exists login logout ls tags manifest pull push ratelimit sync tag help
             return
     end
     set -q what[1]; and __ferry_complete_dynamic $scan[2] $what (commandline -ct)
@@ -207,6 +211,7 @@ complete -c ferry -n __ferry_needs_command -a manifest -d 'Print the manifest or
 complete -c ferry -n __ferry_needs_command -a pull -d 'Download an image to a docker-archive tarball, an OCI tarball or an OCI layout directory'
 complete -c ferry -n __ferry_needs_command -a push -d 'Upload an image from a docker-archive, an OCI tarball or an OCI layout directory'
 complete -c ferry -n __ferry_needs_command -a ratelimit -d 'Show the pull rate limit Docker Hub states for an image (asked with a HEAD, which is not counted)'
+complete -c ferry -n __ferry_needs_command -a sync -d 'Mirror the repositories, registries and images a YAML file lists, copying only what is behind'
 complete -c ferry -n __ferry_needs_command -a tag -d 'Add a tag to an image in the same repository (the manifest is re-put, no blob moves)'
 complete -c ferry -n __ferry_needs_command -a help -d 'display help for command'
 
@@ -290,6 +295,13 @@ complete -c ferry -n '__ferry_using_command push' -l format -x -a '(__ferry_valu
 # ratelimit
 complete -c ferry -n '__ferry_using_command ratelimit' -l json -d 'print JSON (shapes: docs/output.md)'
 complete -c ferry -n '__ferry_using_command ratelimit' -l format -x -a '(__ferry_value --format)' -d 'print the limit through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
+# sync
+complete -c ferry -n '__ferry_using_command sync' -l dry-run -d 'print the plan (copy, in step, filtered) and write nothing'
+complete -c ferry -n '__ferry_using_command sync' -l shard -x -a '(__ferry_value --shard)' -d 'mirror only shard I of N (from 0), by a stable hash of the source repository'
+complete -c ferry -n '__ferry_using_command sync' -l filter -x -a '(__ferry_value --filter)' -d 'only source repositories matching this glob, as host/repo or repo (\'*\' spans \'/\'; repeatable)'
+complete -c ferry -n '__ferry_using_command sync' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'images checked and copied at once, and blob transfers at once over the run (default 8)'
+complete -c ferry -n '__ferry_using_command sync' -l json -d 'print JSON (shapes: docs/output.md)'
+complete -c ferry -n '__ferry_using_command sync' -l format -x -a '(__ferry_value --format)' -d 'print each image of the mirror through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # tag
 
 # Arguments

@@ -18,6 +18,7 @@ import { pull } from './pull.js';
 import { push } from './push.js';
 import { ratelimit } from './ratelimit.js';
 import type { CommandSpec } from './spec.js';
+import { sync } from './sync.js';
 import { tag } from './tag.js';
 
 export const COMMANDS: readonly CommandSpec[] = [
@@ -36,6 +37,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   pull,
   push,
   ratelimit,
+  sync,
   tag,
 ];
 export type { CommandSpec, OptionSpec } from './spec.js';

@@ -120,7 +120,7 @@ function engineOptions(ctx: Context, options: Record<string, unknown>) {
   };
 }
 
-async function startProgress(ctx: Context): Promise<Progress> {
+export async function startProgress(ctx: Context): Promise<Progress> {
   // Loaded here: the transfer engine and the stores (tar-stream among them) are for transfers
   // only, so the light commands do not parse them at every start.
   const { Progress } = await import('../ui/progress.js');

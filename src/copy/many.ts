@@ -82,7 +82,7 @@ export function copyMany(items: readonly CopyItem[], options: ManyOptions): Prom
  * when every item failed, and all for the same kind of reason, that reason's own code (every item
  * refused for the same credentials is an auth failure, exit 3), else ExitCode.partial.
  */
-export function exitCodeOf(results: readonly ItemResult<unknown>[]): number {
+export function exitCodeOf(results: readonly { status: 'done' | 'failed'; error?: unknown }[]): number {
   const codes = new Set<number>();
   for (const r of results) {
     if (r.status !== 'failed') continue;

@@ -16,10 +16,12 @@ import {
   ratelimitShape,
 } from './image.js';
 import { catalogItemShape, catalogShape, tagItemShape, tagRowShape, tagsShape } from './listing.js';
+import { syncShape } from './sync.js';
 import { transferShape } from './transfer.js';
 
 export * from './image.js';
 export * from './listing.js';
+export * from './sync.js';
 export * from './transfer.js';
 
 // ---- the table docs/output.md is generated from -----------------------------------------------
@@ -98,6 +100,13 @@ export const OUTPUTS: readonly OutputSpec[] = [
     template: true,
     shape: transferShape,
     note: 'One summary when the transfer is done; `copy --all-tags` prints one per tag (`--json`: an array of them). Progress stays on stderr.',
+  },
+  {
+    title: 'sync --json, --format',
+    json: 'array',
+    template: true,
+    shape: syncShape,
+    note: 'One record per image of the mirror, in the order of the file (entry, repository, tag), after the run (or the plan, with `--dry-run`): copied, in step, filtered, would copy, or failed. Progress and one closing line per copied or failed image stay on stderr.',
   },
   {
     title: 'config --format',
