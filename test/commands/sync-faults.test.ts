@@ -258,6 +258,32 @@ sync:
     }
   });
 
+  test('a re-run in step shares keep-alive connections: its HEADs do not each open one', async () => {
+    const dst = await fresh();
+    try {
+      proxy.clearRules();
+      const file = await syncFile(
+        `sync:\n  - {type: registry, source: '${proxy.host}/fleet', target: '${dst.host}/fleet'}\n`,
+      );
+      assert.equal((await ferry(['sync', file])).code, 0);
+      proxy.clearLog();
+      const before = proxy.connections;
+      const r = await ferry(['sync', '-j', '1', file]);
+      assert.equal(r.code, 0, r.stderr);
+      await proxy.idle();
+      const heads = proxy.log.filter((e) => e.method === 'HEAD').length;
+      assert.equal(heads, REPOS.length);
+      // One request at a time: the https probe's connection and one kept alive (a few more at
+      // most). undici closes the connection after every HEAD unless told not to (http/transport.ts).
+      assert.ok(
+        proxy.connections - before <= 3,
+        `${proxy.connections - before} connections for ${proxy.log.length} requests`,
+      );
+    } finally {
+      await dst.stop();
+    }
+  });
+
   test('a run killed mid-copy tags nothing half-copied, and the next run completes the mirror', async () => {
     const dst = await fresh();
     const dstProxy = await startFaultProxy({ upstream: dst.url });
