@@ -11,7 +11,7 @@ import type { Location } from '../store/location.js';
 import { mapLimit } from '../util/limit.js';
 import type { CopyEvent, CopySummary } from './events.js';
 import { CopySession } from './session.js';
-import { type TransferOptions, transferImage } from './transfer.js';
+import type { TransferOptions } from './transfer.js';
 
 export interface CopyItem {
   source: Location;
@@ -66,7 +66,9 @@ export interface ManyOptions extends Omit<TransferOptions, 'session' | 'onEvent'
 }
 
 /** Copies each item's source location to its destination location (transfer.ts), in one session. */
-export function copyMany(items: readonly CopyItem[], options: ManyOptions): Promise<ItemResult[]> {
+export async function copyMany(items: readonly CopyItem[], options: ManyOptions): Promise<ItemResult[]> {
+  // Loaded here, not with this module: copyEach alone (a mirror in step) needs no store.
+  const { transferImage } = await import('./transfer.js');
   const { concurrency, onEvent, onResult, signal, ...transfer } = options;
   return copyEach(items, { concurrency, jobs: transfer.jobs, onResult, signal }, (item, session) =>
     transferImage(item.source, item.destination, {

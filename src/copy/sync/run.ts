@@ -22,7 +22,7 @@ import { mapLimit } from '../../util/limit.js';
 import type { CopyEvent, CopySummary } from '../events.js';
 import { checkInStep, inStepSummary } from '../in-step.js';
 import { copyEach, exitCodeOf } from '../many.js';
-import { type TransferOptions, transferImage } from '../transfer.js';
+import type { TransferOptions } from '../transfer.js';
 import type { SyncConfig } from './config.js';
 import { type PlanRecord, planSync, type SyncItem } from './plan.js';
 import type { Shard } from './shard.js';
@@ -90,6 +90,8 @@ async function mirror(items: readonly SyncItem[], options: SyncOptions): Promise
       if (check.inStep) return inStepSummary({ ...check, inStep: check.inStep });
       const pinned =
         check.sourceDigest === undefined ? source.ref : { ...source.ref, digest: check.sourceDigest };
+      // The stores and the engine load only once an image is behind: a run in step needs none.
+      const { transferImage } = await import('../transfer.js');
       return transferImage({ kind: 'registry', ref: pinned }, item.destination, {
         client: options.client,
         jobs: options.jobs,
@@ -98,7 +100,7 @@ async function mirror(items: readonly SyncItem[], options: SyncOptions): Promise
         layers: options.layers,
         chunkSize: options.chunkSize,
         retrier: options.retrier,
-        onEvent: options.onEvent && ((event) => options.onEvent?.(item, event)),
+        onEvent: options.onEvent && ((event: CopyEvent) => options.onEvent?.(item, event)),
       });
     },
   );
