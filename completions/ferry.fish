@@ -299,7 +299,7 @@ complete -c ferry -n '__ferry_using_command ratelimit' -l format -x -a '(__ferry
 complete -c ferry -n '__ferry_using_command sync' -l dry-run -d 'print the plan (copy, in step, filtered) and write nothing'
 complete -c ferry -n '__ferry_using_command sync' -l shard -x -a '(__ferry_value --shard)' -d 'mirror only shard I of N (from 0), by a stable hash of the source repository'
 complete -c ferry -n '__ferry_using_command sync' -l filter -x -a '(__ferry_value --filter)' -d 'only source repositories matching this glob, as host/repo or repo (\'*\' spans \'/\'; repeatable)'
-complete -c ferry -n '__ferry_using_command sync' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'images checked and copied at once, and blob transfers at once over the run (default 8)'
+complete -c ferry -n '__ferry_using_command sync' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'images checked and copied at once, and blob transfers at once over the run (default 16)'
 complete -c ferry -n '__ferry_using_command sync' -l json -d 'print JSON (shapes: docs/output.md)'
 complete -c ferry -n '__ferry_using_command sync' -l format -x -a '(__ferry_value --format)' -d 'print each image of the mirror through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # tag

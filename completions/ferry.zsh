@@ -349,7 +349,7 @@ _ferry_cmd_sync() {
     '--dry-run[print the plan (copy, in step, filtered) and write nothing]' \
     '--shard=[mirror only shard I of N (from 0), by a stable hash of the source repository]:i/n:__ferry_dynamic "sync" "--shard"' \
     '*--filter=[only source repositories matching this glob, as host/repo or repo ('\''*'\'' spans '\''/'\''; repeatable)]:repo-glob:__ferry_dynamic "sync" "--filter"' \
-    '(-j --jobs)'{-j+,--jobs=}'[images checked and copied at once, and blob transfers at once over the run (default 8)]:n:__ferry_dynamic "sync" "--jobs"' \
+    '(-j --jobs)'{-j+,--jobs=}'[images checked and copied at once, and blob transfers at once over the run (default 16)]:n:__ferry_dynamic "sync" "--jobs"' \
     '--json[print JSON (shapes: docs/output.md)]' \
     '--format=[print each image of the mirror through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "sync" "--format"' \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \

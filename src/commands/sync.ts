@@ -9,8 +9,8 @@ import { formatOption, jsonOption, outputChoice, positiveInt } from './options.j
 import type { CommandSpec } from './spec.js';
 import { startProgress } from './transfer-options.js';
 
-/** Images checked and copied at once, and blob transfers over the run: small images are latency-bound. */
-const DEFAULT_SYNC_JOBS = 8;
+/** Images checked and copied at once, and blob transfers over the run: a check is two HEADs, latency-bound. */
+const DEFAULT_SYNC_JOBS = 16;
 
 /** `--dry-run` on stdout: one line per image, what would happen to it. */
 function planLine(record: SyncRecord): string {
