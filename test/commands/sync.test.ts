@@ -278,6 +278,20 @@ sync:
     });
   });
 
+  test('an image entry by digest: stored by digest (no tag), then found in step', async () => {
+    const file = await syncFile(
+      `sync:\n  - {type: image, source: '${src.host}/org/tools@${tools.digest}', target: '${dst.host}/pinned/tools'}\n`,
+    );
+    const first = await ferry(['sync', '--json', file]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(records(first)[0]?.outcome, 'copied');
+    assert.equal(await digestAt(dst, `pinned/tools@${tools.digest}`), tools.digest);
+    const tags = await skopeoListTags(dockerRef(dst, 'pinned/tools'), registryAccess(dst)).catch(() => []);
+    assert.deepEqual(tags, [], 'no tag at the destination');
+    const again = await ferry(['sync', '--json', file]);
+    assert.equal(records(again)[0]?.outcome, 'in-step');
+  });
+
   test('shards: pairwise disjoint by repository, and together the whole plan', async () => {
     const file = await syncFile(`
 sync:
