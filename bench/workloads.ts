@@ -13,6 +13,7 @@ import type { BenchContext } from './context.js';
 import type { Command } from './measure.js';
 import { runQuiet } from './proc.js';
 import { manifestDigest } from './seed.js';
+import { SYNC_WORKLOADS } from './sync-workload.js';
 
 export interface Contender {
   /** 'ferry', 'skopeo', 'node -e 0'. */
@@ -404,5 +405,6 @@ export const WORKLOADS: Workload[] = [
   pullWorkload('oci'),
   pushWorkload('docker'),
   pushWorkload('oci'),
+  ...SYNC_WORKLOADS,
   hugeWorkload(),
 ];

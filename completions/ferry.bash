@@ -59,6 +59,7 @@ __ferry_command_name() {
     push) REPLY=push ;;
     ratelimit) REPLY=ratelimit ;;
     referrers) REPLY=referrers ;;
+    sync) REPLY=sync ;;
     tag) REPLY=tag ;;
     *) REPLY=$1 ;;
   esac
@@ -112,6 +113,7 @@ __ferry_value_flags() {
     push) REPLY=' --platform -j --jobs --chunk-size --compress --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     ratelimit) REPLY=' --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     referrers) REPLY=' --artifact-type --platform --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    sync) REPLY=' --shard --filter -j --jobs --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     tag) REPLY=' --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     *) REPLY=' --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
   esac
@@ -151,6 +153,7 @@ __ferry_flags() {
     push) REPLY='--platform -j --jobs --chunk-size --compress --preserve-digests -r --referrers --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     ratelimit) REPLY='--json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     referrers) REPLY='--artifact-type --tree --platform --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    sync) REPLY='--dry-run --shard --filter -j --jobs --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     tag) REPLY='--json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     *) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
   esac
@@ -243,10 +246,11 @@ __ferry_args() {
     push:1) what='<image>' ;;
     ratelimit:0) what='<image>' ;;
     referrers:0) what='<image>' ;;
+    sync:0) what='<file>' files=1 ;;
     tag:0) what='<image>' ;;
     tag:1) what='<new-tag>' ;;
     help:0)
-      __ferry_reply "$3" append artifact attach blob catalog completion config copy cp delete rm digest exists export index login logout ls tags manifest mutate pull push ratelimit referrers tag help
+      __ferry_reply "$3" append artifact attach blob catalog completion config copy cp delete rm digest exists export index login logout ls tags manifest mutate pull push ratelimit referrers sync tag help
       return 0
       ;;
   esac
@@ -325,7 +329,7 @@ _ferry() {
     __ferry_flags "$cmd"
     __ferry_reply "$cur" $REPLY
   elif (( ! found )); then
-    __ferry_reply "$cur" append artifact attach blob catalog completion config copy cp delete rm digest exists export index login logout ls tags manifest mutate pull push ratelimit referrers tag help
+    __ferry_reply "$cur" append artifact attach blob catalog completion config copy cp delete rm digest exists export index login logout ls tags manifest mutate pull push ratelimit referrers sync tag help
   else
     __ferry_args "$cmd" "$argc" "$cur"
   fi

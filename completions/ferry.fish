@@ -78,6 +78,8 @@ function __ferry_takes_value --argument-names command word
             contains -- $word --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case referrers
             contains -- $word --artifact-type --platform --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
+        case sync
+            contains -- $word --shard --filter -j --jobs --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case tag
             contains -- $word --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case '*'
@@ -301,12 +303,15 @@ function __ferry_args
             set what '<image>'
         case 'referrers 0'
             set what '<image>'
+        case 'sync 0'
+            set what '<file>'
+            set files 1
         case 'tag 0'
             set what '<image>'
         case 'tag 1'
             set what '<new-tag>'
         case 'help 0'
-            printf '%s\n' append artifact attach blob catalog completion config copy cp delete rm digest exists export index login logout ls tags manifest mutate pull push ratelimit referrers tag help
+            printf '%s\n' append artifact attach blob catalog completion config copy cp delete rm digest exists export index login logout ls tags manifest mutate pull push ratelimit referrers sync tag help
             return
     end
     if test $files -eq 1; or string match -qr '^(\./|\.\./|/|~)' -- "$cur"
@@ -345,6 +350,7 @@ complete -c ferry -n __ferry_needs_command -a pull -d 'Download an image to a do
 complete -c ferry -n __ferry_needs_command -a push -d 'Upload an image from a docker-archive, an OCI tarball or an OCI layout directory'
 complete -c ferry -n __ferry_needs_command -a ratelimit -d 'Show the pull rate limit Docker Hub states for an image (asked with a HEAD, which is not counted)'
 complete -c ferry -n __ferry_needs_command -a referrers -d 'List the referrers of an image (signatures, SBOMs, attestations): by the referrers API or the sha256-<hex> tag, with the legacy cosign tags'
+complete -c ferry -n __ferry_needs_command -a sync -d 'Mirror the repositories, registries and images a YAML file lists, copying only what is behind'
 complete -c ferry -n __ferry_needs_command -a tag -d 'Add a tag to an image in the same repository (the manifest is re-put, no blob moves)'
 complete -c ferry -n __ferry_needs_command -a help -d 'display help for command'
 
@@ -521,6 +527,13 @@ complete -c ferry -n '__ferry_using_command referrers' -l tree -d 'also the refe
 complete -c ferry -n '__ferry_using_command referrers' -l platform -x -a 'linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64' -d 'the referrers of the image for this platform in an index, not those of the index'
 complete -c ferry -n '__ferry_using_command referrers' -l json -d 'print JSON (shapes: docs/output.md)'
 complete -c ferry -n '__ferry_using_command referrers' -l format -x -a '(__ferry_value --format)' -d 'print each referrer through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
+# sync
+complete -c ferry -n '__ferry_using_command sync' -l dry-run -d 'print the plan (copy, in step, filtered) and write nothing'
+complete -c ferry -n '__ferry_using_command sync' -l shard -x -a '(__ferry_value --shard)' -d 'mirror only shard I of N (from 0), by a stable hash of the source repository'
+complete -c ferry -n '__ferry_using_command sync' -l filter -x -a '(__ferry_value --filter)' -d 'only source repositories matching this glob, as host/repo or repo (\'*\' spans \'/\'; repeatable)'
+complete -c ferry -n '__ferry_using_command sync' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'images checked and copied at once, and blob transfers at once over the run (default 16)'
+complete -c ferry -n '__ferry_using_command sync' -l json -d 'print JSON (shapes: docs/output.md)'
+complete -c ferry -n '__ferry_using_command sync' -l format -x -a '(__ferry_value --format)' -d 'print each image of the mirror through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # tag
 complete -c ferry -n '__ferry_using_command tag' -l json -d 'print JSON (shapes: docs/output.md)'
 complete -c ferry -n '__ferry_using_command tag' -l format -x -a '(__ferry_value --format)' -d 'print the new tag through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'

@@ -57,6 +57,7 @@ __ferry_commands() {
     'push:Upload an image from a docker-archive, an OCI tarball or an OCI layout directory'
     'ratelimit:Show the pull rate limit Docker Hub states for an image (asked with a HEAD, which is not counted)'
     'referrers:List the referrers of an image (signatures, SBOMs, attestations): by the referrers API or the sha256-<hex> tag, with the legacy cosign tags'
+    'sync:Mirror the repositories, registries and images a YAML file lists, copying only what is behind'
     'tag:Add a tag to an image in the same repository (the manifest is re-put, no blob moves)'
     'help:display help for command'
   )
@@ -759,6 +760,29 @@ _ferry_cmd_referrers() {
     '1:image:__ferry_dynamic "referrers" "<image>"'
 }
 
+_ferry_cmd_sync() {
+  _arguments -s -S \
+    '--dry-run[print the plan (copy, in step, filtered) and write nothing]' \
+    '--shard=[mirror only shard I of N (from 0), by a stable hash of the source repository]:i/n:__ferry_dynamic "sync" "--shard"' \
+    '*--filter=[only source repositories matching this glob, as host/repo or repo ('\''*'\'' spans '\''/'\''; repeatable)]:repo-glob:__ferry_dynamic "sync" "--filter"' \
+    '(-j --jobs)'{-j+,--jobs=}'[images checked and copied at once, and blob transfers at once over the run (default 16)]:n:__ferry_dynamic "sync" "--jobs"' \
+    '--json[print JSON (shapes: docs/output.md)]' \
+    '--format=[print each image of the mirror through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "sync" "--format"' \
+    '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
+    '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
+    '--no-color[never colour output (NO_COLOR is honoured too)]' \
+    '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "sync" "--plain-http"' \
+    '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "sync" "--insecure"' \
+    '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
+    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "sync" "--cert-dir"' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "sync" "--username"' \
+    '--password-stdin[read the password or token from standard input]' \
+    '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "sync" "--retries"' \
+    '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "sync" "--idle-timeout"' \
+    '(- *)'{-h,--help}'[show help]' \
+    '1:file:_files'
+}
+
 _ferry_cmd_tag() {
   _arguments -s -S \
     '--json[print JSON (shapes: docs/output.md)]' \
@@ -825,6 +849,7 @@ _ferry() {
     push) _ferry_cmd_push && ret=0 ;;
     ratelimit) _ferry_cmd_ratelimit && ret=0 ;;
     referrers) _ferry_cmd_referrers && ret=0 ;;
+    sync) _ferry_cmd_sync && ret=0 ;;
     tag) _ferry_cmd_tag && ret=0 ;;
     help) _arguments '1: :__ferry_commands' && ret=0 ;;
     esac

@@ -25,6 +25,7 @@ import { push } from './push.js';
 import { ratelimit } from './ratelimit.js';
 import { referrers } from './referrers.js';
 import type { CommandSpec } from './spec.js';
+import { sync } from './sync.js';
 import { tag } from './tag.js';
 
 export const COMMANDS: readonly CommandSpec[] = [
@@ -50,6 +51,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   push,
   ratelimit,
   referrers,
+  sync,
   tag,
 ];
 export type { CommandSpec, OptionSpec } from './spec.js';

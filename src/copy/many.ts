@@ -11,7 +11,7 @@ import type { Location } from '../store/location.js';
 import { mapLimit } from '../util/limit.js';
 import type { CopyEvent, CopySummary } from './events.js';
 import { CopySession } from './session.js';
-import { type TransferOptions, transferImage } from './transfer.js';
+import type { TransferOptions } from './transfer.js';
 
 export interface CopyItem {
   source: Location;
@@ -70,7 +70,9 @@ export interface ManyOptions extends Omit<TransferOptions, 'session' | 'onEvent'
 }
 
 /** Copies each item's source location to its destination location (transfer.ts), in one session. */
-export function copyMany(items: readonly CopyItem[], options: ManyOptions): Promise<ItemResult[]> {
+export async function copyMany(items: readonly CopyItem[], options: ManyOptions): Promise<ItemResult[]> {
+  // Loaded here, not with this module: copyEach alone (a mirror in step) needs no store.
+  const { transferImage } = await import('./transfer.js');
   const { concurrency, onEvent, onResult, signal, ...transfer } = options;
   return copyEach(items, { concurrency, jobs: transfer.jobs, onResult, signal }, (item, session) =>
     transferImage(item.source, item.destination, {
@@ -86,7 +88,7 @@ export function copyMany(items: readonly CopyItem[], options: ManyOptions): Prom
  * when every item failed, and all for the same kind of reason, that reason's own code (every item
  * refused for the same credentials is an auth failure, exit 3), else ExitCode.partial.
  */
-export function exitCodeOf(results: readonly ItemResult<unknown>[]): number {
+export function exitCodeOf(results: readonly { status: 'done' | 'failed'; error?: unknown }[]): number {
   const codes = new Set<number>();
   for (const r of results) {
     if (r.status !== 'failed') continue;

@@ -83,6 +83,9 @@ export function createTransport(options: TransportOptions): Transport {
         body: req.body ?? null,
         signal: requestSignal(req, options.interrupt),
         dispatcher: dispatcherFor(tls, viaProxy !== undefined),
+        // undici closes the connection after every HEAD unless told (undici#258: servers that send
+        // a body on HEAD); registries do not, and a mirror's checks are HEADs, one new connection each.
+        ...(req.method === 'HEAD' ? { reset: false } : {}),
       });
       return {
         status: res.statusCode,

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
+import { startFaultProxy } from '../harness/fault-proxy.js';
 import { dockerConfigFor, requestsDuring } from '../harness/fixtures.js';
 import { generateImage, type ImageSummary, sha256 } from '../harness/images.js';
 import { type Registry, startRegistry } from '../harness/registry.js';
@@ -214,6 +215,47 @@ describe('ferry copy', () => {
     const tags = await skopeoListTags(dockerRef(dst, 'copy/tags'), registryAccess(dst));
     assert.deepEqual(tags.sort(), ['t1', 't2', 't3']);
     for (const t of tags) assert.equal(await rawDigest(dst, `copy/tags:${t}`), single.digest);
+  });
+
+  test('-a names each tag in its closing lines and copies the tags concurrently', async () => {
+    const proxy = await startFaultProxy({ upstream: src.url });
+    try {
+      // t1's root is held at the proxy: copied one after another, t2 and t3 would wait for it.
+      proxy.addRule({ method: 'GET', path: /\/manifests\/t1$/, action: { kind: 'hold', ms: 3000 } });
+      const { value: r, requests } = await requestsDuring(dst, () =>
+        ferry(['copy', '-a', `${proxy.host}/lab/tags`, `${dst.host}/concurrent/tags`]),
+      );
+      assert.equal(r.code, 0, r.stderr);
+      for (const t of ['t1', 't2', 't3'])
+        assert.match(r.stderr, new RegExp(`^${dst.host}/concurrent/tags:${t}: ${single.digest}: `, 'm'));
+      assert.match(r.stderr, /^3 images: 3 done, 0 failed in /m);
+      const tagged = requests
+        .filter((q) => q.method === 'PUT' && q.path.includes('/manifests/'))
+        .map((q) => q.path.split('/').at(-1));
+      assert.equal(tagged.at(-1), 't1', `t2 and t3 were tagged while t1 was held: ${tagged.join(', ')}`);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test('-a refuses a tag or digest on either side, and a file location', async () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const cases: [string, string, RegExp][] = [
+      [`${src.host}/lab/tags:t1`, `${dst.host}/x/tags`, /takes no tag \(drop ':t1'\)/],
+      [`${src.host}/lab/tags`, `${dst.host}/x/tags:v1`, /takes no tag \(drop ':v1'\)/],
+      [`${src.host}/lab/tags@${digest}`, `${dst.host}/x/tags`, /takes no digest/],
+      [
+        `${src.host}/lab/tags`,
+        'oci:/tmp/layout',
+        /copies between registries: the destination 'oci:\/tmp\/layout' is a file/,
+      ],
+    ];
+    for (const [from, to, message] of cases) {
+      const r = await ferry(['copy', '-a', from, to]);
+      assert.equal(r.code, 2, `${from} ${to}: ${r.stderr}`);
+      assert.match(r.stderr, /^ferry: [^\n]*\n$/);
+      assert.match(r.stderr, message);
+    }
   });
 
   test('-n leaves an existing tag alone', async () => {

@@ -7,13 +7,13 @@
 // case that is compressed by default (as `docker push` does), and that is said.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { craneDigest, cranePush } from '../harness/crane.js';
 import { generateImage, type ImageSummary } from '../harness/images.js';
 import { type Registry, startRegistry } from '../harness/registry.js';
-import { baseEnv, ferry, ferryBin } from '../harness/run-ferry.js';
+import { ferry } from '../harness/run-ferry.js';
 import { dockerRef, pushImage, registryAccess, skopeoCopy, skopeoInspectRaw } from '../harness/skopeo.js';
 import { makeTempDir } from '../harness/tmp.js';
 

@@ -289,6 +289,8 @@ export interface FaultProxy {
   clearRules(): void;
   /** Every request the proxy saw, in arrival order; entries are updated until `done`. */
   log: ProxyLogEntry[];
+  /** Client connections accepted so far (keep-alive reuse shows as far fewer than requests). */
+  readonly connections: number;
   clearLog(): void;
   /** Resolves once every logged exchange (both servers) is done. */
   idle(timeoutMs?: number): Promise<void>;
@@ -611,6 +613,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const signed = new Map<string, SignedRequest>();
   const exchanges = new Set<Exchange>();
   const sockets = new Set<Socket>();
+  let accepted = 0;
   let closing: Promise<void> | undefined;
 
   const server = createServer();
@@ -619,6 +622,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     // Uploads of 256 MiB through a slow client must not hit node's default 5-minute request timeout.
     s.requestTimeout = 0;
     s.on('connection', (socket: Socket) => {
+      if (s === server) accepted++;
       sockets.add(socket);
       socket.on('error', noop);
       socket.once('close', () => sockets.delete(socket));
@@ -1182,6 +1186,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       rules.length = 0;
     },
     log,
+    get connections() {
+      return accepted;
+    },
     clearLog() {
       log.length = 0;
       redirectLog.length = 0;

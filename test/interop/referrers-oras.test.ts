@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { generateImage, type ImageSummary } from '../harness/images.js';
 import {
-  type OrasReferrer,
   orasAccess,
   orasAttach,
   orasCopy,

@@ -22,6 +22,7 @@ import {
 } from './image.js';
 import { catalogItemShape, catalogShape, tagItemShape, tagRowsShape, tagsShape } from './listing.js';
 import { referrerItemShape, referrersShape } from './referrers.js';
+import { syncShape } from './sync.js';
 import { transferShape } from './transfer.js';
 
 export * from './artifact.js';
@@ -29,6 +30,7 @@ export * from './build.js';
 export * from './image.js';
 export * from './listing.js';
 export * from './referrers.js';
+export * from './sync.js';
 export * from './transfer.js';
 
 // ---- the table docs/output.md is generated from -----------------------------------------------
@@ -135,6 +137,13 @@ export const OUTPUTS: readonly OutputSpec[] = [
     template: true,
     shape: tagShape,
     note: 'One answer, once the new tag is there.',
+  },
+  {
+    title: 'sync --json, --format',
+    json: 'array',
+    template: true,
+    shape: syncShape,
+    note: 'One record per image of the mirror, in the order of the file (entry, repository, tag), after the run (or the plan, with `--dry-run`): copied, in step, filtered, would copy, or failed. Progress and one closing line per copied or failed image stay on stderr.',
   },
   {
     title: 'config --format',

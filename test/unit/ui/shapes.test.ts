@@ -4,6 +4,9 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, test } from 'node:test';
 import type { CopySummary } from '../../../src/copy/events.js';
+import type { SyncItem } from '../../../src/copy/sync/plan.js';
+import { ALL_TAGS } from '../../../src/copy/sync/tags.js';
+import { NotFoundError } from '../../../src/errors.js';
 import type { TagDescription } from '../../../src/registry/describe.js';
 import type { FieldType, ObjectType } from '../../../src/ui/shape.js';
 import {
@@ -33,6 +36,8 @@ import {
   referrerItemShape,
   referrersJson,
   referrersShape,
+  syncJson,
+  syncShape,
   tagItem,
   tagItemShape,
   tagJson,
@@ -110,6 +115,24 @@ const listed = {
 };
 const registry = { kind: 'registry', ref: { registry: 'r.example', repository: 'a/b', tag: 'v1' } } as const;
 
+const syncItem: SyncItem = {
+  entry: {
+    index: 1,
+    name: 'sync[1] (r.example/a/b)',
+    type: 'repository',
+    source: { registry: 'r.example', repository: 'a/b' },
+    target: { registry: 'r.example', repository: 'm/b' },
+    tags: ALL_TAGS,
+    platforms: undefined,
+    referrers: false,
+  },
+  source: registry,
+  destination: registry,
+  sourceRef: registry.ref,
+  destinationRef: registry.ref,
+  label: 'r.example/a/b:v1 → r.example/m/b:v1',
+};
+
 const cases: Array<[name: string, value: unknown, shape: ObjectType]> = [
   ['catalogJson', catalogJson('r.example', ['a', 'b']), catalogShape],
   ['catalogJson with next', catalogJson('r.example', ['a'], 'a'), catalogShape],
@@ -142,6 +165,19 @@ const cases: Array<[name: string, value: unknown, shape: ObjectType]> = [
     transferShape,
   ],
   ['failedJson', failedJson(registry, registry, 'gone'), transferShape],
+  ['syncJson copied', syncJson({ item: syncItem, outcome: 'copied', summary }), syncShape],
+  [
+    'syncJson in-step',
+    syncJson({ item: syncItem, outcome: 'in-step', summary: { ...summary, outcome: 'in-step' } }),
+    syncShape,
+  ],
+  ['syncJson filtered', syncJson({ item: syncItem, outcome: 'filtered', reason: 'deny' }), syncShape],
+  ['syncJson would-copy', syncJson({ item: syncItem, outcome: 'would-copy', sourceDigest: 'd' }), syncShape],
+  [
+    'syncJson failed',
+    syncJson({ item: syncItem, outcome: 'failed', error: new NotFoundError('gone') }),
+    syncShape,
+  ],
   [
     'buildJson (index)',
     buildJson(registry, summary, {
