@@ -189,6 +189,7 @@ export async function profileWorkloads(
     log(`profiling ${workload.id}`);
     const md: string[] = [`## \`${workload.id}\`: ${workload.title}`, ''];
     try {
+      await ctx.useLatency(workload.rttMs);
       await workload.setup?.(ctx);
       await workload.before?.(ctx, 'ferry');
       const command = ferry.command(ctx);
@@ -251,6 +252,7 @@ export async function profileWorkloads(
     } finally {
       await workload.teardown?.(ctx);
       await ctx.stopDst();
+      await ctx.useLatency(undefined);
     }
     const text = md.join('\n');
     writeFileSync(join(outDir, `${workload.id}.md`), `${text}\n`);
