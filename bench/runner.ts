@@ -16,7 +16,7 @@ import { type Measurement, measure } from './measure.js';
 import type { Contender, Workload } from './workloads.js';
 
 export interface RunRecord extends Measurement {
-  /** Requests by method ('GET', 'HEAD', …) seen by the destination and the source during the run. */
+  /** Requests by method and endpoint ('GET blob', 'HEAD manifest', …) seen by the destination and the source during the run. */
   dstRequests: Record<string, number>;
   srcRequests: Record<string, number>;
   /** Through the latency proxies: TCP connections the client opened to each registry. */
@@ -39,13 +39,27 @@ export interface WorkloadResult {
   error?: string;
 }
 
+/** What a request was for, from its path (distribution-spec endpoints): ping, manifest, blob, upload, tags. */
+export function endpointOf(path: string): string {
+  if (path === '/v2/' || path === '/v2') return 'ping';
+  if (/\/blobs\/uploads(\/|$)/.test(path)) return 'upload';
+  if (/\/blobs\/[^/]+$/.test(path)) return 'blob';
+  if (/\/manifests\/[^/]+$/.test(path)) return 'manifest';
+  if (/\/tags\/list$/.test(path)) return 'tags';
+  return 'other';
+}
+
+/** The registry's requests since the `from`-th, counted by method and endpoint ('GET blob', 'PUT upload'). */
 function byMethod(
   registry: Registry | undefined,
   from: number,
 ): { counts: Record<string, number>; total: number } {
   const all = registry ? registry.requests() : [];
   const counts: Record<string, number> = {};
-  for (const r of all.slice(from)) counts[r.method] = (counts[r.method] ?? 0) + 1;
+  for (const r of all.slice(from)) {
+    const key = `${r.method} ${endpointOf(r.path)}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
   return { counts, total: all.length };
 }
 
