@@ -94,6 +94,15 @@ function writeTrace(
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Resolves once the registry has logged no new request for 40 ms (it logs just after answering). */
+async function settled(registry: Registry | undefined): Promise<void> {
+  if (!registry) return;
+  for (let seen = -1, now = registry.requests().length; now !== seen; now = registry.requests().length) {
+    seen = now;
+    await sleep(40);
+  }
+}
+
 /** `cmd args` with the registries' ports and the work dir replaced by SRC, DST (PSRC, PDST: their latency proxies) and $WORK. */
 export function printable(ctx: BenchContext, cmd: string, args: string[], dst: Registry | undefined): string {
   const words = [cmd === process.execPath ? 'node' : cmd, ...args].map((w) => {
@@ -139,6 +148,9 @@ export async function runWorkload(
       if (client) await workload.before?.(ctx, contender.name);
       const dst = workload.before && client ? ctx.dst : undefined;
       const count = workload.countRequests && client;
+      // A fresh destination's readiness GET /v2/ (the harness's), or a pre-fill's last request,
+      // may still be on its way to the log: wait for it, or it counts as the client's.
+      if (count) await Promise.all([settled(dst), settled(ctx.src)]);
       const dstFrom = count && dst ? dst.requests().length : 0;
       const srcFrom = count ? ctx.src.requests().length : 0;
       const proxies = ctx.proxied ? ctx.latency : undefined;
@@ -152,7 +164,7 @@ export async function runWorkload(
       let dstRequests: Record<string, number> = {};
       let srcRequests: Record<string, number> = {};
       if (count) {
-        await sleep(30); // the registry logs a request just after answering it
+        await Promise.all([settled(dst), settled(ctx.src)]); // the registry logs a request just after answering it
         dstRequests = byMethod(dst, dstFrom).counts;
         srcRequests = byMethod(ctx.src, srcFrom).counts;
       }
