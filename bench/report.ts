@@ -7,7 +7,7 @@ import type { LimitResult } from './limits.js';
 import type { Machine } from './machine.js';
 import type { RunRecord, WorkloadResult } from './runner.js';
 import { median, pairRatios, type Spread, spread } from './stats.js';
-import type { Target, Workload } from './workloads.js';
+import { PROTOCOL_RULES, type Target, type Workload } from './workloads.js';
 
 export interface RunInfo {
   started: Date;

@@ -160,16 +160,24 @@ function imageProtocol(blobs: number, what: string): Protocol {
   return {
     requests: 4 + 4 * blobs,
     roundTrips: 6,
-    why:
-      `${what}: 2 pings (GET /v2/ on each registry, to learn the auth scheme; they can go out with the first request), ` +
-      `GET manifest, then per blob (${blobs}) HEAD at the destination, GET at the source ‖ POST (open an upload), ` +
-      'PUT with the body (monolithic: Distribution 2.8 ignores `?digest=` on a POST, so one request per blob is not possible), ' +
-      `then PUT manifest by tag: 4 + 4 × ${blobs} = ${4 + 4 * blobs} requests. Round trips, every blob in parallel: ` +
-      'TCP connect (1), GET manifest (1), HEAD (1), GET ‖ POST (1), PUT (1), PUT manifest (1) = 6. ' +
-      'A client that skips the HEAD for a cold destination, or sends it with the POST, needs 5; a client that moves ' +
-      'j blobs at a time needs 2 more per further wave of j.',
+    why: `one image of ${blobs} blobs (${what}): 4 + 4 × ${blobs} = ${4 + 4 * blobs} requests, 6 round trips (the rules above).`,
   };
 }
+
+/**
+ * How the fewest requests and round trips are counted, for every workload (the report prints it
+ * once, above each workload's own count).
+ */
+export const PROTOCOL_RULES =
+  'A client that checks before it sends, into an empty destination, anonymous registries over plain HTTP. ' +
+  'Requests: 2 pings (GET /v2/ on each registry, to learn the auth scheme; they can go out with the first request), ' +
+  'the manifest, then per blob a HEAD at the destination, GET at the source ‖ POST at the destination (an upload session), ' +
+  'and a PUT with the body (monolithic: Distribution 2.8 ignores `?digest=` on a POST, so an upload cannot be one request), ' +
+  'then the manifests, children by digest before their parent, the root by its tag: 4 + 4 × blobs for one image. ' +
+  'Round trips on the critical path, everything that can go out together going together: a TCP connection (1), ' +
+  'the manifest (1), HEAD (1), GET ‖ POST (1), PUT (1), the manifest PUT (1) = 6 for one image; an index adds its ' +
+  'children (GET, then PUT) and a tag listing adds one. A client without the HEAD on the path (skipped, or sent with the ' +
+  'POST) needs one fewer; one that moves j blobs at a time needs 2 more per further wave of j.';
 
 interface CopyOptions {
   skopeoAll?: boolean;
