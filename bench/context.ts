@@ -10,13 +10,20 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Registry, startRegistry } from '../test/harness/registry.js';
-import { type ImageSpec, type SeededImage, seedImage } from './seed.js';
+import { type ProxyPair, startProxyPair } from './latency-proxy.js';
+import { type ImageSpec, type RepositorySpec, type SeededImage, seedImage, seedRepository } from './seed.js';
 
 const MiB = 1024 * 1024;
 
 /** The images, by name. Sizes are payload bytes per layer (shared/lab/LAB.md §7 used the same). */
 export const IMAGES = {
   small: { repository: 'bench/small', tag: 'v1', layers: [1024], platforms: ['linux/amd64'] },
+  many1m: {
+    repository: 'bench/many1m',
+    tag: 'v1',
+    layers: Array.from({ length: 40 }, () => MiB),
+    platforms: ['linux/amd64'],
+  },
   many: {
     repository: 'bench/many',
     tag: 'v1',
@@ -35,16 +42,34 @@ export const IMAGES = {
 
 export type ImageName = keyof typeof IMAGES;
 
+/** Repositories of several tags, for `copy -a`: ten images sharing a 1 MiB base layer, each with a 1 MiB layer of its own. */
+export const REPOSITORIES = {
+  tags: {
+    repository: 'bench/tags',
+    tags: Array.from({ length: 10 }, (_, i) => `t${String(i + 1).padStart(2, '0')}`),
+    layers: [MiB, MiB],
+    sharedLayers: 1,
+    platforms: ['linux/amd64'],
+  },
+} satisfies Record<string, RepositorySpec>;
+
+export type RepositoryName = keyof typeof REPOSITORIES;
+
 /** Registry log level: info, because the access-log lines are how requests are counted. */
 const registryOptions = (storageDir: string) => ({ storageDir, logLevel: 'info' as const });
 
 export class BenchContext {
   /** Seeded images, by registry URL and name. */
   private readonly seeded = new Map<string, Promise<SeededImage>>();
+  private readonly seededRepositories = new Map<string, Promise<Map<string, SeededImage>>>();
   private dstRegistry: Registry | undefined;
   private dstCount = 0;
   private readonly extra = new Set<Registry>();
   src!: Registry;
+  /** While a workload runs through the latency proxies: one in front of each registry. */
+  latency: ProxyPair | undefined;
+  /** False while `withoutLatency` runs something straight to the registries. */
+  proxied = true;
 
   constructor(
     /** /dev/shm/ferry-bench-<pid> */
@@ -75,6 +100,50 @@ export class BenchContext {
     return pending;
   }
 
+  /** The repository's tags in the source registry, pushed on first use. */
+  repository(name: RepositoryName): Promise<Map<string, SeededImage>> {
+    let pending = this.seededRepositories.get(name);
+    if (!pending) {
+      pending = seedRepository(this.src.url, REPOSITORIES[name]);
+      this.seededRepositories.set(name, pending);
+    }
+    return pending;
+  }
+
+  /**
+   * Puts a latency proxy (latency-proxy.ts) with this round-trip time in front of the source and of
+   * every destination until called again without one; the commands then name the proxies
+   * (srcHost, dstHost), the checks still go straight to the registries.
+   */
+  async useLatency(rttMs: number | undefined): Promise<void> {
+    const old = this.latency;
+    this.latency = undefined;
+    await old?.close();
+    if (rttMs === undefined) return;
+    this.latency = await startProxyPair(rttMs, this.src.port);
+    if (this.dstRegistry) await this.latency.setDestination(this.dstRegistry.port);
+  }
+
+  /** `run` with the commands naming the registries themselves, the proxies left in place. */
+  async withoutLatency<T>(run: () => Promise<T>): Promise<T> {
+    this.proxied = false;
+    try {
+      return await run();
+    } finally {
+      this.proxied = true;
+    }
+  }
+
+  /** Where clients reach the source: the registry, or the latency proxy in front of it. */
+  get srcHost(): string {
+    return (this.proxied ? this.latency?.srcHost : undefined) ?? this.src.host;
+  }
+
+  /** Where clients reach the current destination: the registry, or the latency proxy in front of it. */
+  get dstHost(): string {
+    return (this.proxied ? this.latency?.dstHost : undefined) ?? this.dst.host;
+  }
+
   /** The destination of the current run. */
   get dst(): Registry {
     if (!this.dstRegistry) throw new Error('no destination registry: call freshDst() first');
@@ -87,6 +156,7 @@ export class BenchContext {
     const dir = this.path(`dst-${++this.dstCount}`);
     await mkdir(dir, { recursive: true });
     this.dstRegistry = await startRegistry(registryOptions(dir));
+    await this.latency?.setDestination(this.dstRegistry.port);
     return this.dstRegistry;
   }
 
@@ -117,6 +187,7 @@ export class BenchContext {
   }
 
   async close(): Promise<void> {
+    await this.useLatency(undefined);
     await this.stopDst();
     for (const registry of [...this.extra]) await this.stopExtra(registry);
     await this.src?.stop();

@@ -12,6 +12,7 @@ export interface Machine {
   kernel: string;
   node: string;
   skopeo: string;
+  crane: string;
   registry: string;
   curl: string;
   gnuTime: string;
@@ -19,6 +20,8 @@ export interface Machine {
   shmFreeGiB: number;
   extraCaCerts: string | undefined;
   rssMethod: string;
+  /** Running as root: the latency proxies get a raised priority (latency-proxy.ts). */
+  root: boolean;
   loadAtStart: number[];
   /** The busiest other processes over one second when the run started (e.g. other test suites), CPU %. */
   busiest: string[];
@@ -101,6 +104,8 @@ export function describeMachine(repo: string, ferryVersion: string): Machine {
     kernel: release(),
     node: process.version,
     skopeo: run('skopeo', ['--version']),
+    // Debian's crane cannot tell its own version ("could not determine build information"): ask dpkg.
+    crane: `crane ${run('dpkg-query', ['-W', '-f', '$' + '{Version}', 'crane'])}`,
     registry: run('docker-registry', ['--version']),
     curl: run('curl', ['--version']).split(' ').slice(0, 2).join(' '),
     // Debian's GNU time says "UNKNOWN" for its own version: ask dpkg (${Version} is dpkg's placeholder).
@@ -112,6 +117,7 @@ export function describeMachine(repo: string, ferryVersion: string): Machine {
       rssMethod() === 'gnu-time'
         ? 'GNU time -v "Maximum resident set size" (wait4 rusage of the client process)'
         : 'VmHWM from /proc/PID/status sampled every 10 ms (GNU time missing; a lower bound)',
+    root: process.getuid?.() === 0,
     loadAtStart: loadavg(),
     busiest: others.top,
     otherCores: Math.round(others.cores * 100) / 100,

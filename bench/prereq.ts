@@ -23,6 +23,11 @@ export function checkPrerequisites(needGiB: number): string[] {
   if (missing.length > 0) {
     throw new Error(`bench: missing ${missing.join(', ')}.\nInstall with: ${INSTALL}`);
   }
+  // crane is not in Debian 12: scripts/install-peers.sh takes it (and oras) from Debian's sid.
+  if (!onPath('crane'))
+    throw new Error(
+      'bench: missing crane (go-containerregistry).\nInstall with: sudo bash scripts/install-peers.sh',
+    );
   if (!existsSync('/dev/shm'))
     throw new Error('bench: /dev/shm (tmpfs) is missing: registry storage goes there');
   const shm = statfsSync('/dev/shm');

@@ -7,7 +7,7 @@ import type { LimitResult } from './limits.js';
 import type { Machine } from './machine.js';
 import type { RunRecord, WorkloadResult } from './runner.js';
 import { median, pairRatios, type Spread, spread } from './stats.js';
-import type { Target, Workload } from './workloads.js';
+import { PROTOCOL_RULES, type Target, type Workload } from './workloads.js';
 
 export interface RunInfo {
   started: Date;
@@ -39,14 +39,22 @@ const mib = (kib: number): string => (kib / 1024).toFixed(0);
 const loads = (l: number[]): string => l.map((x) => x.toFixed(2)).join(' / ');
 
 const walls = (runs: RunRecord[] | undefined): number[] => (runs ?? []).map((r) => r.wallMs);
+const cpuOf = (r: RunRecord | undefined): number | undefined =>
+  r === undefined || r.userS === undefined || r.sysS === undefined ? undefined : r.userS + r.sysS;
 /** Median CPU seconds (user + sys) of the client process: steadier than wall time on a busy machine. */
 const cpu = (runs: RunRecord[] | undefined): string => {
-  const values = (runs ?? []).flatMap((r) =>
-    r.userS === undefined || r.sysS === undefined ? [] : [r.userS + r.sysS],
-  );
+  const values = (runs ?? []).flatMap((r) => {
+    const c = cpuOf(r);
+    return c === undefined ? [] : [c];
+  });
   return values.length ? median(values).toFixed(2) : '–';
 };
 const peak = (runs: RunRecord[] | undefined): number => Math.max(0, ...(runs ?? []).map((r) => r.maxRssKiB));
+const NODE_START = 'node -e 0';
+/** The clients of a result (ferry first), without the `node -e 0` reference. */
+const clients = (result: WorkloadResult): string[] =>
+  Object.keys(result.runs).filter((name) => name !== NODE_START);
+const others = (result: WorkloadResult): string[] => clients(result).filter((name) => name !== 'ferry');
 
 export function limitMedianMs(limits: LimitResult[], id: LimitResult['id']): number | undefined {
   const found = limits.find((l) => l.id === id);
@@ -59,92 +67,228 @@ export function judge(results: WorkloadResult[], workloads: Workload[], limits: 
   for (const result of results) {
     const workload = workloads.find((w) => w.id === result.id);
     if (!workload) continue;
-    for (const target of workload.targets) verdicts.push(judgeOne(result, target, limits));
+    for (const target of workload.targets) verdicts.push(judgeOne(result, target, limits, results));
   }
   return verdicts;
 }
 
-function judgeOne(result: WorkloadResult, target: Target, limits: LimitResult[]): Verdict {
+/** Per round, f(ferry's run, the other contender's run, node's run), where all the needed numbers exist. */
+function perRound(
+  result: WorkloadResult,
+  versus: string | undefined,
+  f: (ferry: number, other: number | undefined, node: number) => number | undefined,
+): number[] {
   const ferry = result.runs['ferry'] ?? [];
-  const none = (t: string): Verdict => ({
+  const out: number[] = [];
+  for (let i = 0; i < ferry.length; i++) {
+    const fc = cpuOf(ferry[i]);
+    const nc = cpuOf(result.runs[NODE_START]?.[i]);
+    const oc = versus === undefined ? undefined : cpuOf(result.runs[versus]?.[i]);
+    if (fc === undefined || nc === undefined || (versus !== undefined && oc === undefined)) continue;
+    const v = f(fc, oc, nc);
+    if (v !== undefined && Number.isFinite(v)) out.push(v);
+  }
+  return out;
+}
+
+function judgeOne(
+  result: WorkloadResult,
+  target: Target,
+  limits: LimitResult[],
+  results: WorkloadResult[],
+): Verdict {
+  const ferry = result.runs['ferry'] ?? [];
+  const origin = target.origin === 'earlier' ? '' : ` (#${target.origin.slice('issue '.length)})`;
+  const verdict = (t: string, value: string, met: boolean | undefined): Verdict => ({
     workload: result.id,
-    target: t,
-    value: 'not measured',
-    met: undefined,
+    target: `${t}${origin}`,
+    value,
+    met,
   });
   switch (target.kind) {
     case 'ratio': {
       const t = `ferry/${target.versus} ≤ ${target.max}`;
       const r = pairRatios(walls(ferry), walls(result.runs[target.versus]));
-      if (r.length === 0) return none(t);
+      if (r.length === 0) return verdict(t, 'not measured', undefined);
       const m = median(r);
-      return { workload: result.id, target: t, value: ratio(m), met: m <= target.max };
+      return verdict(t, ratio(m), m <= target.max);
+    }
+    case 'cpu-over-node': {
+      const t = `(ferry − node) CPU / ${target.versus} CPU ≤ ${target.max}`;
+      // A round where the other client used no measurable CPU (GNU time counts in 10 ms) says nothing.
+      const r = perRound(result, target.versus, (f, o, n) => (o ? (f - n) / o : undefined));
+      if (r.length === 0) return verdict(t, 'not measured', undefined);
+      const m = median(r);
+      return verdict(t, ratio(m), m <= target.max);
+    }
+    case 'cpu-over-node-ms': {
+      const t = `ferry CPU − node CPU ≤ ${target.maxMs} ms`;
+      const r = perRound(result, undefined, (f, _o, n) => (f - n) * 1000);
+      if (r.length === 0) return verdict(t, 'not measured', undefined);
+      const m = median(r);
+      return verdict(t, `${m.toFixed(0)} ms`, m <= target.maxMs);
     }
     case 'rss': {
       const t = `ferry peak RSS ≤ ${target.maxMiB} MiB`;
-      if (ferry.length === 0) return none(t);
+      if (ferry.length === 0) return verdict(t, 'not measured', undefined);
       const p = peak(ferry) / 1024;
-      return { workload: result.id, target: t, value: `${p.toFixed(0)} MiB`, met: p <= target.maxMiB };
+      return verdict(t, `${p.toFixed(0)} MiB`, p <= target.maxMiB);
+    }
+    case 'rss-flat': {
+      const t = `ferry peak RSS ≤ ${(1 + target.slack).toFixed(2)} × its peak in \`${target.versus}\``;
+      const base = results.find((r) => r.id === target.versus)?.runs['ferry'] ?? [];
+      if (ferry.length === 0 || base.length === 0) return verdict(t, 'not measured', undefined);
+      const f = peak(ferry) / peak(base);
+      return verdict(
+        t,
+        `${(peak(ferry) / 1024).toFixed(0)} vs ${(peak(base) / 1024).toFixed(0)} MiB (${f.toFixed(2)} ×)`,
+        f <= 1 + target.slack,
+      );
     }
     case 'ingest': {
       const t = `within ${target.slack * 100}% of registry ingest (curl PUT)`;
       const limit = limitMedianMs(limits, 'ingest');
-      if (ferry.length === 0 || limit === undefined) return none(t);
+      if (ferry.length === 0 || limit === undefined) return verdict(t, 'not measured', undefined);
       const f = median(walls(ferry)) / limit;
-      return {
-        workload: result.id,
-        target: t,
-        value: `${f.toFixed(2)} × curl's time`,
-        met: f <= 1 + target.slack,
-      };
+      return verdict(t, `${f.toFixed(2)} × curl's time`, f <= 1 + target.slack);
     }
   }
 }
 
 const met = (v: boolean | undefined): string => (v === undefined ? '–' : v ? 'yes' : '**no**');
 
+/** `a / b / c` of one figure over the clients (and `node -e 0` when it ran). */
+const slashed = (
+  result: WorkloadResult,
+  names: string[],
+  figure: (runs: RunRecord[] | undefined) => string,
+): string => names.map((n) => figure(result.runs[n])).join(' / ');
+
+const shortSpread = (s: Spread): string =>
+  s.n === 0
+    ? '–'
+    : s.n === 1
+      ? `**${ratio(s.median)}**`
+      : `**${ratio(s.median)}** (${ratio(s.min)}–${ratio(s.max)})`;
+
 function summaryTable(results: WorkloadResult[], workloads: Workload[], verdicts: Verdict[]): string[] {
   const lines = [
-    '| workload | ferry median s | skopeo median s | ratio ferry/skopeo, median (min–max; IQR) | ferry peak RSS MiB | skopeo peak RSS MiB | CPU s ferry / skopeo | other load (cores) | target | met? |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    'Wall time, RSS and CPU are medians (peak RSS: the highest run); ratios are taken round by round, then their median (min–max over rounds).',
+    '',
+    '| workload | median wall s ferry / crane / skopeo | ferry/crane | ferry/skopeo | peak RSS MiB ferry / crane / skopeo | CPU s ferry / crane / skopeo [/ node -e 0] | other load (cores) | target | met? |',
+    '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const result of results) {
     const workload = workloads.find((w) => w.id === result.id);
+    const names = clients(result);
+    const withNode = result.runs[NODE_START] ? [...names, NODE_START] : names;
     const f = result.runs['ferry'] ?? [];
-    const s = result.runs['skopeo'] ?? [];
+    const ratioTo = (name: string): string =>
+      result.runs[name] ? shortSpread(spread(pairRatios(walls(f), walls(result.runs[name])))) : '–';
     const v = verdicts.filter((x) => x.workload === result.id);
-    const targets = v.map((x) => `${x.target}: ${x.value}`).join('<br>') || '–';
+    const targetText = v.map((x) => `${x.target}: ${x.value}`).join('<br>') || '–';
     const mets = v.map((x) => met(x.met)).join('<br>') || '–';
     const failed = result.error ? ' (FAILED, see below)' : '';
     lines.push(
-      `| ${workload?.title ?? result.id} \`${result.id}\`${failed} | ${f.length ? secs(median(walls(f))) : '–'} | ${s.length ? secs(median(walls(s))) : '–'} | ${spreadText(spread(pairRatios(walls(f), walls(s))))} | ${f.length ? mib(peak(f)) : '–'} | ${s.length ? mib(peak(s)) : '–'} | ${cpu(f)} / ${cpu(s)} | ${result.otherCores.toFixed(2)} | ${targets} | ${mets} |`,
+      `| ${workload?.title ?? result.id} \`${result.id}\`${failed} | ${slashed(result, names, (r) => (r?.length ? secs(median(walls(r))) : '–'))} | ${ratioTo('crane')} | ${ratioTo('skopeo')} | ${slashed(result, names, (r) => (r?.length ? mib(peak(r)) : '–'))} | ${slashed(result, withNode, cpu)} | ${result.otherCores.toFixed(2)} | ${targetText} | ${mets} |`,
     );
   }
   return lines;
 }
 
 function latencyTable(results: WorkloadResult[]): string[] {
-  const rows = results.filter((r) => r.runs['node -e 0'] !== undefined);
+  const rows = results.filter((r) => r.runs[NODE_START] !== undefined && r.id.match(/^(digest|exists)/));
   if (rows.length === 0) return [];
   const lines = [
     '',
-    'Start-up latency in detail (n rounds of ferry, `skopeo inspect --raw`, `node -e 0`, in that order):',
+    'Start-up latency in detail (n rounds of ferry, `crane digest`, `skopeo inspect --raw`, `node -e 0`, in that order; CPU from GNU time, in steps of 10 ms):',
     '',
-    '| workload | ferry median ms | skopeo inspect --raw ms | node -e 0 ms | ferry/node, median (min–max; IQR) | ferry/skopeo | ferry − node ms | ferry RSS MiB |',
-    '|---|---|---|---|---|---|---|---|',
+    '| workload | ferry ms | crane ms | skopeo ms | node -e 0 ms | ferry/node, median (min–max; IQR) | ferry − node ms | ferry CPU − node CPU ms | ferry RSS MiB |',
+    '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const f = walls(r.runs['ferry']);
-    const s = walls(r.runs['skopeo']);
-    const n = walls(r.runs['node -e 0']);
+    const n = walls(r.runs[NODE_START]);
+    const cpuOver = perRound(r, undefined, (fc, _o, nc) => (fc - nc) * 1000);
+    const ms = (name: string): string => (r.runs[name] ? median(walls(r.runs[name])).toFixed(0) : '–');
     lines.push(
-      `| \`${r.id}\` (n=${f.length}) | ${median(f).toFixed(0)} | ${median(s).toFixed(0)} | ${median(n).toFixed(0)} | ${spreadText(spread(pairRatios(f, n)))} | ${ratio(median(pairRatios(f, s)))} | ${(median(f) - median(n)).toFixed(0)} | ${mib(peak(r.runs['ferry']))} |`,
+      `| \`${r.id}\` (n=${f.length}) | ${ms('ferry')} | ${ms('crane')} | ${ms('skopeo')} | ${ms(NODE_START)} | ${spreadText(spread(pairRatios(f, n)))} | ${(median(f) - median(n)).toFixed(0)} | ${cpuOver.length ? median(cpuOver).toFixed(0) : '–'} | ${mib(peak(r.runs['ferry']))} |`,
     );
   }
   return lines;
 }
 
-function limitsSection(limits: LimitResult[], results: WorkloadResult[]): string[] {
+/** Per run through the proxies: (its wall − its direct twin's wall) / RTT. */
+const roundTrips = (runs: RunRecord[] | undefined, rttMs: number): number[] =>
+  (runs ?? []).flatMap((r) => (r.direct ? [(r.wallMs - r.direct.wallMs) / rttMs] : []));
+
+/** Requests of one run, source and destination together. */
+const requestTotal = (r: RunRecord): number =>
+  [...Object.values(r.srcRequests), ...Object.values(r.dstRequests)].reduce((a, b) => a + b, 0);
+
+/**
+ * Requests against the protocol's fewest, and round trips on the critical path estimated from
+ * the latency proxies: (median wall through them − median wall of the same loopback workload) / RTT.
+ */
+function roundTripSection(results: WorkloadResult[], workloads: Workload[]): string[] {
+  const rows = results.filter((r) => workloads.find((w) => w.id === r.id)?.protocol);
+  if (rows.length === 0) return [];
+  const lines = [
+    '',
+    '## Requests and round trips against the protocol',
+    '',
+    "Requests: median per run, source and destination together, from the registries' access logs. " +
+      'Round trips on the critical path, for the workloads through the latency proxies: every run through them has a twin ' +
+      'run straight to the registries just before it (same command, fresh destination); the estimate is the median over ' +
+      'rounds of (wall through the proxies − wall of the twin) / RTT. ' +
+      'The proxies add RTT/2 to every chunk each way and one RTT to every new connection (TCP set-up), ' +
+      'so the estimate counts the sequential request/answer exchanges and connection set-ups; transfer time and CPU cancel out ' +
+      'to the extent they are the same on both sides (on a loaded machine the estimate is ±1–2). ' +
+      'Connections: TCP connections the client opened through the proxies, source + destination.',
+    '',
+    '| workload | fewest requests | requests ferry / crane / skopeo | fewest round trips | est. round trips ferry / crane / skopeo | connections ferry / crane / skopeo |',
+    '|---|---|---|---|---|---|',
+  ];
+  const notes: string[] = [];
+  for (const result of rows) {
+    const workload = workloads.find((w) => w.id === result.id);
+    const protocol = workload?.protocol;
+    if (!workload || !protocol) continue;
+    const names = clients(result);
+    const requests = slashed(result, names, (runs) =>
+      runs?.length && runs.some((r) => requestTotal(r) > 0) ? String(median(runs.map(requestTotal))) : '–',
+    );
+    const rtt = workload.rttMs;
+    const trips = rtt
+      ? slashed(result, names, (runs) => {
+          const est = roundTrips(runs, rtt);
+          return est.length ? median(est).toFixed(1) : '–';
+        })
+      : '–';
+    const connections = rtt
+      ? slashed(result, names, (runs) => {
+          const counted = (runs ?? []).flatMap((r) =>
+            r.connections ? [r.connections.src + r.connections.dst] : [],
+          );
+          return counted.length ? String(median(counted)) : '–';
+        })
+      : '–';
+    lines.push(
+      `| \`${result.id}\` | ${protocol.requests} | ${requests} | ${protocol.roundTrips} | ${trips} | ${connections} |`,
+    );
+    if (!notes.some((n) => n.endsWith(protocol.why))) notes.push(`- \`${result.id}\`: ${protocol.why}`);
+  }
+  if (notes.length > 0)
+    lines.push(
+      '',
+      'The fewest, and why (anonymous registries, plain HTTP, an empty destination):',
+      '',
+      ...notes,
+    );
+  return lines;
+}
+
+function limitsSection(limits: LimitResult[], results: WorkloadResult[], workloads: Workload[]): string[] {
   if (limits.length === 0)
     return ['', '## Limits', '', 'Not measured in this run (`--only` without `limits`).'];
   const lines = [
@@ -166,13 +310,20 @@ function limitsSection(limits: LimitResult[], results: WorkloadResult[]): string
   const ingest = limitMedianMs(limits, 'ingest');
   const egress = limitMedianMs(limits, 'egress');
   const copy = results.find((r) => r.id === 'copy-1g');
-  const skopeoCopy = copy ? median(walls(copy.runs['skopeo'])) : Number.NaN;
   const ferryCopy = copy ? median(walls(copy.runs['ferry'])) : Number.NaN;
+  const slack =
+    workloads
+      .find((w) => w.id === 'copy-1g')
+      ?.targets.flatMap((t) => (t.kind === 'ingest' ? [t.slack] : []))[0] ?? 0.1;
   const hashInner = limits.find((l) => l.id === 'sha256-file')?.innerMs;
   lines.push('');
-  if (ingest !== undefined && Number.isFinite(ferryCopy)) {
+  if (ingest !== undefined && copy && Number.isFinite(ferryCopy)) {
+    const reach = (name: string): string => {
+      const t = median(walls(copy.runs[name]));
+      return Number.isFinite(t) ? `${name} reaches ${((ingest / t) * 100).toFixed(0)}% (${secs(t)} s)` : '';
+    };
     lines.push(
-      `ferry's 1 GiB copy reaches **${((ingest / ferryCopy) * 100).toFixed(0)}%** of the registry's ingest limit (curl PUT ${secs(ingest)} s vs ferry copy ${secs(ferryCopy)} s; target ≥ 91%, i.e. within 10%); skopeo reaches ${((ingest / skopeoCopy) * 100).toFixed(0)}% (${secs(skopeoCopy)} s).`,
+      `ferry's 1 GiB copy reaches **${((ingest / ferryCopy) * 100).toFixed(0)}%** of the registry's ingest limit (curl PUT ${secs(ingest)} s vs ferry copy ${secs(ferryCopy)} s; target ≥ ${(100 / (1 + slack)).toFixed(0)}%, i.e. within ${(slack * 100).toFixed(0)}%); ${others(copy).map(reach).filter(Boolean).join(', ')}.`,
     );
     if (egress !== undefined)
       lines.push(
@@ -198,7 +349,7 @@ function behindSection(verdicts: Verdict[], results: WorkloadResult[]): string[]
   }
   for (const v of missed) lines.push(`- \`${v.workload}\`: target ${v.target}, measured **${v.value}**.`);
   for (const r of failed) lines.push(`- \`${r.id}\` did not complete: ${r.error?.split('\n')[0]}`);
-  lines.push('', 'See bench/PROFILE.md for where the time goes and the proposed changes.');
+  lines.push('', 'See bench/PROFILE.md for where the time and the requests go, and the proposed changes.');
   return lines;
 }
 
@@ -208,8 +359,10 @@ const requestText = (counts: Record<string, number>[]): string => {
   return methods.map((m) => `${m} ${median(counts.map((c) => c[m] ?? 0))}`).join(', ');
 };
 
-function detailSection(result: WorkloadResult): string[] {
+function detailSection(result: WorkloadResult, workload: Workload | undefined): string[] {
+  const rtt = workload?.rttMs ?? 1;
   const names = Object.keys(result.runs);
+  const versus = names.filter((n) => n !== 'ferry');
   const lines = ['', `### \`${result.id}\`: ${result.title}`, ''];
   if (result.error) lines.push('**Failed:**', '', '```', result.error.slice(0, 2000), '```', '');
   lines.push('```sh');
@@ -218,15 +371,24 @@ function detailSection(result: WorkloadResult): string[] {
   const n = Math.max(0, ...names.map((name) => result.runs[name]?.length ?? 0));
   if (n === 0) return lines;
   lines.push(
-    `| round | ${names.map((x) => `${x} s`).join(' | ')} | ratio ferry/${names[1]} | ${names.map((x) => `${x} RSS MiB`).join(' | ')} | ${names.map((x) => `${x} CPU s`).join(' | ')} |`,
-    `|${'---|'.repeat(2 + names.length * 3)}`,
+    `| round | ${names.map((x) => `${x} s`).join(' | ')} | ${versus.map((x) => `ferry/${x}`).join(' | ')} | ${names.map((x) => `${x} RSS MiB`).join(' | ')} | ${names.map((x) => `${x} CPU s`).join(' | ')} |`,
+    `|${'---|'.repeat(1 + names.length * 4 - 1)}`,
   );
   for (let i = 0; i < n; i++) {
     const cells = names.map((name) => result.runs[name]?.[i]);
-    const f = cells[0];
-    const s = cells[1];
+    const f = result.runs['ferry']?.[i];
     lines.push(
-      `| ${i + 1} | ${cells.map((c) => (c ? secs(c.wallMs) : '–')).join(' | ')} | ${f && s ? ratio(f.wallMs / s.wallMs) : '–'} | ${cells.map((c) => (c ? mib(c.maxRssKiB) : '–')).join(' | ')} | ${cells.map((c) => (c && c.userS !== undefined && c.sysS !== undefined ? (c.userS + c.sysS).toFixed(2) : '–')).join(' | ')} |`,
+      `| ${i + 1} | ${cells.map((c) => (c ? secs(c.wallMs) : '–')).join(' | ')} | ${versus
+        .map((x) => {
+          const o = result.runs[x]?.[i];
+          return f && o ? ratio(f.wallMs / o.wallMs) : '–';
+        })
+        .join(' | ')} | ${cells.map((c) => (c ? mib(c.maxRssKiB) : '–')).join(' | ')} | ${cells
+        .map((c) => {
+          const v = cpuOf(c);
+          return v === undefined ? '–' : v.toFixed(2);
+        })
+        .join(' | ')} |`,
     );
   }
   const counted = names.some((name) =>
@@ -236,10 +398,20 @@ function detailSection(result: WorkloadResult): string[] {
   );
   if (counted) {
     lines.push('', "Registry requests per run (median, from the registries' access logs):", '');
-    for (const name of names) {
+    for (const name of clients(result)) {
       const runs = result.runs[name] ?? [];
+      const connections = runs.flatMap((r) => (r.connections ? [r.connections] : []));
+      const through = connections.length
+        ? `; connections through the proxies: source ${median(connections.map((c) => c.src))}, destination ${median(connections.map((c) => c.dst))}`
+        : '';
+      const twins = runs.flatMap((r) => (r.direct ? [r.direct.wallMs] : []));
+      const twinText = twins.length
+        ? `; twin runs straight to the registries: median ${secs(median(twins))} s, round trips per round ${runs
+            .flatMap((r) => (r.direct ? [((r.wallMs - r.direct.wallMs) / rtt).toFixed(1)] : []))
+            .join(', ')}`
+        : '';
       lines.push(
-        `- ${name}: source ${requestText(runs.map((r) => r.srcRequests))}; destination ${requestText(runs.map((r) => r.dstRequests))}`,
+        `- ${name}: source ${requestText(runs.map((r) => r.srcRequests))}; destination ${requestText(runs.map((r) => r.dstRequests))}${through}${twinText}`,
       );
     }
   }
@@ -279,7 +451,7 @@ export function renderReport(
   const m = info.machine;
   const verdicts = judge(results, workloads, limits);
   const lines = [
-    '# ferry vs skopeo: benchmark results',
+    '# ferry vs crane and skopeo: benchmark results',
     '',
     `Generated by \`npm run bench${info.argv.length ? ` -- ${info.argv.join(' ')}` : ''}\` on ${info.started.toISOString()} (${info.mode}); the run took **${(info.seconds / 60).toFixed(1)} min**.`,
     loadLine(info, results),
@@ -293,6 +465,7 @@ export function renderReport(
     `| OS, kernel | ${m.os}, Linux ${m.kernel} |`,
     `| Node | ${m.node}; NODE_EXTRA_CA_CERTS ${m.extraCaCerts ? `set (${m.extraCaCerts})` : 'unset'} |`,
     `| ferry | ${m.ferry}, the esbuild bundle run as \`node bin/ferry.js\` |`,
+    `| crane | ${m.crane}, run as \`crane --insecure …\` |`,
     `| skopeo | ${m.skopeo} |`,
     `| registry | ${m.registry} (two instances on 127.0.0.1, plain HTTP, storage on /dev/shm) |`,
     `| curl, time | ${m.curl}; ${m.gnuTime} |`,
@@ -302,19 +475,27 @@ export function renderReport(
     '## Method',
     '',
     '- Two Distribution registries on 127.0.0.1 (plain HTTP, `log.level: info` so every request is in the access log), storage on /dev/shm. The source holds deterministic OCI images (AES-CTR keystream layers: incompressible; gzip level 0) pushed by bench/seed.ts. **Every measured run gets a fresh, empty destination registry** (stopped, storage removed, restarted), so each copy is cold.',
-    '- Contenders alternate within a round, always in the same order (ferry, skopeo[, node -e 0]): A B A B …; the ratio ferry/skopeo is taken pair by pair, then its median and spread (min–max and interquartile range). Wall time is measured around the process by the benchmark (`/usr/bin/time` adds about 1 ms to both sides); peak RSS and CPU seconds come from GNU time.',
-    '- Both clients run with the same environment: `DOCKER_CONFIG` and `REGISTRY_AUTH_FILE` pointing at empty/missing files, `TMPDIR` on /dev/shm (skopeo stages oci-archive exports there), proxies unset. Neither gets `--quiet`; their stderr goes to a pipe (not a TTY).',
-    '- Push inputs are made once by skopeo from the 1 GiB image (`docker-archive:` with the layer uncompressed, as `docker save` writes; `oci-archive:` with the blob as is), so both clients push the same bytes.',
+    "- Contenders run in rounds, always in the same order (ferry, crane, skopeo[, `node -e 0`]): A B C A B C …; the ratios ferry/crane and ferry/skopeo are taken round by round (the runs of a round are seconds apart, so a slow drift of the machine's load cancels out), then their median and spread. `node -e 0` runs where a target subtracts Node's bare start-up (the latency rows; CPU beyond Node in the small copies). Wall time is measured around the process by the benchmark (`/usr/bin/time` adds about 1 ms to every side); peak RSS and CPU seconds (user + sys, in steps of 10 ms) come from GNU time.",
+    '- Every client runs with the same environment: `DOCKER_CONFIG` and `REGISTRY_AUTH_FILE` pointing at empty/missing files, `TMPDIR` on /dev/shm (skopeo stages oci-archive exports there), proxies unset. None gets `--quiet`; stderr goes to a pipe (not a TTY).',
+    `- The \`-rtt40\` workloads run the same commands through two latency proxies of the benchmark's own (bench/latency-proxy.ts: a child process of the benchmark, 127.0.0.1 only, ${m.root ? 'at nice −10, so that a busy machine does not delay its timers' : "at the benchmark's own priority (not root; on a busy machine its timers fire late and add to the round trips)"}), one in front of each registry: every chunk waits 20 ms each way and every new connection one round trip more, as TCP's handshake costs (no netem on this kernel). In the commands, PSRC and PDST are those proxies.`,
+    '- Push inputs are made once by skopeo from the 1 GiB image (`docker-archive:` with the layer uncompressed, as `docker save` writes; `oci-archive:` with the blob as is), so every client pushes the same bytes; crane, which reads no OCI tarball, pushes that archive unpacked into an OCI layout directory.',
+    "- Targets marked (#10) are issue 10's; the others are from the benchmark's first issue, kept where issue 10 sets none.",
     '',
     '## Results',
     '',
     ...summaryTable(results, workloads, verdicts),
     ...latencyTable(results),
-    ...limitsSection(limits, results),
+    ...roundTripSection(results, workloads),
+    ...limitsSection(limits, results, workloads),
     ...behindSection(verdicts, results),
     '',
     '## Every run',
-    ...results.flatMap(detailSection),
+    ...results.flatMap((r) =>
+      detailSection(
+        r,
+        workloads.find((w) => w.id === r.id),
+      ),
+    ),
     '',
   ];
   return `${lines.join('\n')}\n`;

@@ -1,9 +1,9 @@
 /**
- * ferry's benchmark against skopeo: `npm run bench [-- options]` (HELP below, bench/README.md).
+ * ferry's benchmark against crane and skopeo: `npm run bench [-- options]` (HELP below, bench/README.md).
  * Run by hand only — never from CI or the test suite.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,9 +18,9 @@ import { makeWorkDir, removeStale, removeWorkDir } from './workdir.js';
 import { WORKLOADS } from './workloads.js';
 
 const HELP = `npm run bench [-- options]
-  --quick            1 pair per workload (3 rounds for latency), 1 round of limits
+  --quick            1 round per workload (3 for latency), 1 round of limits
   --only a,b         just these workloads (ids below; \`limits\` is one too); repeatable
-  --pairs N          N pairs for every workload (default 5; 15 rounds for latency)
+  --pairs N          N rounds for every workload (default 5; 15 for latency)
   --no-build         measure dist/ as it is instead of running the build first
   --ferry DIR        measure another build: DIR/bin/ferry.js and DIR/dist (e.g. a patched
                      worktree, to check a proposed change); implies --no-build
@@ -109,6 +109,8 @@ async function main(): Promise<number> {
   if (stale.length > 0) log(`removed stale work dirs: ${stale.join(', ')}`);
 
   const started = new Date();
+  // Traces through the latency proxies (runner.ts) describe this run only.
+  rmSync(join(REPO, 'bench/work/traces'), { recursive: true, force: true });
   const work = makeWorkDir();
   // Harness registries put their config and log under FERRY_TEST_TMPDIR: keep them on tmpfs too.
   process.env['FERRY_TEST_TMPDIR'] = join(work, 'reg');

@@ -25,6 +25,13 @@ export interface ImageSpec {
   layers: number[];
   /** More than one → an OCI index. */
   platforms: string[];
+  /**
+   * Layer bytes are keyed by `label` (default: the repository), platform, position and size; the
+   * first `sharedLayers` are keyed by the repository alone, so several images of one repository
+   * (tags with their own `label`) share them, as tags built on one base image do.
+   */
+  label?: string;
+  sharedLayers?: number;
 }
 
 export interface SeededImage {
@@ -152,7 +159,8 @@ async function pushPlatform(
 ): Promise<{ digest: string; size: number; bytes: Buffer }> {
   const layers = [];
   for (const [i, size] of spec.layers.entries()) {
-    const { stream, digests } = layerStream(`${spec.repository}/${platform}/${i}/${size}`, i, size);
+    const owner = i < (spec.sharedLayers ?? 0) ? spec.repository : (spec.label ?? spec.repository);
+    const { stream, digests } = layerStream(`${owner}/${platform}/${i}/${size}`, i, size);
     await pushBlobStream(base, spec.repository, stream, async () => (await digests).digest);
     const d = await digests;
     layers.push(d);
@@ -217,6 +225,22 @@ export async function seedImage(registryUrl: string, spec: ImageSpec): Promise<S
   );
   const digest = await putManifest(base, spec.repository, spec.tag, OCI_INDEX, index);
   return { spec, digest, mediaType: OCI_INDEX, layers };
+}
+
+export interface RepositorySpec extends Omit<ImageSpec, 'tag' | 'label'> {
+  tags: string[];
+}
+
+/** One image per tag, each with layers of its own past the shared ones (`sharedLayers`). */
+export async function seedRepository(
+  registryUrl: string,
+  spec: RepositorySpec,
+): Promise<Map<string, SeededImage>> {
+  const { tags, ...image } = spec;
+  const seeded = new Map<string, SeededImage>();
+  for (const tag of tags)
+    seeded.set(tag, await seedImage(registryUrl, { ...image, tag, label: `${spec.repository}:${tag}` }));
+  return seeded;
 }
 
 /** HEAD a manifest: its digest, or undefined when absent (used to check each run's result). */
