@@ -283,6 +283,8 @@ function roundTripSection(results: WorkloadResult[], workloads: Workload[]): str
       '',
       'The fewest, and why (anonymous registries, plain HTTP, an empty destination):',
       '',
+      PROTOCOL_RULES,
+      '',
       ...notes,
     );
   return lines;

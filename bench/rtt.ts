@@ -17,7 +17,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BenchContext } from './context.js';
-import { startProxyPair, type Turn } from './latency-proxy.js';
+import type { Turn } from './latency-proxy.js';
 import { median } from './stats.js';
 import { makeWorkDir, removeWorkDir } from './workdir.js';
 
