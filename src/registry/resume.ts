@@ -36,50 +36,111 @@ export interface ResumableGet {
  */
 export async function resumableBody(get: ResumableGet): Promise<Readable> {
   const first = await get.client.retrier.run(get.what, () => send(get, 0));
-  const stream = Readable.from(chunks(get, first), { objectMode: false, highWaterMark: 256 * 1024 });
-  // A stream destroyed before it was read never runs the generator: free the first answer's socket.
-  stream.once('close', () => first.body.destroy());
-  return stream;
+  return new ResumingBody(get, first);
 }
 
-async function* chunks(get: ResumableGet, first: HttpResponse): AsyncGenerator<Buffer> {
-  const { client, size, what } = get;
-  let received = 0;
-  let stalled = 0;
-  let pending: HttpResponse | undefined = first;
-  for (;;) {
-    const before = received;
-    try {
-      const res = pending ?? (await send(get, received));
-      pending = undefined;
-      // Bytes of a 200 answer to a Range request that this stream already delivered.
-      let skip = res.status === 200 ? received : 0;
-      try {
-        for await (const chunk of res.body as AsyncIterable<Buffer>) {
-          let piece = chunk;
-          if (skip > 0) {
-            const n = Math.min(skip, piece.length);
-            skip -= n;
-            piece = piece.subarray(n);
-            if (piece.length === 0) continue;
-          }
-          received += piece.length;
-          yield piece;
-        }
-      } catch (err) {
-        throw err instanceof FerryError ? err : transportError(err, res.url);
+/**
+ * Pushes each answer's chunks as they arrive ('data' events, paused when the reader is full),
+ * not through an async iterator: a 1 GiB layer is some 16,000 chunks, and an iterator spends
+ * promises and microtasks on every one of them (bench/PROFILE.md).
+ */
+class ResumingBody extends Readable {
+  private received = 0;
+  /** Failures in a row without a byte of progress. */
+  private stalled = 0;
+  private current: HttpResponse | undefined;
+
+  constructor(
+    private readonly get: ResumableGet,
+    first: HttpResponse,
+  ) {
+    super({ highWaterMark: 256 * 1024 });
+    this.follow(first);
+  }
+
+  override _read(): void {
+    const body = this.current?.body as Readable | undefined;
+    if (body?.isPaused()) body.resume();
+  }
+
+  override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
+    // Frees the answer's socket when the reader stops early (or the stream was never read).
+    this.release()?.destroy();
+    done(err);
+  }
+
+  /** Stops listening to the current answer and hands it back. */
+  private release(): Readable | undefined {
+    const body = this.current?.body as Readable | undefined;
+    this.current = undefined;
+    body?.removeAllListeners('data').removeAllListeners('end');
+    return body;
+  }
+
+  private follow(res: HttpResponse): void {
+    this.current = res;
+    const body = res.body as Readable;
+    const before = this.received;
+    // Bytes of a 200 answer to a Range request that this stream already delivered.
+    let skip = res.status === 200 ? this.received : 0;
+    body.on('data', (chunk: Buffer) => {
+      let piece = chunk;
+      if (skip > 0) {
+        const n = Math.min(skip, piece.length);
+        skip -= n;
+        piece = piece.subarray(n);
+        if (piece.length === 0) return;
       }
+      this.received += piece.length;
+      if (!this.push(piece)) body.pause();
+    });
+    body.once('end', () => {
+      this.release();
       // A body that ends early without an error (a proxy that closes a chunked answer) is a
       // broken transfer too; one that runs long is left to the digest check downstream.
-      if (received >= size) return;
-      throw new NetworkError(`${what}: the connection ended after ${received} of ${size} bytes`, {
-        transient: true,
-      });
-    } catch (err) {
+      if (this.received >= this.get.size) this.push(null);
+      else
+        void this.reconnect(
+          new NetworkError(
+            `${this.get.what}: the connection ended after ${this.received} of ${this.get.size} bytes`,
+            { transient: true },
+          ),
+          before,
+        );
+    });
+    // 'error' stays attached after release: a late one from an answer already left must not throw.
+    body.once('error', (err) => {
+      if (this.current !== res) return;
+      this.release()?.destroy();
+      void this.reconnect(err instanceof FerryError ? err : transportError(err, res.url), before);
+    });
+  }
+
+  /** After a broken answer: wait as the retry policy says, then GET the rest with Range. */
+  private async reconnect(err: unknown, before: number): Promise<void> {
+    const { client, what } = this.get;
+    for (;;) {
+      if (this.destroyed) return;
       const verdict = transientFailure(err);
-      stalled = received > before ? 1 : stalled + 1;
-      if (!verdict || stalled > client.retrier.retries) throw giveUp(err, stalled - 1);
-      await client.retrier.wait(what, stalled, verdict.reason, verdict.retryAfterMs);
+      this.stalled = this.received > before ? 1 : this.stalled + 1;
+      if (!verdict || this.stalled > client.retrier.retries) {
+        const failure = giveUp(err, this.stalled - 1);
+        this.destroy(failure instanceof Error ? failure : new Error(String(failure)));
+        return;
+      }
+      try {
+        await client.retrier.wait(what, this.stalled, verdict.reason, verdict.retryAfterMs);
+        before = this.received;
+        const res = await send(this.get, this.received);
+        if (this.destroyed) {
+          (res.body as Readable).destroy();
+          return;
+        }
+        this.follow(res);
+        return;
+      } catch (next) {
+        err = next;
+      }
     }
   }
 }

@@ -324,8 +324,11 @@ export class OciLayoutDestination implements ImageDestination {
     const final = join(folder, encoded);
     let file: PendingFile | undefined;
     try {
-      await mkdir(folder, { recursive: true });
-      this.folders.add(folder);
+      // Once per folder, not per blob: a recursive mkdir walks the path each time.
+      if (!this.folders.has(folder)) {
+        await mkdir(folder, { recursive: true });
+        this.folders.add(folder);
+      }
       file = await PendingFile.create(final);
       this.pending.add(file);
       // The data is a source's blob stream, which verifies itself (store.ts): count and check the size.

@@ -1,25 +1,26 @@
-/** Opens the store behind a Location, as a source or as a destination. */
+/**
+ * Opens the store behind a Location, as a source or as a destination. Each kind is loaded when
+ * asked for: a registry-to-registry copy does not parse the tar, zstd and file stores at start.
+ */
 import type { Writable } from 'node:stream';
 import type { RegistryClient } from '../registry/client.js';
-import { openDockerArchiveDestination, openDockerArchiveSource } from './docker-archive.js';
 import { archiveNames, type Location } from './location.js';
-import { openOciArchiveDestination, openOciArchiveSource } from './oci-archive.js';
-import { openOciLayoutDestination, openOciLayoutSource } from './oci-layout.js';
-import { RegistryDestination, RegistrySource } from './registry.js';
 import type { ImageDestination, ImageSource } from './store.js';
 
 type ClientFor = (registry: string) => RegistryClient;
 
 export async function openSource(location: Location, client: ClientFor): Promise<ImageSource> {
   switch (location.kind) {
-    case 'registry':
+    case 'registry': {
+      const { RegistrySource } = await import('./registry.js');
       return new RegistrySource(client(location.ref.registry), location.ref);
+    }
     case 'oci':
-      return openOciLayoutSource(location.path, location.tag);
+      return (await import('./oci-layout.js')).openOciLayoutSource(location.path, location.tag);
     case 'oci-archive':
-      return openOciArchiveSource(location.path, location.tag);
+      return (await import('./oci-archive.js')).openOciArchiveSource(location.path, location.tag);
     case 'docker-archive':
-      return openDockerArchiveSource(location.path, location.ref);
+      return (await import('./docker-archive.js')).openDockerArchiveSource(location.path, location.ref);
   }
 }
 
@@ -40,14 +41,19 @@ export async function openDestination(
   const target = (path: string): string | Writable =>
     path === '-' && options.stdout ? (options.stdout as Writable) : path;
   switch (location.kind) {
-    case 'registry':
+    case 'registry': {
+      const { RegistryDestination } = await import('./registry.js');
       return new RegistryDestination(client(location.ref.registry), location.ref, options.chunkSize);
+    }
     case 'oci':
-      return openOciLayoutDestination(location.path, location.tag);
+      return (await import('./oci-layout.js')).openOciLayoutDestination(location.path, location.tag);
     case 'oci-archive':
-      return openOciArchiveDestination(target(location.path), location.tag);
+      return (await import('./oci-archive.js')).openOciArchiveDestination(
+        target(location.path),
+        location.tag,
+      );
     case 'docker-archive':
-      return openDockerArchiveDestination(target(location.path), {
+      return (await import('./docker-archive.js')).openDockerArchiveDestination(target(location.path), {
         repoTags: archiveNames(options.source, location),
       });
   }

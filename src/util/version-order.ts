@@ -15,7 +15,15 @@
  * consistent whatever the mix of tags.
  */
 
-const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'variant' });
+// Made on first use: ICU's collator costs a few ms, at every start if made at module load.
+let collator: Intl.Collator | undefined;
+
+/** Text order with the digit runs compared as numbers (`rc2` before `rc10`). */
+export function compareNatural(x: string, y: string): number {
+  collator ??= new Intl.Collator('en', { numeric: true, sensitivity: 'variant' });
+  return collator.compare(x, y);
+}
+
 const CORE = /^v?\d+(?:\.\d+)*$/;
 const NUMBER = /^\d+$/;
 const PRE_RELEASE = /^(?:alpha|beta|rc|pre|preview|dev|snapshot|nightly|canary|a|b)?\d*$/i;
@@ -41,7 +49,7 @@ function comparePre(a: readonly string[], b: readonly string[]): number {
     const xNumber = NUMBER.test(x);
     const yNumber = NUMBER.test(y);
     if (xNumber !== yNumber) return xNumber ? -1 : 1;
-    const order = xNumber ? Number(x) - Number(y) || collator.compare(x, y) : collator.compare(x, y);
+    const order = xNumber ? Number(x) - Number(y) || compareNatural(x, y) : compareNatural(x, y);
     if (order !== 0) return Math.sign(order);
   }
   return Math.sign(a.length - b.length);
@@ -50,11 +58,11 @@ function comparePre(a: readonly string[], b: readonly string[]): number {
 export function compareVersions(a: string, b: string): number {
   const x = keyOf(a);
   const y = keyOf(b);
-  const core = collator.compare(x.core, y.core);
+  const core = compareNatural(x.core, y.core);
   if (core !== 0) return core;
   if (x.pre === undefined || y.pre === undefined) {
-    if (x.pre === y.pre) return collator.compare(a, b);
+    if (x.pre === y.pre) return compareNatural(a, b);
     return x.pre === undefined ? 1 : -1;
   }
-  return comparePre(x.pre, y.pre) || collator.compare(a, b);
+  return comparePre(x.pre, y.pre) || compareNatural(a, b);
 }

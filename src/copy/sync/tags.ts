@@ -14,6 +14,7 @@
  * prerelease of the same version, the rule Masterminds has too.
  */
 import { Range, SemVer } from 'semver';
+import { compareNatural } from '../../util/version-order.js';
 
 export interface TagRules {
   allow: readonly RegExp[];
@@ -54,8 +55,6 @@ export function parseRange(text: string): Range | undefined {
   }
 }
 
-const collate = new Intl.Collator('en', { numeric: true, sensitivity: 'variant' }).compare;
-
 /**
  * Newest first: versions by semver precedence (1.10 above 1.9, 2.0.0 above 2.0.0-rc1), above
  * every tag that is no version; those among themselves in `ls`'s order, reversed.
@@ -63,10 +62,10 @@ const collate = new Intl.Collator('en', { numeric: true, sensitivity: 'variant' 
 export function newestFirst(a: string, b: string): number {
   const va = tagVersion(a);
   const vb = tagVersion(b);
-  if (va && vb) return vb.compare(va) || collate(b, a);
+  if (va && vb) return vb.compare(va) || compareNatural(b, a);
   if (va) return -1;
   if (vb) return 1;
-  return collate(b, a);
+  return compareNatural(b, a);
 }
 
 /** The tags the rules keep (in the order given) and those they leave out, each with the reason. */
