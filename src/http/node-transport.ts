@@ -8,14 +8,7 @@
  * timeout (no bytes for N ms either way, never a total limit), Ctrl-C aborting all but detached
  * requests, and failures mapped by transportError like undici's.
  */
-import {
-  type Agent,
-  type ClientRequest,
-  Agent as HttpAgent,
-  request as httpRequest,
-  type IncomingMessage,
-} from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
 import { NetworkError } from '../errors.js';
 import { transportError } from './errors.js';
 import {
@@ -26,6 +19,13 @@ import {
   tlsConnectOptions,
 } from './transport-options.js';
 import type { HttpRequest, HttpResponse, ResponseBody } from './types.js';
+
+// Taken with getBuiltinModule, not an ESM import: on Node 22 importing node:http by name reads
+// every export, and its lazy WebSocket/EventSource getters load Node's own undici (~50 ms at every
+// start). node:https (and with it tls) is loaded only for the first https request: a plain-HTTP
+// registry on loopback never pays for it.
+const http = process.getBuiltinModule('node:http');
+const https = () => process.getBuiltinModule('node:https');
 
 /** An IncomingMessage with the helpers the stack expects of a body (undici's shape). */
 function asResponseBody(res: IncomingMessage): ResponseBody {
@@ -64,8 +64,8 @@ export function createNodeTransport(options: TransportOptions): Transport {
     let agent = agents.get(key);
     if (!agent) {
       agent = tls
-        ? new HttpsAgent({ keepAlive: true, maxSockets, ...tlsConnectOptions(tls) })
-        : new HttpAgent({ keepAlive: true, maxSockets });
+        ? new (https().Agent)({ keepAlive: true, maxSockets, ...tlsConnectOptions(tls) })
+        : new http.Agent({ keepAlive: true, maxSockets });
       agents.set(key, agent);
     }
     return agent;
@@ -75,7 +75,7 @@ export function createNodeTransport(options: TransportOptions): Transport {
     new Promise<HttpResponse>((resolve, reject) => {
       const signal = requestSignal(req, options.interrupt);
       const tls = req.url.protocol === 'https:' ? options.tlsFor(req.url.host) : undefined;
-      const outgoing: ClientRequest = (tls ? httpsRequest : httpRequest)(req.url, {
+      const outgoing: ClientRequest = (tls ? https().request : http.request)(req.url, {
         method: req.method,
         headers: req.headers ?? {},
         agent: agentFor(tls),

@@ -18,12 +18,15 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSecureContext, rootCertificates, type SecureContextOptions } from 'node:tls';
+import type { SecureContextOptions } from 'node:tls';
 import { LocalError, UsageError } from '../errors.js';
 import type { TlsSettings } from '../http/transport-options.js';
 import { isInsecure, registryListed, type SchemeOptions } from '../ref/index.js';
 import { type CertsDir, certsDRoot, readCertsDir } from './certs-dir.js';
 import { entryFor, loadRegistriesFile, type RegistriesFile } from './registries-file.js';
+
+/** node:tls when a host has CA files or a client certificate; a plain-HTTP run never loads it. */
+const tls = () => process.getBuiltinModule('node:tls');
 
 export interface SettingsFlags {
   plainHttp: readonly string[];
@@ -141,7 +144,7 @@ export class RegistrySettings {
     const insecure = isInsecure(hostPort, this.schemeOptions(hostPort));
     const ca =
       extra.length > 0
-        ? [...rootCertificates, ...nodeExtraCas(this.env), ...extra.map((e) => e.pem)]
+        ? [...tls().rootCertificates, ...nodeExtraCas(this.env), ...extra.map((e) => e.pem)]
         : undefined;
     return {
       id: JSON.stringify([insecure, extra.map((e) => e.source), client?.source ?? '']),
@@ -166,7 +169,7 @@ function holdsCertificates(pem: string): boolean {
 /** Throws error(why) when Node cannot build a TLS context from these PEMs. */
 function usable(options: SecureContextOptions, error: (why: string) => Error): void {
   try {
-    createSecureContext(options);
+    tls().createSecureContext(options);
   } catch (err) {
     throw error(err instanceof Error ? err.message : String(err));
   }
