@@ -111,6 +111,10 @@ class ResumingBody extends Readable {
     // 'error' stays attached after release: a late one from an answer already left must not throw.
     body.once('error', (err) => {
       if (this.current !== res) return;
+      // What arrived before the break and waits in the answer's buffer (it was paused, the reader
+      // being full) is still good: take it ('data' fires for each read), so the Range starts
+      // where the server's bytes stopped, not where the reader was.
+      while (body.read() !== null);
       this.release()?.destroy();
       void this.reconnect(err instanceof FerryError ? err : transportError(err, res.url), before);
     });
