@@ -9,7 +9,7 @@
  * (`ferry __complete …`, commands/complete.ts): the tags after `REPO:`, the repositories after
  * `HOST/`, fetched live with the user's credentials and a short timeout.
  */
-import type { CommandSpec, OptionSpec } from './spec.js';
+import { type CommandSpec, isRepeatable, type OptionSpec } from './spec.js';
 
 export type Shell = 'bash' | 'zsh' | 'fish';
 export const SHELLS: readonly Shell[] = ['bash', 'zsh', 'fish'];
@@ -120,7 +120,7 @@ function parseFlag(spec: OptionSpec, terminal = false): Flag {
     description: spec.description,
     choices: spec.choices ?? [],
     files: value !== undefined && /^(file|path)$/i.test(value),
-    repeatable: spec.parse !== undefined && spec.parse.length >= 2,
+    repeatable: isRepeatable(spec),
     terminal,
   };
 }

@@ -1,9 +1,9 @@
 import { formatPlatform } from '../image/platform.js';
 import { configJson, configShape } from '../ui/shapes/index.js';
-import { formatOption, outputChoice, platformOf, platformOption } from './options.js';
-import type { CommandSpec } from './spec.js';
+import { formatOption, outputChoice, platformOption } from './options.js';
+import { defineCommand } from './spec.js';
 
-export const config: CommandSpec = {
+export const config = defineCommand({
   name: 'config',
   summary: 'Print the config JSON of an image, byte for byte as served and verified against its digest',
   args: ['<image>'],
@@ -23,12 +23,12 @@ export const config: CommandSpec = {
     'ferry config docker-archive:saved.tar | jq .config.Cmd',
   ],
   async run(ctx, [image], options) {
-    const output = outputChoice(options);
+    const output = outputChoice(options.json, options.format);
     const { readLocation, explained } = await import('../store/detect.js');
     const { inspectConfig } = await import('../store/inspect.js');
     const argument = await readLocation(image ?? '');
     const result = await explained(argument, () =>
-      inspectConfig(argument.location, (r) => ctx.client(r), platformOf(options)),
+      inspectConfig(argument.location, (r) => ctx.client(r), options.platform),
     );
     if (result.defaultPlatform && result.platform) {
       ctx.status.info(
@@ -44,4 +44,4 @@ export const config: CommandSpec = {
     ctx.out.document(result.bytes);
     return undefined;
   },
-};
+});

@@ -2,10 +2,10 @@ import { formatReference, parseImageReference } from '../ref/index.js';
 import { manifestExists } from '../registry/resolve.js';
 import { existsJson, existsShape } from '../ui/shapes/index.js';
 import { formatOption, jsonOption, outputChoice } from './options.js';
-import type { CommandSpec } from './spec.js';
+import { defineCommand } from './spec.js';
 
 /** Exit 0 present, 1 absent; any failure to check (auth, network, TLS) exits 3 or higher. */
-export const exists: CommandSpec = {
+export const exists = defineCommand({
   name: 'exists',
   summary: 'Check whether an image exists (exit 0 present, 1 absent, 3+ could not check)',
   args: ['<image>'],
@@ -20,14 +20,14 @@ export const exists: CommandSpec = {
     "ferry exists --format '{{.Exists}} {{.Digest}}' ghcr.io/org/app:1.2.3",
   ],
   async run(ctx, [image], options) {
-    const output = outputChoice(options);
+    const output = outputChoice(options.json, options.format);
     const ref = parseImageReference(image ?? '');
     const answer = await manifestExists(ctx.client(ref.registry), ref);
     const data = existsJson(formatReference(ref), answer.exists, answer.digest);
     // Asked-for data (--json, --format) prints even with -q; -q silences the sentence.
     if (output.kind === 'json') ctx.out.json(data);
     else if (output.kind === 'template') ctx.out.template(output.template, [data]);
-    else if (!options['quiet'] && !ctx.globals.quiet) {
+    else if (!options.quiet && !ctx.globals.quiet) {
       ctx.out.line(
         answer.exists
           ? `${data.reference}: present${answer.digest ? ` (${answer.digest})` : ''}`
@@ -36,4 +36,4 @@ export const exists: CommandSpec = {
     }
     return answer.exists ? 0 : 1;
   },
-};
+});

@@ -2,10 +2,10 @@ import { MANIFEST_ACCEPT } from '../image/media-types.js';
 import { formatPlatform } from '../image/platform.js';
 import { formatReference, parseImageReference } from '../ref/index.js';
 import { manifestJson, manifestPutJson, manifestPutShape, manifestShape } from '../ui/shapes/index.js';
-import { formatOption, jsonOption, outputChoice, platformOf, platformOption } from './options.js';
-import type { CommandSpec } from './spec.js';
+import { formatOption, jsonOption, outputChoice, platformOption } from './options.js';
+import { defineCommand } from './spec.js';
 
-const manifestPut: CommandSpec = {
+const manifestPut = defineCommand({
   name: 'put',
   summary:
     'Upload FILE (or standard input, -) as the manifest or index IMAGE names, byte for byte, and print its digest',
@@ -25,19 +25,14 @@ const manifestPut: CommandSpec = {
     'ferry manifest put --media-type application/vnd.oci.image.manifest.v1+json localhost:5000/app:v2 oci.json',
   ],
   async run(ctx, [image, file], options) {
-    const output = outputChoice(options);
+    const output = outputChoice(options.json, options.format);
     const ref = parseImageReference(image ?? '');
     const { pushManifest } = await import('../registry/manifest-put.js');
     const source =
       file === '-'
         ? { kind: 'stream' as const, stream: ctx.stdin }
         : { kind: 'file' as const, path: file ?? '' };
-    const put = await pushManifest(
-      ctx.client(ref.registry),
-      ref,
-      source,
-      options['mediaType'] as string | undefined,
-    );
+    const put = await pushManifest(ctx.client(ref.registry), ref, source, options.mediaType);
     const data = manifestPutJson(formatReference(ref), put);
     if (output.kind === 'json') ctx.out.json(data);
     else if (output.kind === 'template') ctx.out.template(output.template, [data]);
@@ -45,9 +40,9 @@ const manifestPut: CommandSpec = {
     ctx.status.info(`put ${put.mediaType} (${put.size} bytes) as ${data.reference}`);
     return undefined;
   },
-};
+});
 
-export const manifest: CommandSpec = {
+export const manifest = defineCommand({
   name: 'manifest',
   summary: 'Print the manifest or index of an image, byte for byte as served (manifest put uploads one)',
   args: ['<image>'],
@@ -68,12 +63,12 @@ export const manifest: CommandSpec = {
     'ferry manifest oci:./layout:v1',
   ],
   async run(ctx, [image], options) {
-    const output = outputChoice(options);
+    const output = outputChoice(options.json, options.format);
     const { readLocation, explained } = await import('../store/detect.js');
     const { inspectManifest } = await import('../store/inspect.js');
     const argument = await readLocation(image ?? '');
     const resolved = await explained(argument, () =>
-      inspectManifest(argument.location, (r) => ctx.client(r), platformOf(options)),
+      inspectManifest(argument.location, (r) => ctx.client(r), options.platform),
     );
     if (output.kind === 'template') {
       const platform = resolved.platform && formatPlatform(resolved.platform);
@@ -86,4 +81,4 @@ export const manifest: CommandSpec = {
     ctx.out.document(resolved.bytes);
     return undefined;
   },
-};
+});

@@ -2,12 +2,12 @@ import { parseReference } from '../ref/index.js';
 import type { Location } from '../store/location.js';
 import { transferJson } from '../ui/shapes/index.js';
 import { jsonOption, outputChoice } from './options.js';
-import type { CommandSpec } from './spec.js';
+import { defineCommand } from './spec.js';
 import {
   chunkSizeOption,
   compressOption,
+  copyPlatformsOption,
   jobsOption,
-  platformsOption,
   preserveDigestsOption,
   printTransfers,
   referrersOption,
@@ -15,12 +15,12 @@ import {
   transferFormatOption,
 } from './transfer-options.js';
 
-export const push: CommandSpec = {
+export const push = defineCommand({
   name: 'push',
   summary: 'Upload an image from a docker-archive, an OCI tarball or an OCI layout directory',
   args: ['<source>', '<image>'],
   options: [
-    platformsOption,
+    copyPlatformsOption,
     jobsOption,
     chunkSizeOption,
     compressOption,
@@ -37,7 +37,7 @@ export const push: CommandSpec = {
     "ferry push -q --format '{{.Digest}}' image.tar registry.example.com/app:1.0",
   ],
   async run(ctx, [from, image], options) {
-    const output = outputChoice(options);
+    const output = outputChoice(options.json, options.format);
     const destination: Location = { kind: 'registry', ref: parseReference(image ?? '') };
     const { detectLocation } = await import('../store/detect.js');
     const source = await detectLocation(from ?? '');
@@ -45,4 +45,4 @@ export const push: CommandSpec = {
     printTransfers(ctx, output, [transferJson(source, destination, summary)]);
     return undefined;
   },
-};
+});

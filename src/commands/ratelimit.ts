@@ -2,7 +2,7 @@ import { formatReference, parseImageReference } from '../ref/index.js';
 import { getRateLimit } from '../registry/ratelimit.js';
 import { ratelimitJson, ratelimitShape } from '../ui/shapes/index.js';
 import { formatOption, jsonOption, outputChoice } from './options.js';
-import type { CommandSpec } from './spec.js';
+import { defineCommand } from './spec.js';
 
 /** 21600 → '6 h', 90 → '90 s'. */
 function duration(seconds: number): string {
@@ -11,7 +11,7 @@ function duration(seconds: number): string {
   return `${seconds} s`;
 }
 
-export const ratelimit: CommandSpec = {
+export const ratelimit = defineCommand({
   name: 'ratelimit',
   summary:
     'Show the pull rate limit Docker Hub states for an image (asked with a HEAD, which is not counted)',
@@ -23,7 +23,7 @@ export const ratelimit: CommandSpec = {
     "ferry ratelimit --format '{{.Remaining}}/{{.Limit}}' alpine",
   ],
   async run(ctx, [image], options) {
-    const output = outputChoice(options);
+    const output = outputChoice(options.json, options.format);
     const ref = parseImageReference(image ?? '');
     const answer = await getRateLimit(ctx.client(ref.registry), ref);
     if (answer.malformed.length > 0)
@@ -51,4 +51,4 @@ export const ratelimit: CommandSpec = {
     ctx.out.lines(rows.map(([k, v]) => `${k.padEnd(10)}${v}`));
     return undefined;
   },
-};
+});
