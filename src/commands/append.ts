@@ -1,6 +1,7 @@
 import { parseLocation } from '../store/location.js';
 import { buildOutputOptions, createdOption, pushBuilt, tempDirOf } from './build-options.js';
-import { outputChoice, platformsOption } from './options.js';
+import { platformsOption } from './options.js';
+import { outputChoice } from './print.js';
 import { defineCommand } from './spec.js';
 
 export const append = defineCommand({

@@ -5,7 +5,7 @@ import { TITLE_ANNOTATION } from '../image/referrers.js';
 import { describeByDigest, type Location } from '../store/location.js';
 import { type ArtifactJson, artifactFileJson, artifactJson } from '../ui/shapes/index.js';
 import { humanSize } from '../ui/table.js';
-import type { OutputChoice } from './options.js';
+import { type OutputChoice, printResult } from './print.js';
 import { type OptionsOf, option } from './spec.js';
 import { type chunkSizeOption, DEFAULT_JOBS, type jobsOption, startProgress } from './transfer-options.js';
 
@@ -66,7 +66,6 @@ export async function runArtifactPush(
   ctx.status.info(
     `pushed ${json.reference}${tag ? ` (tag ${tag})` : ''}: ${files.length} file${files.length === 1 ? '' : 's'}, ${humanSize(bytes)}${subject ? `, referring to ${subject.digest}` : ''}`,
   );
-  if (output.kind === 'json') ctx.out.json(json);
-  else if (output.kind === 'template') ctx.out.template(output.template, [json]);
+  printResult(ctx, output, { json });
   return json;
 }

@@ -3,7 +3,8 @@ import { DEFAULT_ARTIFACT_TYPE } from '../image/artifact.js';
 import { artifactPlace, destinationTag, parseLocation, registryRef } from '../store/location.js';
 import { artifactFileJson, artifactJson, artifactShape } from '../ui/shapes/index.js';
 import { annotationOption, artifactTypeOption, runArtifactPush } from './artifact-options.js';
-import { formatOption, jsonOption, outputChoice } from './options.js';
+import { formatOption, jsonOption } from './options.js';
+import { outputChoice, printResult } from './print.js';
 import { commandGroup, defineCommand } from './spec.js';
 import { chunkSizeOption, DEFAULT_JOBS, jobsOption } from './transfer-options.js';
 
@@ -104,8 +105,7 @@ const pull = defineCommand({
       pulled.subject,
       pulled.files.map((f) => artifactFileJson(f.title, f.path, f.descriptor)),
     );
-    if (output.kind === 'json') ctx.out.json(json);
-    else if (output.kind === 'template') ctx.out.template(output.template, [json]);
+    printResult(ctx, output, { json });
     return undefined;
   },
 });

@@ -2,7 +2,8 @@ import { UsageError } from '../errors.js';
 import { artifactPlace, parseLocation, withoutTag } from '../store/location.js';
 import { artifactShape } from '../ui/shapes/index.js';
 import { annotationOption, artifactTypeOption, runArtifactPush } from './artifact-options.js';
-import { formatOption, jsonOption, outputChoice } from './options.js';
+import { formatOption, jsonOption } from './options.js';
+import { outputChoice } from './print.js';
 import { defineCommand } from './spec.js';
 import { chunkSizeOption, jobsOption } from './transfer-options.js';
 

@@ -4,7 +4,8 @@ import { downloadBlob } from '../registry/blob-download.js';
 import { deleteBlob } from '../registry/blobs.js';
 import { blobPutJson, blobPutShape } from '../ui/shapes/index.js';
 import { refuseBinaryOnTerminal } from './binary-stdout.js';
-import { formatOption, jsonOption, outputChoice } from './options.js';
+import { formatOption, jsonOption } from './options.js';
+import { outputChoice, printResult } from './print.js';
 import { defineCommand } from './spec.js';
 
 function parseBlobRef(input: string): Reference & { digest: string } {
@@ -37,9 +38,7 @@ const blobPut = defineCommand({
         : { kind: 'file' as const, path: file ?? '' };
     const result = await putBlob(ctx.client(ref.registry), ref.repository, source, ctx.retrier);
     const data = blobPutJson(formatRepository(ref), result);
-    if (output.kind === 'json') ctx.out.json(data);
-    else if (output.kind === 'template') ctx.out.template(output.template, [data]);
-    else ctx.out.line(result.digest);
+    printResult(ctx, output, { json: data, text: result.digest });
     ctx.status.info(
       result.existing
         ? `${data.repository} has ${result.digest} already: nothing sent`

@@ -8,7 +8,8 @@ import type { Context } from '../context.js';
 import { destinationTag, type Location } from '../store/location.js';
 import { count } from '../ui/progress.js';
 import { type BuildFacts, buildJson, buildShape } from '../ui/shapes/index.js';
-import { formatOption, jsonOption, type OutputChoice } from './options.js';
+import { formatOption, jsonOption } from './options.js';
+import { type OutputChoice, printResult } from './print.js';
 import { type OptionsOf, option } from './spec.js';
 import { DEFAULT_JOBS, jobsOption, withProgress } from './transfer-options.js';
 
@@ -84,10 +85,10 @@ export async function pushBuilt(
       removed,
       tags: [...(tag === undefined ? [] : [tag]), ...extraTags],
     };
-    if (output.kind === 'json') ctx.out.json(buildJson(destination, summary, facts));
-    else if (output.kind === 'template')
-      ctx.out.template(output.template, [buildJson(destination, summary, facts)]);
-    else ctx.out.line(summary.descriptor.digest);
+    printResult(ctx, output, {
+      json: buildJson(destination, summary, facts),
+      text: summary.descriptor.digest,
+    });
   } finally {
     await built.source.close();
   }

@@ -1,7 +1,8 @@
 import { parseRegistryHost } from '../ref/index.js';
 import { listCatalog } from '../registry/catalog.js';
 import { catalogItem, catalogItemShape, catalogJson } from '../ui/shapes/index.js';
-import { formatOption, jsonOption, lastOption, limitOption, outputChoice } from './options.js';
+import { formatOption, jsonOption, lastOption, limitOption } from './options.js';
+import { outputChoice, printResult } from './print.js';
 import { defineCommand } from './spec.js';
 
 export const catalog = defineCommand({
@@ -22,13 +23,11 @@ export const catalog = defineCommand({
       limit: options.limit,
       last: options.last,
     });
-    if (output.kind === 'json') ctx.out.json(catalogJson(registry, page.items, page.next));
-    else if (output.kind === 'template')
-      ctx.out.template(
-        output.template,
-        page.items.map((name) => catalogItem(registry, name)),
-      );
-    else ctx.out.lines(page.items);
+    printResult(ctx, output, {
+      json: catalogJson(registry, page.items, page.next),
+      records: page.items.map((name) => catalogItem(registry, name)),
+      text: page.items,
+    });
     if (page.next) ctx.status.info(`more repositories follow: --last ${page.next}`);
     return undefined;
   },

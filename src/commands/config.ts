@@ -1,6 +1,7 @@
 import { formatPlatform } from '../image/platform.js';
 import { configJson, configShape } from '../ui/shapes/index.js';
-import { formatOption, outputChoice, platformOption } from './options.js';
+import { formatOption, platformOption } from './options.js';
+import { outputChoice, printResult } from './print.js';
 import { defineCommand } from './spec.js';
 
 export const config = defineCommand({
@@ -35,13 +36,9 @@ export const config = defineCommand({
         `${result.name} is a multi-platform index: config of ${formatPlatform(result.platform)}, the host's platform (choose another with --platform)`,
       );
     }
-    if (output.kind === 'template') {
-      const platform = result.platform && formatPlatform(result.platform);
-      ctx.out.template(output.template, [configJson(result.name, result, platform)]);
-      return undefined;
-    }
-    // Exact bytes when piped (the config's digest is the image ID); indented on a terminal.
-    ctx.out.document(result.bytes);
+    const platform = result.platform && formatPlatform(result.platform);
+    // Exact bytes when piped (the config's digest is the image ID), with --json too; indented on a terminal.
+    printResult(ctx, output, { records: [configJson(result.name, result, platform)], text: result.bytes });
     return undefined;
   },
 });

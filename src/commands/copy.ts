@@ -1,7 +1,8 @@
 import { ExitCode } from '../errors.js';
 import { parseLocation, registryOf } from '../store/location.js';
 import { transferJson } from '../ui/shapes/index.js';
-import { jsonOption, outputChoice } from './options.js';
+import { jsonOption } from './options.js';
+import { outputChoice } from './print.js';
 import { bindSides, SIDE_OPTIONS } from './side-options.js';
 import { defineCommand } from './spec.js';
 import {

@@ -2,7 +2,8 @@ import { UsageError } from '../errors.js';
 import { formatReference, namesTagOrDigest, parseImageReference } from '../ref/index.js';
 import { deleteByPlan, planDelete } from '../registry/delete.js';
 import { deleteJson, deleteShape } from '../ui/shapes/index.js';
-import { formatOption, jsonOption, outputChoice } from './options.js';
+import { formatOption, jsonOption } from './options.js';
+import { outputChoice, printResult } from './print.js';
 import { defineCommand } from './spec.js';
 
 /** 'the index tagged v1 lists', 'the indexes tagged v1, v2 list' (`verb` in the singular). */
@@ -60,10 +61,10 @@ export const del = defineCommand({
           : `${indexes(plan.namedBy, 'still lists')} ${plan.digest}, which is gone`,
       );
     }
-    const data = deleteJson(formatReference(ref), plan, dryRun);
-    if (output.kind === 'json') ctx.out.json(data);
-    else if (output.kind === 'template') ctx.out.template(output.template, [data]);
-    else if (dryRun) ctx.out.line(`would delete ${what}`);
+    printResult(ctx, output, {
+      json: deleteJson(formatReference(ref), plan, dryRun),
+      text: dryRun ? `would delete ${what}` : undefined,
+    });
     // The deletion itself is news, not data: stderr, and silent under --quiet.
     if (!dryRun) ctx.status.info(`deleted ${what}`);
     return undefined;

@@ -1,6 +1,7 @@
 import { formatPlatform } from '../image/platform.js';
 import { digestJson, digestShape } from '../ui/shapes/index.js';
-import { formatOption, jsonOption, outputChoice, platformOption } from './options.js';
+import { formatOption, jsonOption, platformOption } from './options.js';
+import { outputChoice, printResult } from './print.js';
 import { defineCommand } from './spec.js';
 
 export const digest = defineCommand({
@@ -24,9 +25,7 @@ export const digest = defineCommand({
       inspectDigest(argument.location, (r) => ctx.client(r), platform),
     );
     const data = digestJson(locationName(argument.location), digest, platform && formatPlatform(platform));
-    if (output.kind === 'json') ctx.out.json(data);
-    else if (output.kind === 'template') ctx.out.template(output.template, [data]);
-    else ctx.out.line(digest);
+    printResult(ctx, output, { json: data, text: digest });
     return undefined;
   },
 });

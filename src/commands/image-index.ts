@@ -3,7 +3,8 @@ import { UsageError } from '../errors.js';
 import { parseTag } from '../ref/index.js';
 import { type Location, parseLocation, registryRef } from '../store/location.js';
 import { annotationOption, buildOutputOptions, pushBuilt } from './build-options.js';
-import { outputChoice, platformsOption } from './options.js';
+import { platformsOption } from './options.js';
+import { outputChoice } from './print.js';
 import { commandGroup, defineCommand, oneOf, option, repeatable } from './spec.js';
 
 const MEDIA_TYPES = ['oci', 'docker'] as const;

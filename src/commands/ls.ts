@@ -12,15 +12,8 @@ import {
 import { tagTable } from '../ui/table.js';
 import { compareVersions } from '../util/version-order.js';
 import { filterOption } from './ls-filter.js';
-import {
-  formatOption,
-  jsonOption,
-  lastOption,
-  limitOption,
-  type OutputChoice,
-  outputChoice,
-  platformsOption,
-} from './options.js';
+import { formatOption, jsonOption, lastOption, limitOption, platformsOption } from './options.js';
+import { type OutputChoice, outputChoice, printResult } from './print.js';
 import { defineCommand, type OptionsOf, option } from './spec.js';
 
 /** Manifest and config GETs in flight at once when tags are described: enough to hide latency, few enough to be polite. */
@@ -95,19 +88,16 @@ async function list(
   });
   const name = listing.name;
 
-  if (output.kind === 'template') {
-    ctx.out.template(
-      output.template,
-      selected.map((s) => tagItem(name, s.tag, s.description)),
-    );
-  } else if (!long) {
+  const records = selected.map((s) => tagItem(name, s.tag, s.description));
+  if (!long) {
     const tags = selected.map((s) => s.tag);
-    if (output.kind === 'json') ctx.out.json(tagsJson(name, tags, page.next));
-    else ctx.out.lines(tags);
-  } else {
-    const rows = selected.flatMap((s) => (s.description ? [tagRowJson(s.description)] : []));
-    if (output.kind === 'json') ctx.out.json(tagRowsJson(name, rows, page.next));
-    else ctx.out.line(await tagTable(rows, ctx.colors.stdout, options.trunc === false));
+    printResult(ctx, output, { json: tagsJson(name, tags, page.next), records, text: tags });
+    return undefined;
   }
+  const rows = selected.flatMap((s) => (s.description ? [tagRowJson(s.description)] : []));
+  // The table is laid out only when it is what gets printed.
+  const table =
+    output.kind === 'text' ? await tagTable(rows, ctx.colors.stdout, options.trunc === false) : '';
+  printResult(ctx, output, { json: tagRowsJson(name, rows, page.next), records, text: table });
   return undefined;
 }

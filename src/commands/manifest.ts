@@ -2,7 +2,8 @@ import { MANIFEST_ACCEPT } from '../image/media-types.js';
 import { formatPlatform } from '../image/platform.js';
 import { formatReference, parseImageReference } from '../ref/index.js';
 import { manifestJson, manifestPutJson, manifestPutShape, manifestShape } from '../ui/shapes/index.js';
-import { formatOption, jsonOption, outputChoice, platformOption } from './options.js';
+import { formatOption, jsonOption, platformOption } from './options.js';
+import { outputChoice, printResult } from './print.js';
 import { defineCommand } from './spec.js';
 
 const manifestPut = defineCommand({
@@ -34,9 +35,7 @@ const manifestPut = defineCommand({
         : { kind: 'file' as const, path: file ?? '' };
     const put = await pushManifest(ctx.client(ref.registry), ref, source, options.mediaType);
     const data = manifestPutJson(formatReference(ref), put);
-    if (output.kind === 'json') ctx.out.json(data);
-    else if (output.kind === 'template') ctx.out.template(output.template, [data]);
-    else ctx.out.line(put.digest);
+    printResult(ctx, output, { json: data, text: put.digest });
     ctx.status.info(`put ${put.mediaType} (${put.size} bytes) as ${data.reference}`);
     return undefined;
   },
@@ -70,15 +69,14 @@ export const manifest = defineCommand({
     const resolved = await explained(argument, () =>
       inspectManifest(argument.location, (r) => ctx.client(r), options.platform),
     );
-    if (output.kind === 'template') {
-      const platform = resolved.platform && formatPlatform(resolved.platform);
-      const fetched = { ...resolved.descriptor, bytes: resolved.bytes };
-      ctx.out.template(output.template, [manifestJson(resolved.name, fetched, platform)]);
-      return undefined;
-    }
+    const platform = resolved.platform && formatPlatform(resolved.platform);
+    const fetched = { ...resolved.descriptor, bytes: resolved.bytes };
     // The exact bytes, with --json too (their digest is the image's digest), when piped; a
     // terminal gets them indented, for reading.
-    ctx.out.document(resolved.bytes);
+    printResult(ctx, output, {
+      records: [manifestJson(resolved.name, fetched, platform)],
+      text: resolved.bytes,
+    });
     return undefined;
   },
 });

@@ -8,7 +8,8 @@ import {
   keyValueOption,
   pushBuilt,
 } from './build-options.js';
-import { outputChoice, platformsOption } from './options.js';
+import { platformsOption } from './options.js';
+import { outputChoice } from './print.js';
 import { defineCommand, option } from './spec.js';
 
 const commandOption = <const N extends string>(name: N, field: string) =>

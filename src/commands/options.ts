@@ -59,19 +59,6 @@ export function templateOption<const F extends string>(flag: F, shape: ObjectTyp
 /** --format TEMPLATE. pull, whose --format is the archive format (as in crane), takes it as --template. */
 export const formatOption = (shape: ObjectType, each: string) => templateOption('--format', shape, each);
 
-export type OutputChoice = { kind: 'text' } | { kind: 'json' } | { kind: 'template'; template: Template };
-
-/** How a command prints its data: plain text, --json, or the template of `flag` (never both). */
-export function outputChoice(
-  json: boolean | undefined,
-  template: Template | undefined,
-  flag = '--format',
-): OutputChoice {
-  if (json && template) throw new UsageError(`--json and ${flag} cannot be used together`);
-  if (template) return { kind: 'template', template };
-  return json ? { kind: 'json' } : { kind: 'text' };
-}
-
 export function positiveInt(name: string, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
     if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) {

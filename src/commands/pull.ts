@@ -3,7 +3,8 @@ import { parseReference } from '../ref/index.js';
 import type { Location } from '../store/location.js';
 import { transferJson } from '../ui/shapes/index.js';
 import { refuseBinaryOnTerminal } from './binary-stdout.js';
-import { jsonOption, outputChoice } from './options.js';
+import { jsonOption } from './options.js';
+import { outputChoice } from './print.js';
 import { defineCommand, oneOf, option } from './spec.js';
 import {
   compressOption,

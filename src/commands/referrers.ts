@@ -2,7 +2,8 @@ import { formatReference } from '../ref/index.js';
 import { artifactPlace, describeLocation, parseLocation, registryRef } from '../store/location.js';
 import { referrerLines, referrerTree } from '../ui/referrers-text.js';
 import { referrerItemShape, referrersJson } from '../ui/shapes/index.js';
-import { formatOption, jsonOption, outputChoice, platformOption } from './options.js';
+import { formatOption, jsonOption, platformOption } from './options.js';
+import { outputChoice, printResult } from './print.js';
 import { defineCommand } from './spec.js';
 
 export const referrers = defineCommand({
@@ -44,11 +45,14 @@ export const referrers = defineCommand({
     const ref = registryRef(location);
     const name = ref ? formatReference(ref) : describeLocation(location);
     const doc = referrersJson(name, listing);
-    if (output.kind === 'json') ctx.out.json(doc);
-    else if (output.kind === 'template') ctx.out.template(output.template, doc.referrers);
-    else if (options.tree === true)
-      ctx.out.lines(referrerTree(`${doc.reference}@${doc.digest}`, doc.referrers));
-    else ctx.out.lines(referrerLines(doc.referrers));
+    printResult(ctx, output, {
+      json: doc,
+      records: doc.referrers,
+      text:
+        options.tree === true
+          ? referrerTree(`${doc.reference}@${doc.digest}`, doc.referrers)
+          : referrerLines(doc.referrers),
+    });
     return undefined;
   },
 });

@@ -8,7 +8,8 @@ import {
 } from '../ref/index.js';
 import { tagImage } from '../registry/tag.js';
 import { tagJson, tagShape } from '../ui/shapes/index.js';
-import { formatOption, jsonOption, outputChoice } from './options.js';
+import { formatOption, jsonOption } from './options.js';
+import { outputChoice, printResult } from './print.js';
 import { defineCommand } from './spec.js';
 
 /**
@@ -49,9 +50,7 @@ export const tag = defineCommand({
       repository: source.repository,
       tag: tagName,
     });
-    const data = tagJson(target, formatReference(source), result);
-    if (output.kind === 'json') ctx.out.json(data);
-    else if (output.kind === 'template') ctx.out.template(output.template, [data]);
+    printResult(ctx, output, { json: tagJson(target, formatReference(source), result) });
     ctx.status.info(`tagged ${target} (${result.digest})`);
     return undefined;
   },

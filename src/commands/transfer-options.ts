@@ -8,7 +8,8 @@ import { describeLocation, type Location } from '../store/location.js';
 import { errorMessage, formatError } from '../ui/format-error.js';
 import { count, duration, type Progress } from '../ui/progress.js';
 import { failedJson, type TransferJson, transferJson, transferShape } from '../ui/shapes/index.js';
-import { formatOption, type OutputChoice, platformsOption, positiveInt, templateOption } from './options.js';
+import { formatOption, platformsOption, positiveInt, templateOption } from './options.js';
+import { type OutputChoice, printResult } from './print.js';
 import { type OptionsOf, oneOf, option } from './spec.js';
 
 /** Parallel blob transfers: skopeo copies 6 layers at once; more rarely helps one registry. */
@@ -143,8 +144,7 @@ export function printTransfers(
   results: readonly TransferJson[],
   many = false,
 ): void {
-  if (output.kind === 'json') ctx.out.json(many ? results : results[0]);
-  else if (output.kind === 'template') ctx.out.template(output.template, results);
+  printResult(ctx, output, { json: many ? results : results[0], records: results });
 }
 
 /** The engine's options from the command's, shared by one transfer and many. */
