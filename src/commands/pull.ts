@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { parseReference } from '../ref/index.js';
+import { parseImageReference } from '../ref/index.js';
 import type { Location } from '../store/location.js';
 import { transferJson } from '../ui/shapes/index.js';
 import { refuseBinaryOnTerminal } from './binary-stdout.js';
@@ -52,7 +52,7 @@ export const pull = defineCommand({
   ],
   async run(ctx, [image, dest], options) {
     const output = outputChoice(options.json, options.template, '--template');
-    const ref = parseReference(image ?? '');
+    const ref = parseImageReference(image ?? '');
     const path = dest ?? '';
     const format = options.format;
     if (format === 'oci-dir' && path === '-')

@@ -1,4 +1,4 @@
-import { parseReference } from '../ref/index.js';
+import { parseImageReference } from '../ref/index.js';
 import type { Location } from '../store/location.js';
 import { transferJson } from '../ui/shapes/index.js';
 import { jsonOption } from './options.js';
@@ -39,7 +39,7 @@ export const push = defineCommand({
   ],
   async run(ctx, [from, image], options) {
     const output = outputChoice(options.json, options.format);
-    const destination: Location = { kind: 'registry', ref: parseReference(image ?? '') };
+    const destination: Location = { kind: 'registry', ref: parseImageReference(image ?? '') };
     const { detectLocation } = await import('../store/detect.js');
     const source = await detectLocation(from ?? '');
     const summary = await runTransfer(ctx, source, destination, options);
