@@ -8,7 +8,7 @@ import { setMaxListeners } from 'node:events';
 import { Command, CommanderError, Option, type OutputConfiguration } from 'commander';
 import { GLOBAL_OPTIONS } from './commands/globals.js';
 import { COMMANDS, type CommandSpec, type OptionSpec } from './commands/index.js';
-import { isRepeatable, type OptionsOf, optionValues } from './commands/spec.js';
+import { argSyntax, isRepeatable, type OptionsOf, optionValues } from './commands/spec.js';
 import { suggestCommands } from './commands/suggest.js';
 import { Context, DEFAULT_GLOBALS, type GlobalOptions, type Io } from './context.js';
 import { ExitCode, localErrorFrom, UsageError } from './errors.js';
@@ -110,7 +110,7 @@ function addCommand(
   const cmd = parent.command(spec.name).description(spec.summary);
   const name = `${parent.parent ? `ferry ${parent.name()}` : 'ferry'} ${spec.name}`;
   for (const alias of spec.aliases ?? []) cmd.alias(alias);
-  for (const arg of spec.args) cmd.argument(arg);
+  for (const arg of spec.args) cmd.argument(argSyntax(arg));
   for (const o of spec.options) cmd.addOption(toOption(o));
   // The globals it does not define itself (exists has its own -q, --quiet).
   const own = new Set(spec.options.flatMap((o) => o.flags.match(/--?[\w-]+/g) ?? []));

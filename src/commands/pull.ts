@@ -5,7 +5,7 @@ import { transferJson } from '../ui/shapes/index.js';
 import { refuseBinaryOnTerminal } from './binary-stdout.js';
 import { jsonOption } from './options.js';
 import { outputChoice } from './print.js';
-import { defineCommand, oneOf, option } from './spec.js';
+import { defineCommand, localArg, oneOf, option } from './spec.js';
 import {
   compressOption,
   copyPlatformsOption,
@@ -22,7 +22,7 @@ const FORMATS = ['docker', 'oci', 'oci-dir'] as const;
 export const pull = defineCommand({
   name: 'pull',
   summary: 'Download an image to a docker-archive tarball, an OCI tarball or an OCI layout directory',
-  args: ['<image>', '<destination>'],
+  args: ['<image>', localArg('<destination>')],
   options: [
     option({
       flags: '--format <format>',

@@ -3,7 +3,7 @@ import type { Location } from '../store/location.js';
 import { transferJson } from '../ui/shapes/index.js';
 import { jsonOption } from './options.js';
 import { outputChoice } from './print.js';
-import { defineCommand } from './spec.js';
+import { defineCommand, localArg } from './spec.js';
 import {
   chunkSizeOption,
   compressOption,
@@ -19,7 +19,7 @@ import {
 export const push = defineCommand({
   name: 'push',
   summary: 'Upload an image from a docker-archive, an OCI tarball or an OCI layout directory',
-  args: ['<source>', '<image>'],
+  args: [localArg('<source>'), '<image>'],
   options: [
     copyPlatformsOption,
     jobsOption,

@@ -127,13 +127,26 @@ export function oneOf<const C extends string>(
   };
 }
 
+/**
+ * An argument: commander's syntax ('<image>', '[file]'), or that syntax with `local`: it names a
+ * local file or directory although its placeholder does not say `file`, `path` or `dir` (what push
+ * reads, where pull writes), so shell completion offers file names for it.
+ */
+export type ArgSpec = string | { readonly syntax: string; readonly local: true };
+
+/** An argument that names a local file or directory (ArgSpec). */
+export const localArg = (syntax: string): ArgSpec => ({ syntax, local: true });
+
+/** An argument's commander syntax. */
+export const argSyntax = (arg: ArgSpec): string => (typeof arg === 'string' ? arg : arg.syntax);
+
 /** A command as the table holds it: what cli.ts, the completion scripts and the README read. */
 export interface CommandSpec {
   name: string;
   aliases?: readonly string[];
   summary: string;
-  /** Commander argument syntax: '<image>', '<host>', '[file]'. */
-  args: readonly string[];
+  /** Commander argument syntax: '<image>', '<host>', '[file]' (ArgSpec). */
+  args: readonly ArgSpec[];
   options: readonly OptionSpec[];
   examples: readonly string[];
   /**
