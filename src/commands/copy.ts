@@ -6,16 +6,11 @@ import { outputChoice } from './print.js';
 import { bindSides, SIDE_OPTIONS } from './side-options.js';
 import { defineCommand } from './spec.js';
 import {
-  chunkSizeOption,
-  compressOption,
-  copyPlatformsOption,
-  jobsOption,
   manyJson,
-  preserveDigestsOption,
   printTransfers,
-  referrersOption,
   runMany,
   runTransfer,
+  TRANSFER_OPTIONS,
   transferFormatOption,
 } from './transfer-options.js';
 
@@ -25,12 +20,7 @@ export const copy = defineCommand({
   summary: 'Copy an image between registries (or files), keeping every platform and the digest',
   args: ['<source>', '<destination>'],
   options: [
-    copyPlatformsOption,
-    jobsOption,
-    chunkSizeOption,
-    compressOption,
-    preserveDigestsOption,
-    referrersOption,
+    ...TRANSFER_OPTIONS,
     {
       flags: '-a, --all-tags',
       description: 'copy every tag of the source repository (SOURCE and DESTINATION name repositories)',

@@ -4,32 +4,13 @@ import { transferJson } from '../ui/shapes/index.js';
 import { jsonOption } from './options.js';
 import { outputChoice } from './print.js';
 import { defineCommand, localArg } from './spec.js';
-import {
-  chunkSizeOption,
-  compressOption,
-  copyPlatformsOption,
-  jobsOption,
-  preserveDigestsOption,
-  printTransfers,
-  referrersOption,
-  runTransfer,
-  transferFormatOption,
-} from './transfer-options.js';
+import { printTransfers, runTransfer, TRANSFER_OPTIONS, transferFormatOption } from './transfer-options.js';
 
 export const push = defineCommand({
   name: 'push',
   summary: 'Upload an image from a docker-archive, an OCI tarball or an OCI layout directory',
   args: [localArg('<source>'), '<image>'],
-  options: [
-    copyPlatformsOption,
-    jobsOption,
-    chunkSizeOption,
-    compressOption,
-    preserveDigestsOption,
-    referrersOption,
-    jsonOption,
-    transferFormatOption,
-  ],
+  options: [...TRANSFER_OPTIONS, jsonOption, transferFormatOption],
   examples: [
     'ferry push image.tar registry.example.com/app:1.0',
     'ferry push ./oci-layout:v1 localhost:5000/app:v1',

@@ -104,19 +104,18 @@ export const referrersOption = option({
     "also copy the referrers (signatures, SBOMs, attestations: manifests whose subject is a copied one, and cosign's sha256-<hex>.sig/.att/.sbom tags), and theirs",
 });
 
-/** What the transfer helpers read of a command's options (pull has no --chunk-size). */
-export type TransferOptions = Partial<
-  OptionsOf<
-    readonly [
-      typeof copyPlatformsOption,
-      typeof jobsOption,
-      typeof chunkSizeOption,
-      typeof compressOption,
-      typeof preserveDigestsOption,
-      typeof referrersOption,
-    ]
-  >
->;
+/** The engine's options, as copy and push list them (pull: all but --chunk-size, it writes no uploads). */
+export const TRANSFER_OPTIONS = [
+  copyPlatformsOption,
+  jobsOption,
+  chunkSizeOption,
+  compressOption,
+  preserveDigestsOption,
+  referrersOption,
+] as const;
+
+/** What the transfer helpers read of a command's options. */
+export type TransferOptions = Partial<OptionsOf<typeof TRANSFER_OPTIONS>>;
 
 /** --compress and --preserve-digests as the layer policy reads them (copy/layer-policy.ts). */
 function layerRequest(options: TransferOptions): LayerRequest {
