@@ -8,50 +8,49 @@ import { setMaxListeners } from 'node:events';
 import { Command, CommanderError, Option, type OutputConfiguration } from 'commander';
 import { GLOBAL_OPTIONS } from './commands/globals.js';
 import { COMMANDS, type CommandSpec, type OptionSpec } from './commands/index.js';
+import { argSyntax, isRepeatable, type OptionsOf, optionValues } from './commands/spec.js';
 import { suggestCommands } from './commands/suggest.js';
 import { Context, DEFAULT_GLOBALS, type GlobalOptions, type Io } from './context.js';
 import { ExitCode, localErrorFrom, UsageError } from './errors.js';
 import { formatError } from './ui/format-error.js';
 import { VERSION } from './util/version.js';
 
-function globalsOf(opts: Record<string, unknown>): GlobalOptions {
+type GivenGlobals = Partial<OptionsOf<typeof GLOBAL_OPTIONS>>;
+
+function globalsOf(opts: GivenGlobals): GlobalOptions {
   return {
-    debug: opts['debug'] === true,
-    quiet: opts['quiet'] === true,
-    color: opts['color'] === false ? false : undefined,
-    plainHttp: (opts['plainHttp'] as string[] | undefined) ?? [],
-    insecure: (opts['insecure'] as string[] | undefined) ?? [],
-    caFile: opts['caFile'] as string | undefined,
-    certDir: opts['certDir'] as string | undefined,
-    username: opts['username'] as string | undefined,
-    passwordStdin: opts['passwordStdin'] === true,
-    retries: (opts['retries'] as number | undefined) ?? DEFAULT_GLOBALS.retries,
-    idleTimeoutSeconds: (opts['idleTimeout'] as number | undefined) ?? DEFAULT_GLOBALS.idleTimeoutSeconds,
+    debug: opts.debug === true,
+    quiet: opts.quiet === true,
+    color: opts.color === false ? false : undefined,
+    plainHttp: opts.plainHttp ?? [],
+    insecure: opts.insecure ?? [],
+    caFile: opts.caFile,
+    certDir: opts.certDir,
+    username: opts.username,
+    passwordStdin: opts.passwordStdin === true,
+    retries: opts.retries ?? DEFAULT_GLOBALS.retries,
+    idleTimeoutSeconds: opts.idleTimeout ?? DEFAULT_GLOBALS.idleTimeoutSeconds,
   };
 }
-
-/** May be given more than once (its parser receives the previous value): values add up. */
-const repeatable = (spec: OptionSpec): boolean => spec.parse !== undefined && spec.parse.length >= 2;
 
 /**
  * The global options as given anywhere on the line: before the command (the program's), after it
  * (the command's copy), or between a group and its subcommand. Only values the user typed count,
  * so a default at one level never hides a value at another; a repeatable option's values add up.
  */
-function givenGlobals(chain: readonly Command[]): Record<string, unknown> {
+function givenGlobals(chain: readonly Command[]): GivenGlobals {
   const merged: Record<string, unknown> = {};
   for (const spec of GLOBAL_OPTIONS) {
     const key = new Option(spec.flags).attributeName();
     for (const cmd of chain) {
       if (cmd.getOptionValueSource(key) !== 'cli') continue;
-      const value = cmd.getOptionValue(key) as unknown;
+      const value: unknown = cmd.getOptionValue(key);
+      const before = merged[key];
       merged[key] =
-        repeatable(spec) && Array.isArray(value)
-          ? [...((merged[key] as unknown[] | undefined) ?? []), ...value]
-          : value;
+        isRepeatable(spec) && Array.isArray(before) && Array.isArray(value) ? [...before, ...value] : value;
     }
   }
-  return merged;
+  return optionValues(GLOBAL_OPTIONS, merged);
 }
 
 /** The command and its parents up to the program, the program first. */
@@ -71,7 +70,8 @@ function toOption(spec: OptionSpec): Option {
 interface Invocation {
   spec: CommandSpec;
   args: string[];
-  options: Record<string, unknown>;
+  /** commander's values, typed by the command's own list (commands/spec.ts defineCommand). */
+  options: Readonly<Record<string, unknown>>;
   globals: GlobalOptions;
 }
 
@@ -110,7 +110,7 @@ function addCommand(
   const cmd = parent.command(spec.name).description(spec.summary);
   const name = `${parent.parent ? `ferry ${parent.name()}` : 'ferry'} ${spec.name}`;
   for (const alias of spec.aliases ?? []) cmd.alias(alias);
-  for (const arg of spec.args) cmd.argument(arg);
+  for (const arg of spec.args) cmd.argument(argSyntax(arg));
   for (const o of spec.options) cmd.addOption(toOption(o));
   // The globals it does not define itself (exists has its own -q, --quiet).
   const own = new Set(spec.options.flatMap((o) => o.flags.match(/--?[\w-]+/g) ?? []));

@@ -1,22 +1,16 @@
-import type { Platform } from '../image/descriptor.js';
 import { parseLocation } from '../store/location.js';
-import {
-  buildOutputOptions,
-  buildPlatformsOption,
-  createdOption,
-  pushBuilt,
-  tempDirOf,
-} from './build-options.js';
-import { outputChoice } from './options.js';
-import type { CommandSpec } from './spec.js';
+import { buildOutputOptions, createdOption, pushBuilt, tempDirOf } from './build-options.js';
+import { platformsOption } from './options.js';
+import { outputChoice } from './print.js';
+import { defineCommand } from './spec.js';
 
-export const append: CommandSpec = {
+export const append = defineCommand({
   name: 'append',
   summary:
     'Add layers (tar files or directories) on top of every platform of an image, reproducibly, and push the result',
   args: ['<base>', '<destination>', '<path...>'],
   options: [
-    buildPlatformsOption(
+    platformsOption(
       'add to this platform of an index only, keeping the others as they are (repeatable); for BASE scratch, the platforms to build (default linux/amd64)',
     ),
     createdOption,
@@ -28,15 +22,15 @@ export const append: CommandSpec = {
     'SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) ferry append scratch --platform linux/amd64 --platform linux/arm64 localhost:5000/static:1 ./dist',
   ],
   async run(ctx, [base = '', destination = '', ...paths], options) {
-    const output = outputChoice(options);
+    const output = outputChoice(options.json, options.format);
     const { buildTime } = await import('../build/build-time.js');
     const { buildAppend, SCRATCH } = await import('../build/append.js');
-    const time = buildTime(options['created'] as string | undefined, ctx.env);
+    const time = buildTime(options.created, ctx.env);
     const target = parseLocation(destination);
     const built = await buildAppend({
       base: base === SCRATCH ? SCRATCH : parseLocation(base),
       paths,
-      platforms: options['platform'] as Platform[] | undefined,
+      platforms: options.platform,
       time,
       tempDir: tempDirOf(ctx),
       client: (registry) => ctx.client(registry),
@@ -44,4 +38,4 @@ export const append: CommandSpec = {
     await pushBuilt(ctx, output, target, built, options);
     return undefined;
   },
-};
+});

@@ -5,26 +5,24 @@ import { TITLE_ANNOTATION } from '../image/referrers.js';
 import { describeByDigest, type Location } from '../store/location.js';
 import { type ArtifactJson, artifactFileJson, artifactJson } from '../ui/shapes/index.js';
 import { humanSize } from '../ui/table.js';
-import type { OutputChoice } from './options.js';
-import type { OptionSpec } from './spec.js';
-import { DEFAULT_JOBS, startProgress } from './transfer-options.js';
+import { type OutputChoice, printResult } from './print.js';
+import { type OptionsOf, option } from './spec.js';
+import { type chunkSizeOption, DEFAULT_JOBS, type jobsOption, startProgress } from './transfer-options.js';
 
-export const artifactTypeOption: OptionSpec = {
+export const artifactTypeOption = option({
   flags: '--artifact-type <type>',
   description: 'the kind of artifact, a media type (e.g. application/spdx+json)',
-};
+});
 
-export const annotationOption: OptionSpec = {
+export const annotationOption = option({
   flags: '--annotation <key=value>',
   description: "an annotation on the artifact's manifest (repeatable)",
-  parse: (value, previous) => {
+  parse: (value, previous: Record<string, string> | undefined) => {
     const eq = value.indexOf('=');
     if (eq < 1) throw new UsageError(`--annotation takes KEY=VALUE, not '${value}'`);
-    const annotations = { ...((previous as Record<string, string> | undefined) ?? {}) };
-    annotations[value.slice(0, eq)] = value.slice(eq + 1);
-    return annotations;
+    return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
   },
-};
+});
 
 /** Pushes the files as an artifact (copy/artifact.ts), with progress; prints the result as asked. */
 export async function runArtifactPush(
@@ -38,7 +36,7 @@ export async function runArtifactPush(
     annotations: Record<string, string> | undefined;
     subject: Location | undefined;
   },
-  options: Record<string, unknown>,
+  options: Partial<OptionsOf<readonly [typeof jobsOption, typeof chunkSizeOption]>>,
 ): Promise<ArtifactJson> {
   const { pushArtifact } = await import('../copy/artifact.js');
   const progress = await startProgress(ctx);
@@ -46,10 +44,10 @@ export async function runArtifactPush(
   try {
     pushed = await pushArtifact(target, tag, input, {
       client: (registry) => ctx.client(registry),
-      jobs: (options['jobs'] as number | undefined) ?? DEFAULT_JOBS,
+      jobs: options.jobs ?? DEFAULT_JOBS,
       onEvent: progress.onEvent,
       retrier: ctx.retrier,
-      chunkSize: options['chunkSize'] as number | undefined,
+      chunkSize: options.chunkSize,
     });
   } finally {
     progress.finish();
@@ -68,7 +66,6 @@ export async function runArtifactPush(
   ctx.status.info(
     `pushed ${json.reference}${tag ? ` (tag ${tag})` : ''}: ${files.length} file${files.length === 1 ? '' : 's'}, ${humanSize(bytes)}${subject ? `, referring to ${subject.digest}` : ''}`,
   );
-  if (output.kind === 'json') ctx.out.json(json);
-  else if (output.kind === 'template') ctx.out.template(output.template, [json]);
+  printResult(ctx, output, { json });
   return json;
 }

@@ -3,13 +3,14 @@ import { DEFAULT_ARTIFACT_TYPE } from '../image/artifact.js';
 import { artifactPlace, destinationTag, parseLocation, registryRef } from '../store/location.js';
 import { artifactFileJson, artifactJson, artifactShape } from '../ui/shapes/index.js';
 import { annotationOption, artifactTypeOption, runArtifactPush } from './artifact-options.js';
-import { formatOption, jsonOption, outputChoice } from './options.js';
-import { type CommandSpec, commandGroup } from './spec.js';
+import { formatOption, jsonOption } from './options.js';
+import { outputChoice, printResult } from './print.js';
+import { commandGroup, defineCommand } from './spec.js';
 import { chunkSizeOption, DEFAULT_JOBS, jobsOption } from './transfer-options.js';
 
 const artifactOutput = formatOption(artifactShape, 'the artifact and its files');
 
-const push: CommandSpec = {
+const push = defineCommand({
   name: 'push',
   summary: 'Push files as an OCI artifact: each file one layer titled with its name, under an empty config',
   args: ['<reference>', '<file...>'],
@@ -34,13 +35,13 @@ const push: CommandSpec = {
     'ferry artifact push oci:./layout:notes notes.txt',
   ],
   async run(ctx, [reference, ...files], options) {
-    const output = outputChoice(options);
+    const output = outputChoice(options.json, options.format);
     const target = artifactPlace(parseLocation(reference ?? ''), 'the artifact');
     if (registryRef(target)?.digest !== undefined)
       throw new UsageError(
         `'${reference}' names a digest: an artifact is pushed to a tag (its digest is not known yet)`,
       );
-    const subject = options['subject'] as string | undefined;
+    const subject = options.subject;
     await runArtifactPush(
       ctx,
       output,
@@ -48,17 +49,17 @@ const push: CommandSpec = {
       destinationTag(target, target),
       {
         files,
-        artifactType: (options['artifactType'] as string | undefined) ?? DEFAULT_ARTIFACT_TYPE,
-        annotations: options['annotation'] as Record<string, string> | undefined,
+        artifactType: options.artifactType ?? DEFAULT_ARTIFACT_TYPE,
+        annotations: options.annotation,
         subject: subject === undefined ? undefined : artifactPlace(parseLocation(subject), '--subject'),
       },
       options,
     );
     return undefined;
   },
-};
+});
 
-const pull: CommandSpec = {
+const pull = defineCommand({
   name: 'pull',
   summary: "Write an artifact's files into a directory, each under its title, checked on the way",
   args: ['<reference>'],
@@ -80,14 +81,14 @@ const pull: CommandSpec = {
     'ferry artifact pull oci:./layout:notes -o ./notes --overwrite',
   ],
   async run(ctx, [reference], options) {
-    const output = outputChoice(options);
+    const output = outputChoice(options.json, options.format);
     const source = artifactPlace(parseLocation(reference ?? ''), 'the artifact');
     const { pullArtifact } = await import('../copy/artifact.js');
-    const dir = (options['output'] as string | undefined) ?? '.';
+    const dir = options.output ?? '.';
     const pulled = await pullArtifact(source, dir, {
       client: (registry) => ctx.client(registry),
-      jobs: (options['jobs'] as number | undefined) ?? DEFAULT_JOBS,
-      overwrite: options['overwrite'] === true,
+      jobs: options.jobs ?? DEFAULT_JOBS,
+      overwrite: options.overwrite === true,
     });
     ctx.status.info(
       `wrote ${pulled.files.length} file${pulled.files.length === 1 ? '' : 's'} of ${pulled.descriptor.digest} to ${dir}`,
@@ -104,11 +105,10 @@ const pull: CommandSpec = {
       pulled.subject,
       pulled.files.map((f) => artifactFileJson(f.title, f.path, f.descriptor)),
     );
-    if (output.kind === 'json') ctx.out.json(json);
-    else if (output.kind === 'template') ctx.out.template(output.template, [json]);
+    printResult(ctx, output, { json });
     return undefined;
   },
-};
+});
 
 export const artifact = commandGroup(
   'artifact',

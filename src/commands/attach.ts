@@ -2,11 +2,12 @@ import { UsageError } from '../errors.js';
 import { artifactPlace, parseLocation, withoutTag } from '../store/location.js';
 import { artifactShape } from '../ui/shapes/index.js';
 import { annotationOption, artifactTypeOption, runArtifactPush } from './artifact-options.js';
-import { formatOption, jsonOption, outputChoice } from './options.js';
-import type { CommandSpec } from './spec.js';
+import { formatOption, jsonOption } from './options.js';
+import { outputChoice } from './print.js';
+import { defineCommand } from './spec.js';
 import { chunkSizeOption, jobsOption } from './transfer-options.js';
 
-export const attach: CommandSpec = {
+export const attach = defineCommand({
   name: 'attach',
   summary:
     'Attach files to an image as an artifact that refers to it (a signature, an SBOM): `artifact push` with the subject set',
@@ -25,8 +26,8 @@ export const attach: CommandSpec = {
     "ferry attach -q --format '{{.Digest}}' oci:./layout:1.0 sbom.json --artifact-type application/spdx+json",
   ],
   async run(ctx, [image, ...files], options) {
-    const output = outputChoice(options);
-    const artifactType = options['artifactType'] as string | undefined;
+    const output = outputChoice(options.json, options.format);
+    const artifactType = options.artifactType;
     if (artifactType === undefined) throw new UsageError('attach needs --artifact-type: what the files are');
     const subject = artifactPlace(parseLocation(image ?? ''), 'the image');
     await runArtifactPush(
@@ -37,11 +38,11 @@ export const attach: CommandSpec = {
       {
         files,
         artifactType,
-        annotations: options['annotation'] as Record<string, string> | undefined,
+        annotations: options.annotation,
         subject,
       },
       options,
     );
     return undefined;
   },
-};
+});

@@ -4,8 +4,9 @@ import { downloadBlob } from '../registry/blob-download.js';
 import { deleteBlob } from '../registry/blobs.js';
 import { blobPutJson, blobPutShape } from '../ui/shapes/index.js';
 import { refuseBinaryOnTerminal } from './binary-stdout.js';
-import { formatOption, jsonOption, outputChoice } from './options.js';
-import type { CommandSpec } from './spec.js';
+import { formatOption, jsonOption } from './options.js';
+import { outputChoice, printResult } from './print.js';
+import { defineCommand } from './spec.js';
 
 function parseBlobRef(input: string): Reference & { digest: string } {
   const ref = parseImageReference(input);
@@ -17,7 +18,7 @@ function parseBlobRef(input: string): Reference & { digest: string } {
   return { ...ref, digest: ref.digest };
 }
 
-const blobPut: CommandSpec = {
+const blobPut = defineCommand({
   name: 'put',
   summary: 'Upload FILE (or standard input, -) as a blob of REPO and print its digest',
   args: ['<repo>', '<file>'],
@@ -28,7 +29,7 @@ const blobPut: CommandSpec = {
     'ferry blob put --json localhost:5000/app config.json | jq -r .digest',
   ],
   async run(ctx, [repository, file], options) {
-    const output = outputChoice(options);
+    const output = outputChoice(options.json, options.format);
     const ref = parseRepository((repository ?? '').replace(/^docker:\/\//, ''));
     const { putBlob } = await import('../registry/blob-put.js');
     const source =
@@ -37,9 +38,7 @@ const blobPut: CommandSpec = {
         : { kind: 'file' as const, path: file ?? '' };
     const result = await putBlob(ctx.client(ref.registry), ref.repository, source, ctx.retrier);
     const data = blobPutJson(formatRepository(ref), result);
-    if (output.kind === 'json') ctx.out.json(data);
-    else if (output.kind === 'template') ctx.out.template(output.template, [data]);
-    else ctx.out.line(result.digest);
+    printResult(ctx, output, { json: data, text: result.digest });
     ctx.status.info(
       result.existing
         ? `${data.repository} has ${result.digest} already: nothing sent`
@@ -47,9 +46,9 @@ const blobPut: CommandSpec = {
     );
     return undefined;
   },
-};
+});
 
-const blobRm: CommandSpec = {
+const blobRm = defineCommand({
   name: 'rm',
   aliases: ['delete'],
   summary: 'Delete a blob from a repository (registries that allow it)',
@@ -62,9 +61,9 @@ const blobRm: CommandSpec = {
     ctx.status.info(`deleted blob ${ref.digest} of ${formatRepository(ref)}`);
     return undefined;
   },
-};
+});
 
-export const blob: CommandSpec = {
+export const blob = defineCommand({
   name: 'blob',
   summary:
     'Write a blob to stdout or FILE, verified while streaming (blob put uploads one, blob rm deletes one)',
@@ -96,4 +95,4 @@ export const blob: CommandSpec = {
     if (!toStdout) ctx.status.info(`wrote ${size} bytes of ${ref.digest} to ${second}`);
     return undefined;
   },
-};
+});

@@ -5,25 +5,24 @@ import { parseCreated } from '../build/build-time.js';
 import { parseKeyValue } from '../build/config-edit.js';
 import type { BuiltIndex } from '../build/index-assembly.js';
 import type { Context } from '../context.js';
-import type { Platform } from '../image/descriptor.js';
-import { parsePlatform } from '../image/platform.js';
 import { destinationTag, type Location } from '../store/location.js';
 import { count } from '../ui/progress.js';
 import { type BuildFacts, buildJson, buildShape } from '../ui/shapes/index.js';
-import { formatOption, jsonOption, type OutputChoice, PLATFORMS } from './options.js';
-import type { OptionSpec } from './spec.js';
+import { formatOption, jsonOption } from './options.js';
+import { type OutputChoice, printResult } from './print.js';
+import { type OptionsOf, option } from './spec.js';
 import { DEFAULT_JOBS, jobsOption, withProgress } from './transfer-options.js';
 
 /** A repeatable KEY=VALUE flag, collected into one object (a later KEY wins). */
-export function keyValueOption(name: string, description: string): OptionSpec {
-  return {
+export function keyValueOption<const N extends string>(name: N, description: string) {
+  return option({
     flags: `--${name} <key=value>`,
     description,
-    parse: (value, previous) => {
+    parse: (value, previous: Record<string, string> | undefined) => {
       const [key, v] = parseKeyValue(value, `--${name}`);
-      return { ...((previous as Record<string, string> | undefined) ?? {}), [key]: v };
+      return { ...previous, [key]: v };
     },
-  };
+  });
 }
 
 export const annotationOption = keyValueOption(
@@ -31,7 +30,7 @@ export const annotationOption = keyValueOption(
   'set this annotation on the manifests written (repeatable)',
 );
 
-export const createdOption: OptionSpec = {
+export const createdOption = option({
   flags: '--created <time>',
   description:
     'the time to write (RFC 3339, or seconds since the epoch); default: SOURCE_DATE_EPOCH, else nothing changes with the clock',
@@ -39,20 +38,11 @@ export const createdOption: OptionSpec = {
     parseCreated(value);
     return value;
   },
-};
-
-export function buildPlatformsOption(description: string): OptionSpec {
-  return {
-    flags: '--platform <os/arch[/variant]>',
-    description,
-    parse: (value, previous) => [...((previous as Platform[] | undefined) ?? []), parsePlatform(value)],
-    choices: PLATFORMS,
-  };
-}
+});
 
 export const buildFormatOption = formatOption(buildShape, 'a summary of the result');
 
-export const buildOutputOptions: readonly OptionSpec[] = [jobsOption, jsonOption, buildFormatOption];
+export const buildOutputOptions = [jobsOption, jsonOption, buildFormatOption] as const;
 
 /** Where builds put their temp files: $TMPDIR as the run's environment says, else the system's. */
 export const tempDirOf = (ctx: Context): string => ctx.env['TMPDIR'] || tmpdir();
@@ -67,7 +57,7 @@ export async function pushBuilt(
   output: OutputChoice,
   destination: Location,
   built: Built | BuiltIndex,
-  options: Record<string, unknown>,
+  options: Partial<OptionsOf<typeof buildOutputOptions>>,
   extraTags: readonly string[] = [],
 ): Promise<void> {
   try {
@@ -75,7 +65,7 @@ export async function pushBuilt(
     const summary = await withProgress(ctx, destination, (onEvent) =>
       publish(built.source, destination, {
         client: (registry) => ctx.client(registry),
-        jobs: (options['jobs'] as number | undefined) ?? DEFAULT_JOBS,
+        jobs: options.jobs ?? DEFAULT_JOBS,
         onEvent,
         retrier: ctx.retrier,
         tags: extraTags,
@@ -95,10 +85,10 @@ export async function pushBuilt(
       removed,
       tags: [...(tag === undefined ? [] : [tag]), ...extraTags],
     };
-    if (output.kind === 'json') ctx.out.json(buildJson(destination, summary, facts));
-    else if (output.kind === 'template')
-      ctx.out.template(output.template, [buildJson(destination, summary, facts)]);
-    else ctx.out.line(summary.descriptor.digest);
+    printResult(ctx, output, {
+      json: buildJson(destination, summary, facts),
+      text: summary.descriptor.digest,
+    });
   } finally {
     await built.source.close();
   }

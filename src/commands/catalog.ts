@@ -1,10 +1,11 @@
 import { parseRegistryHost } from '../ref/index.js';
 import { listCatalog } from '../registry/catalog.js';
 import { catalogItem, catalogItemShape, catalogJson } from '../ui/shapes/index.js';
-import { formatOption, jsonOption, lastOption, limitOption, outputChoice } from './options.js';
-import type { CommandSpec } from './spec.js';
+import { formatOption, jsonOption, lastOption, limitOption } from './options.js';
+import { outputChoice, printResult } from './print.js';
+import { defineCommand } from './spec.js';
 
-export const catalog: CommandSpec = {
+export const catalog = defineCommand({
   name: 'catalog',
   summary: 'List the repositories of a registry',
   args: ['<host>'],
@@ -16,20 +17,18 @@ export const catalog: CommandSpec = {
     "ferry catalog localhost:5000 --format '{{.Registry}}/{{.Repository}}'",
   ],
   async run(ctx, [host], options) {
-    const output = outputChoice(options);
+    const output = outputChoice(options.json, options.format);
     const registry = parseRegistryHost(host ?? '');
     const page = await listCatalog(ctx.client(registry), {
-      limit: options['limit'] as number | undefined,
-      last: options['last'] as string | undefined,
+      limit: options.limit,
+      last: options.last,
     });
-    if (output.kind === 'json') ctx.out.json(catalogJson(registry, page.items, page.next));
-    else if (output.kind === 'template')
-      ctx.out.template(
-        output.template,
-        page.items.map((name) => catalogItem(registry, name)),
-      );
-    else ctx.out.lines(page.items);
+    printResult(ctx, output, {
+      json: catalogJson(registry, page.items, page.next),
+      records: page.items.map((name) => catalogItem(registry, name)),
+      text: page.items,
+    });
     if (page.next) ctx.status.info(`more repositories follow: --last ${page.next}`);
     return undefined;
   },
-};
+});

@@ -9,7 +9,7 @@
  * (`ferry __complete …`, commands/complete.ts): the tags after `REPO:`, the repositories after
  * `HOST/`, fetched live with the user's credentials and a short timeout.
  */
-import type { CommandSpec, OptionSpec } from './spec.js';
+import { type ArgSpec, argSyntax, type CommandSpec, isRepeatable, type OptionSpec } from './spec.js';
 
 export type Shell = 'bash' | 'zsh' | 'fish';
 export const SHELLS: readonly Shell[] = ['bash', 'zsh', 'fish'];
@@ -63,7 +63,7 @@ interface Arg {
   name: string;
   required: boolean;
   variadic: boolean;
-  /** Names a local file or directory: completed with file names (see LOCAL_ARGS). */
+  /** Names a local file or directory: completed with file names (placeholder file/path/dir, or ArgSpec.local). */
   files: boolean;
 }
 
@@ -120,24 +120,16 @@ function parseFlag(spec: OptionSpec, terminal = false): Flag {
     description: spec.description,
     choices: spec.choices ?? [],
     files: value !== undefined && /^(file|path)$/i.test(value),
-    repeatable: spec.parse !== undefined && spec.parse.length >= 2,
+    repeatable: isRepeatable(spec),
     terminal,
   };
 }
 
-/**
- * Arguments that name local files although their placeholder does not say `file`: what push reads
- * and where pull writes (their files belong to the transfer work; the placeholders stay as they are).
- */
-const LOCAL_ARGS: Readonly<Record<string, readonly string[]>> = {
-  pull: ['<destination>'],
-  push: ['<source>'],
-};
-
-function parseArg(placeholder: string, command: string): Arg {
+function parseArg(arg: ArgSpec): Arg {
+  const placeholder = argSyntax(arg);
   const m = /^([<[])([^<>[\]]+?)(\.\.\.)?[>\]]$/.exec(placeholder);
   if (!m?.[2]) throw new Error(`completion: cannot read the argument '${placeholder}'`);
-  const files = /^(file|path|dir)$/i.test(m[2]) || (LOCAL_ARGS[command] ?? []).includes(placeholder);
+  const files = /^(file|path|dir)$/i.test(m[2]) || (typeof arg !== 'string' && arg.local);
   return { placeholder, name: m[2], required: m[1] === '<', variadic: m[3] !== undefined, files };
 }
 
@@ -169,7 +161,7 @@ function buildModel(commands: readonly CommandSpec[], globalSpecs: readonly Opti
       key,
       aliases: spec.aliases ?? [],
       summary: spec.summary,
-      args: spec.args.map((a) => parseArg(a, key)),
+      args: spec.args.map(parseArg),
       own,
       flags: [...own, ...inherited],
       subs,

@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js';
-import type { CommandSpec } from './spec.js';
+import { defineCommand } from './spec.js';
 
-export const completion: CommandSpec = {
+export const completion = defineCommand({
   name: 'completion',
   summary: 'Print the shell completion script for bash, zsh or fish',
   args: ['<shell>'],
@@ -25,4 +25,4 @@ export const completion: CommandSpec = {
     ctx.out.raw(Buffer.from(completionScript(chosen, COMMANDS, GLOBAL_OPTIONS)));
     return undefined;
   },
-};
+});

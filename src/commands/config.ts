@@ -1,9 +1,10 @@
 import { formatPlatform } from '../image/platform.js';
 import { configJson, configShape } from '../ui/shapes/index.js';
-import { formatOption, outputChoice, platformOf, platformOption } from './options.js';
-import type { CommandSpec } from './spec.js';
+import { formatOption, platformOption } from './options.js';
+import { outputChoice, printResult } from './print.js';
+import { defineCommand } from './spec.js';
 
-export const config: CommandSpec = {
+export const config = defineCommand({
   name: 'config',
   summary: 'Print the config JSON of an image, byte for byte as served and verified against its digest',
   args: ['<image>'],
@@ -23,25 +24,21 @@ export const config: CommandSpec = {
     'ferry config docker-archive:saved.tar | jq .config.Cmd',
   ],
   async run(ctx, [image], options) {
-    const output = outputChoice(options);
+    const output = outputChoice(options.json, options.format);
     const { readLocation, explained } = await import('../store/detect.js');
     const { inspectConfig } = await import('../store/inspect.js');
     const argument = await readLocation(image ?? '');
     const result = await explained(argument, () =>
-      inspectConfig(argument.location, (r) => ctx.client(r), platformOf(options)),
+      inspectConfig(argument.location, (r) => ctx.client(r), options.platform),
     );
     if (result.defaultPlatform && result.platform) {
       ctx.status.info(
         `${result.name} is a multi-platform index: config of ${formatPlatform(result.platform)}, the host's platform (choose another with --platform)`,
       );
     }
-    if (output.kind === 'template') {
-      const platform = result.platform && formatPlatform(result.platform);
-      ctx.out.template(output.template, [configJson(result.name, result, platform)]);
-      return undefined;
-    }
-    // Exact bytes when piped (the config's digest is the image ID); indented on a terminal.
-    ctx.out.document(result.bytes);
+    const platform = result.platform && formatPlatform(result.platform);
+    // Exact bytes when piped (the config's digest is the image ID), with --json too; indented on a terminal.
+    printResult(ctx, output, { records: [configJson(result.name, result, platform)], text: result.bytes });
     return undefined;
   },
-};
+});

@@ -1,35 +1,26 @@
 import { ExitCode } from '../errors.js';
 import { parseLocation, registryOf } from '../store/location.js';
 import { transferJson } from '../ui/shapes/index.js';
-import { jsonOption, outputChoice } from './options.js';
+import { jsonOption } from './options.js';
+import { outputChoice } from './print.js';
 import { bindSides, SIDE_OPTIONS } from './side-options.js';
-import type { CommandSpec } from './spec.js';
+import { defineCommand } from './spec.js';
 import {
-  chunkSizeOption,
-  compressOption,
-  jobsOption,
   manyJson,
-  platformsOption,
-  preserveDigestsOption,
   printTransfers,
-  referrersOption,
   runMany,
   runTransfer,
+  TRANSFER_OPTIONS,
   transferFormatOption,
 } from './transfer-options.js';
 
-export const copy: CommandSpec = {
+export const copy = defineCommand({
   name: 'copy',
   aliases: ['cp'],
   summary: 'Copy an image between registries (or files), keeping every platform and the digest',
   args: ['<source>', '<destination>'],
   options: [
-    platformsOption,
-    jobsOption,
-    chunkSizeOption,
-    compressOption,
-    preserveDigestsOption,
-    referrersOption,
+    ...TRANSFER_OPTIONS,
     {
       flags: '-a, --all-tags',
       description: 'copy every tag of the source repository (SOURCE and DESTINATION name repositories)',
@@ -48,14 +39,14 @@ export const copy: CommandSpec = {
     "ferry copy -q -a --format '{{.Destination}} {{.Outcome}} {{.Digest}}' quay.io/org/app localhost:5000/app",
   ],
   async run(ctx, [from, to], options) {
-    const output = outputChoice(options);
-    const noClobber = options['clobber'] === false;
-    if (options['allTags'] === true) {
+    const output = outputChoice(options.json, options.format);
+    const noClobber = !options.clobber;
+    if (options.allTags === true) {
       const { allTagsRepositories, planAllTags } = await import('../copy/plan.js');
       const repositories = allTagsRepositories(from ?? '', to ?? '');
       bindSides(ctx, options, { src: repositories.source.registry, dest: repositories.destination.registry });
       const items = await planAllTags(ctx.client.bind(ctx), repositories, {
-        referrers: options['referrers'] === true,
+        referrers: options.referrers === true,
       });
       const results = await runMany(ctx, items, options, { noClobber });
       printTransfers(ctx, output, manyJson(results), true);
@@ -69,4 +60,4 @@ export const copy: CommandSpec = {
     printTransfers(ctx, output, [transferJson(source, destination, summary)]);
     return ExitCode.ok;
   },
-};
+});

@@ -2,14 +2,15 @@ import { UsageError } from '../errors.js';
 import { formatReference, namesTagOrDigest, parseImageReference } from '../ref/index.js';
 import { deleteByPlan, planDelete } from '../registry/delete.js';
 import { deleteJson, deleteShape } from '../ui/shapes/index.js';
-import { formatOption, jsonOption, outputChoice } from './options.js';
-import type { CommandSpec } from './spec.js';
+import { formatOption, jsonOption } from './options.js';
+import { outputChoice, printResult } from './print.js';
+import { defineCommand } from './spec.js';
 
 /** 'the index tagged v1 lists', 'the indexes tagged v1, v2 list' (`verb` in the singular). */
 const indexes = (tags: readonly string[], verb = ''): string =>
   `the ${tags.length === 1 ? 'index' : 'indexes'} tagged ${tags.join(', ')}${verb && ` ${tags.length === 1 ? verb : verb.replace(/s$/, '')}`}`;
 
-export const del: CommandSpec = {
+export const del = defineCommand({
   name: 'delete',
   aliases: ['rm'],
   summary: 'Delete a tag (leaving the image and its other tags) or, by digest, an image',
@@ -30,8 +31,8 @@ export const del: CommandSpec = {
     'ferry delete --json localhost:5000/app:1.0 | jq -r .digest',
   ],
   async run(ctx, [image], options) {
-    const output = outputChoice(options);
-    const dryRun = options['dryRun'] === true;
+    const output = outputChoice(options.json, options.format);
+    const dryRun = options.dryRun === true;
     const ref = parseImageReference(image ?? '');
     // No silent `latest` for a command that destroys: the user says which tag.
     if (!namesTagOrDigest(image ?? '')) {
@@ -42,7 +43,7 @@ export const del: CommandSpec = {
     const client = ctx.client(ref.registry);
     const plan = await planDelete(client, ref);
     const repository = `${ref.registry}/${ref.repository}`;
-    if (plan.namedBy.length > 0 && !options['force'] && !dryRun) {
+    if (plan.namedBy.length > 0 && !options.force && !dryRun) {
       throw new UsageError(
         `refusing to delete ${plan.digest}: ${indexes(plan.namedBy)} in ${repository} would name a manifest that is gone`,
         { hint: 'pass --force to delete it anyway' },
@@ -60,12 +61,12 @@ export const del: CommandSpec = {
           : `${indexes(plan.namedBy, 'still lists')} ${plan.digest}, which is gone`,
       );
     }
-    const data = deleteJson(formatReference(ref), plan, dryRun);
-    if (output.kind === 'json') ctx.out.json(data);
-    else if (output.kind === 'template') ctx.out.template(output.template, [data]);
-    else if (dryRun) ctx.out.line(`would delete ${what}`);
+    printResult(ctx, output, {
+      json: deleteJson(formatReference(ref), plan, dryRun),
+      text: dryRun ? `would delete ${what}` : undefined,
+    });
     // The deletion itself is news, not data: stderr, and silent under --quiet.
     if (!dryRun) ctx.status.info(`deleted ${what}`);
     return undefined;
   },
-};
+});

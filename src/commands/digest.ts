@@ -1,9 +1,10 @@
 import { formatPlatform } from '../image/platform.js';
 import { digestJson, digestShape } from '../ui/shapes/index.js';
-import { formatOption, jsonOption, outputChoice, platformOf, platformOption } from './options.js';
-import type { CommandSpec } from './spec.js';
+import { formatOption, jsonOption, platformOption } from './options.js';
+import { outputChoice, printResult } from './print.js';
+import { defineCommand } from './spec.js';
 
-export const digest: CommandSpec = {
+export const digest = defineCommand({
   name: 'digest',
   summary: 'Print the digest of an image',
   args: ['<image>'],
@@ -15,18 +16,16 @@ export const digest: CommandSpec = {
     'ferry digest oci-archive:app-oci.tar',
   ],
   async run(ctx, [image], options) {
-    const output = outputChoice(options);
+    const output = outputChoice(options.json, options.format);
     const { readLocation, explained } = await import('../store/detect.js');
     const { inspectDigest, locationName } = await import('../store/inspect.js');
     const argument = await readLocation(image ?? '');
-    const platform = platformOf(options);
+    const platform = options.platform;
     const digest = await explained(argument, () =>
       inspectDigest(argument.location, (r) => ctx.client(r), platform),
     );
     const data = digestJson(locationName(argument.location), digest, platform && formatPlatform(platform));
-    if (output.kind === 'json') ctx.out.json(data);
-    else if (output.kind === 'template') ctx.out.template(output.template, [data]);
-    else ctx.out.line(digest);
+    printResult(ctx, output, { json: data, text: digest });
     return undefined;
   },
-};
+});

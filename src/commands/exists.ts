@@ -1,11 +1,12 @@
 import { formatReference, parseImageReference } from '../ref/index.js';
 import { manifestExists } from '../registry/resolve.js';
 import { existsJson, existsShape } from '../ui/shapes/index.js';
-import { formatOption, jsonOption, outputChoice } from './options.js';
-import type { CommandSpec } from './spec.js';
+import { formatOption, jsonOption } from './options.js';
+import { outputChoice, printResult } from './print.js';
+import { defineCommand } from './spec.js';
 
 /** Exit 0 present, 1 absent; any failure to check (auth, network, TLS) exits 3 or higher. */
-export const exists: CommandSpec = {
+export const exists = defineCommand({
   name: 'exists',
   summary: 'Check whether an image exists (exit 0 present, 1 absent, 3+ could not check)',
   args: ['<image>'],
@@ -20,20 +21,16 @@ export const exists: CommandSpec = {
     "ferry exists --format '{{.Exists}} {{.Digest}}' ghcr.io/org/app:1.2.3",
   ],
   async run(ctx, [image], options) {
-    const output = outputChoice(options);
+    const output = outputChoice(options.json, options.format);
     const ref = parseImageReference(image ?? '');
     const answer = await manifestExists(ctx.client(ref.registry), ref);
     const data = existsJson(formatReference(ref), answer.exists, answer.digest);
+    const sentence = answer.exists
+      ? `${data.reference}: present${answer.digest ? ` (${answer.digest})` : ''}`
+      : `${data.reference}: absent`;
     // Asked-for data (--json, --format) prints even with -q; -q silences the sentence.
-    if (output.kind === 'json') ctx.out.json(data);
-    else if (output.kind === 'template') ctx.out.template(output.template, [data]);
-    else if (!options['quiet'] && !ctx.globals.quiet) {
-      ctx.out.line(
-        answer.exists
-          ? `${data.reference}: present${answer.digest ? ` (${answer.digest})` : ''}`
-          : `${data.reference}: absent`,
-      );
-    }
+    const quiet = options.quiet === true || ctx.globals.quiet;
+    printResult(ctx, output, { json: data, text: quiet ? undefined : sentence });
     return answer.exists ? 0 : 1;
   },
-};
+});

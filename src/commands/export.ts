@@ -1,10 +1,9 @@
 import type { Readable, Writable } from 'node:stream';
 import { UsageError } from '../errors.js';
-import type { Platform } from '../image/descriptor.js';
 import { parseLocation } from '../store/location.js';
 import { tempDirOf } from './build-options.js';
 import { platformOption } from './options.js';
-import type { CommandSpec } from './spec.js';
+import { defineCommand } from './spec.js';
 import { DEFAULT_JOBS, jobsOption } from './transfer-options.js';
 
 /** Writes `tar` to `out` chunk by chunk, waiting when it is full; `out` is left open (stdout). */
@@ -25,7 +24,7 @@ async function writeAll(tar: Readable, out: Writable): Promise<void> {
   }
 }
 
-export const exportFs: CommandSpec = {
+export const exportFs = defineCommand({
   name: 'export',
   summary:
     'Write the flattened filesystem of an image (every layer applied, whiteouts honoured) as one tar file, or to stdout',
@@ -48,10 +47,10 @@ export const exportFs: CommandSpec = {
     const { writeFileAtomic } = await import('../util/atomic-file.js');
     const summary = await exportFilesystem({
       image: parseLocation(image),
-      platform: options['platform'] as Platform | undefined,
+      platform: options.platform,
       client: (registry) => ctx.client(registry),
       tempDir: tempDirOf(ctx),
-      jobs: (options['jobs'] as number | undefined) ?? DEFAULT_JOBS,
+      jobs: options.jobs ?? DEFAULT_JOBS,
       write: async (tar) => {
         if (toStdout) await writeAll(tar, ctx.stdout);
         else await writeFileAtomic(file, tar);
@@ -62,4 +61,4 @@ export const exportFs: CommandSpec = {
     );
     return undefined;
   },
-};
+});

@@ -1,12 +1,9 @@
 /** Options every command accepts. cli.ts registers them on the program; completions list them. */
 import { DEFAULT_GLOBALS } from '../context.js';
 import { UsageError } from '../errors.js';
-import type { OptionSpec } from './spec.js';
+import { option, repeatable } from './spec.js';
 
-const collect = (value: string, previous: unknown): string[] => [
-  ...((previous as string[] | undefined) ?? []),
-  value,
-];
+const collect = repeatable((value) => value);
 
 function wholeNumber(flag: string, min: number, max: number) {
   return (value: string): number => {
@@ -19,40 +16,43 @@ function wholeNumber(flag: string, min: number, max: number) {
 
 const { retries: DEFAULT_RETRIES, idleTimeoutSeconds: DEFAULT_IDLE_TIMEOUT_SECONDS } = DEFAULT_GLOBALS;
 
-export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
-  { flags: '--debug', description: 'trace HTTP requests on stderr (secrets redacted) and show stack traces' },
-  { flags: '-q, --quiet', description: 'print no progress or informational messages' },
-  { flags: '--no-color', description: 'never colour output (NO_COLOR is honoured too)' },
-  {
+export const GLOBAL_OPTIONS = [
+  option({
+    flags: '--debug',
+    description: 'trace HTTP requests on stderr (secrets redacted) and show stack traces',
+  }),
+  option({ flags: '-q, --quiet', description: 'print no progress or informational messages' }),
+  option({ flags: '--no-color', description: 'never colour output (NO_COLOR is honoured too)' }),
+  option({
     flags: '--plain-http <host>',
     description: 'talk plain HTTP to this registry (repeatable)',
     parse: collect,
-  },
-  {
+  }),
+  option({
     flags: '--insecure <host>',
     description: 'skip TLS certificate verification for this registry only (repeatable)',
     parse: collect,
-  },
-  { flags: '--ca-file <file>', description: 'also trust the CA certificates in this PEM file' },
-  {
+  }),
+  option({ flags: '--ca-file <file>', description: 'also trust the CA certificates in this PEM file' }),
+  option({
     flags: '--cert-dir <dir>',
     description:
       "the registry's certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d",
-  },
-  {
+  }),
+  option({
     flags: '-u, --username <user>',
     description:
       "username for the command's registry, password from --password-stdin (copy: --src-creds/--dest-creds)",
-  },
-  { flags: '--password-stdin', description: 'read the password or token from standard input' },
-  {
+  }),
+  option({ flags: '--password-stdin', description: 'read the password or token from standard input' }),
+  option({
     flags: '--retries <n>',
     description: `retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default ${DEFAULT_RETRIES})`,
     parse: wholeNumber('--retries', 0, 100),
-  },
-  {
+  }),
+  option({
     flags: '--idle-timeout <seconds>',
     description: `fail a connection that sends or receives nothing for this long (default ${DEFAULT_IDLE_TIMEOUT_SECONDS}); there is no total time limit`,
     parse: wholeNumber('--idle-timeout', 1, 86_400),
-  },
-];
+  }),
+] as const;

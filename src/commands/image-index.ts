@@ -1,14 +1,19 @@
-import type { IndexMediaType } from '../build/index-assembly.js';
 import { isDigest } from '../digest/index.js';
 import { UsageError } from '../errors.js';
-import type { Platform } from '../image/descriptor.js';
 import { parseTag } from '../ref/index.js';
 import { type Location, parseLocation, registryRef } from '../store/location.js';
-import { annotationOption, buildOutputOptions, buildPlatformsOption, pushBuilt } from './build-options.js';
-import { outputChoice } from './options.js';
-import { type CommandSpec, commandGroup } from './spec.js';
+import { annotationOption, buildOutputOptions, pushBuilt } from './build-options.js';
+import { platformsOption } from './options.js';
+import { outputChoice } from './print.js';
+import { commandGroup, defineCommand, oneOf, option, repeatable } from './spec.js';
 
 const MEDIA_TYPES = ['oci', 'docker'] as const;
+
+/** A digest such as sha256:…, as --digest takes it. */
+function parseDigest(value: string): string {
+  if (!isDigest(value)) throw new UsageError(`--digest must be a digest such as sha256:…, not '${value}'`);
+  return value;
+}
 
 /** The index an add or remove edits: a registry tag, since the result is pushed back to it. */
 function indexInPlace(text: string): Location {
@@ -18,29 +23,25 @@ function indexInPlace(text: string): Location {
   return location;
 }
 
-const create: CommandSpec = {
+const create = defineCommand({
   name: 'create',
   summary:
     "Make a multi-platform index of images or indexes from anywhere, copying their content into the index's repository",
   args: ['<index>', '<source...>'],
   options: [
-    {
+    option({
       flags: '-t, --tag <tag>',
       description: 'also point this tag at the new index (repeatable)',
-      parse: (value, previous) => [...((previous as string[] | undefined) ?? []), parseTag(value)],
-    },
+      parse: repeatable(parseTag),
+    }),
     annotationOption,
-    {
+    option({
       flags: '--media-type <type>',
       description:
         'oci (an OCI image index) or docker (a Docker manifest list); default: docker when every source is Docker-typed, else oci',
       choices: MEDIA_TYPES,
-      parse: (value) => {
-        if (!(MEDIA_TYPES as readonly string[]).includes(value))
-          throw new UsageError(`--media-type must be oci or docker, not '${value}'`);
-        return value;
-      },
-    },
+      parse: oneOf('--media-type', MEDIA_TYPES),
+    }),
     ...buildOutputOptions,
   ],
   examples: [
@@ -48,24 +49,24 @@ const create: CommandSpec = {
     'ferry index create -t latest registry.example.com/app:1.0 build/app:amd64 other.example.com/app:arm64',
   ],
   async run(ctx, [index = '', ...sources], options) {
-    const output = outputChoice(options);
+    const output = outputChoice(options.json, options.format);
     const { buildIndexCreate } = await import('../build/index-assembly.js');
     const { checkPublishable } = await import('../build/publish.js');
     const destination = parseLocation(index);
-    const tags = (options['tag'] as string[] | undefined) ?? [];
+    const tags = options.tag ?? [];
     checkPublishable(destination, tags);
     const built = await buildIndexCreate({
       sources: sources.map((s) => parseLocation(s)),
-      mediaType: options['mediaType'] as IndexMediaType | undefined,
-      annotations: options['annotation'] as Record<string, string> | undefined,
+      mediaType: options.mediaType,
+      annotations: options.annotation,
       client: (registry) => ctx.client(registry),
     });
     await pushBuilt(ctx, output, destination, built, options, tags);
     return undefined;
   },
-};
+});
 
-const add: CommandSpec = {
+const add = defineCommand({
   name: 'add',
   summary:
     'Add images (or the entries of indexes) to an existing index and push it back to its tag; an image for a platform the index has replaces the old one',
@@ -73,37 +74,33 @@ const add: CommandSpec = {
   options: [annotationOption, ...buildOutputOptions],
   examples: ['ferry index add registry.example.com/app:1.0 registry.example.com/app:1.0-riscv64'],
   async run(ctx, [index = '', ...sources], options) {
-    const output = outputChoice(options);
+    const output = outputChoice(options.json, options.format);
     const { buildIndexAdd } = await import('../build/index-assembly.js');
     const location = indexInPlace(index);
     const built = await buildIndexAdd({
       index: location,
       sources: sources.map((s) => parseLocation(s)),
-      annotations: options['annotation'] as Record<string, string> | undefined,
+      annotations: options.annotation,
       client: (registry) => ctx.client(registry),
     });
     await pushBuilt(ctx, output, location, built, options);
     return undefined;
   },
-};
+});
 
-const remove: CommandSpec = {
+const remove = defineCommand({
   name: 'remove',
   aliases: ['rm'],
   summary:
     'Take the images of a platform (or an entry, by digest) out of an index, with their attestations, and push it back to its tag',
   args: ['<index>'],
   options: [
-    buildPlatformsOption('take out the images of this platform (repeatable)'),
-    {
+    platformsOption('take out the images of this platform (repeatable)'),
+    option({
       flags: '--digest <digest>',
       description: 'take out the entry with this digest (repeatable)',
-      parse: (value, previous) => {
-        if (!isDigest(value))
-          throw new UsageError(`--digest must be a digest such as sha256:…, not '${value}'`);
-        return [...((previous as string[] | undefined) ?? []), value];
-      },
-    },
+      parse: repeatable(parseDigest),
+    }),
     annotationOption,
     ...buildOutputOptions,
   ],
@@ -112,20 +109,20 @@ const remove: CommandSpec = {
     'ferry index remove --digest sha256:<digest> registry.example.com/app:1.0',
   ],
   async run(ctx, [index = ''], options) {
-    const output = outputChoice(options);
+    const output = outputChoice(options.json, options.format);
     const { buildIndexRemove } = await import('../build/index-assembly.js');
     const location = indexInPlace(index);
     const built = await buildIndexRemove({
       index: location,
-      platforms: (options['platform'] as Platform[] | undefined) ?? [],
-      digests: (options['digest'] as string[] | undefined) ?? [],
-      annotations: options['annotation'] as Record<string, string> | undefined,
+      platforms: options.platform ?? [],
+      digests: options.digest ?? [],
+      annotations: options.annotation,
       client: (registry) => ctx.client(registry),
     });
     await pushBuilt(ctx, output, location, built, options);
     return undefined;
   },
-};
+});
 
 export const imageIndex = commandGroup('index', 'Create and edit multi-platform indexes', [
   create,

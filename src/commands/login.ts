@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js';
 import { parseRegistryHost } from '../ref/index.js';
 import { login as loginTo } from '../registry/login.js';
 import { ask, canPrompt } from '../ui/prompt.js';
-import type { CommandSpec } from './spec.js';
+import { defineCommand } from './spec.js';
 
 /**
  * The username and password come from the global -u/--password-stdin, which every command takes
@@ -12,7 +12,7 @@ import type { CommandSpec } from './spec.js';
  * a terminal it refuses, since a script must not hang on a question. A password on the command
  * line is not offered (it would show in `ps` and the shell history).
  */
-export const login: CommandSpec = {
+export const login = defineCommand({
   name: 'login',
   summary:
     'Check credentials (-u USER --password-stdin, or asked on the terminal) against a registry, then store them (credential helper or config.json)',
@@ -59,4 +59,4 @@ export const login: CommandSpec = {
     ctx.status.info(`logged in to ${registry} as ${result.username} (stored in ${where})`);
     return undefined;
   },
-};
+});

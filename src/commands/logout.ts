@@ -1,9 +1,9 @@
 import { eraseCredentials } from '../auth/credential-store.js';
 import { parseRegistryHost } from '../ref/index.js';
-import type { CommandSpec } from './spec.js';
+import { defineCommand } from './spec.js';
 
 /** Exit 0 also when there was nothing to remove, like docker: the wanted state is reached. */
-export const logout: CommandSpec = {
+export const logout = defineCommand({
   name: 'logout',
   summary: 'Remove the stored credentials of a registry (credential helper or config.json)',
   args: ['<host>'],
@@ -22,4 +22,4 @@ export const logout: CommandSpec = {
     );
     return undefined;
   },
-};
+});

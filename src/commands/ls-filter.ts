@@ -8,12 +8,12 @@ import { UsageError } from '../errors.js';
 import { tagRegExp } from '../ref/index.js';
 import { NO_FILTER, type TagFilter } from '../registry/tag-filter.js';
 import { globToRegExp } from '../util/glob.js';
-import type { OptionSpec } from './spec.js';
+import { option } from './spec.js';
 
 const KEYS = ['reference', 'since', 'before'] as const;
 
-export function parseFilter(value: string, previous: unknown): TagFilter {
-  const filter = (previous as TagFilter | undefined) ?? NO_FILTER;
+export function parseFilter(value: string, previous: TagFilter | undefined): TagFilter {
+  const filter = previous ?? NO_FILTER;
   const eq = value.indexOf('=');
   // A tag never holds '=', so a value without one can only be a glob.
   const key = eq === -1 ? 'reference' : value.slice(0, eq).trim();
@@ -39,9 +39,9 @@ export function parseFilter(value: string, previous: unknown): TagFilter {
   return { ...filter, [k]: arg };
 }
 
-export const filterOption: OptionSpec = {
+export const filterOption = option({
   flags: '-f, --filter <filter>',
   description:
     "keep tags matching a glob ('v1.*' or reference=GLOB; several: any), created since=TAG or before=TAG (repeatable; all must hold)",
   parse: parseFilter,
-};
+});

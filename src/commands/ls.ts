@@ -1,6 +1,4 @@
 import type { Context } from '../context.js';
-import type { Platform } from '../image/descriptor.js';
-import { parsePlatform } from '../image/platform.js';
 import { NO_FILTER, selectTags, type TagFilter } from '../registry/tag-filter.js';
 import type { TagListing } from '../store/tag-listing.js';
 import {
@@ -14,46 +12,36 @@ import {
 import { tagTable } from '../ui/table.js';
 import { compareVersions } from '../util/version-order.js';
 import { filterOption } from './ls-filter.js';
-import {
-  formatOption,
-  jsonOption,
-  lastOption,
-  limitOption,
-  type OutputChoice,
-  outputChoice,
-  PLATFORMS,
-} from './options.js';
-import type { CommandSpec } from './spec.js';
+import { formatOption, jsonOption, lastOption, limitOption, platformsOption } from './options.js';
+import { type OutputChoice, outputChoice, printResult } from './print.js';
+import { defineCommand, type OptionsOf, option } from './spec.js';
 
 /** Manifest and config GETs in flight at once when tags are described: enough to hide latency, few enough to be polite. */
 const DESCRIBE_CONCURRENCY = 8;
 
-export const ls: CommandSpec = {
+const LS_OPTIONS = [
+  option({
+    flags: '-l, --long',
+    description: 'show digest, media type, platforms, size and creation time per tag',
+  }),
+  option({
+    flags: '--no-trunc',
+    description: 'with -l: whole digests, media types, tags and platform lists (wider than 120 columns)',
+  }),
+  filterOption,
+  platformsOption('keep tags whose image or index has this platform (repeatable: all of them)'),
+  limitOption,
+  lastOption,
+  jsonOption,
+  formatOption(tagItemShape, 'each tag'),
+] as const;
+
+export const ls = defineCommand({
   name: 'ls',
   aliases: ['tags'],
   summary: 'List the tags of a repository',
   args: ['<repository>'],
-  options: [
-    {
-      flags: '-l, --long',
-      description: 'show digest, media type, platforms, size and creation time per tag',
-    },
-    {
-      flags: '--no-trunc',
-      description: 'with -l: whole digests, media types, tags and platform lists (wider than 120 columns)',
-    },
-    filterOption,
-    {
-      flags: '--platform <os/arch[/variant]>',
-      description: 'keep tags whose image or index has this platform (repeatable: all of them)',
-      parse: (value, previous) => [...((previous as Platform[] | undefined) ?? []), parsePlatform(value)],
-      choices: PLATFORMS,
-    },
-    limitOption,
-    lastOption,
-    jsonOption,
-    formatOption(tagItemShape, 'each tag'),
-  ],
+  options: LS_OPTIONS,
   examples: [
     'ferry ls alpine',
     'ferry ls -l ghcr.io/org/app',
@@ -63,12 +51,9 @@ export const ls: CommandSpec = {
     'ferry ls -l oci:./layout',
   ],
   async run(ctx, [repository], options) {
-    const output = outputChoice(options);
-    const filter: TagFilter = {
-      ...((options['filter'] as TagFilter | undefined) ?? NO_FILTER),
-      platforms: (options['platform'] as Platform[] | undefined) ?? [],
-    };
-    const long = options['long'] === true;
+    const output = outputChoice(options.json, options.format);
+    const filter: TagFilter = { ...(options.filter ?? NO_FILTER), platforms: options.platform ?? [] };
+    const long = options.long === true;
     const { readRepositoryLocation, explained } = await import('../store/detect.js');
     const { openTagListing } = await import('../store/tag-listing.js');
     const argument = await readRepositoryLocation(repository ?? '');
@@ -79,7 +64,7 @@ export const ls: CommandSpec = {
       await listing.close();
     }
   },
-};
+});
 
 async function list(
   ctx: Context,
@@ -87,12 +72,9 @@ async function list(
   filter: TagFilter,
   long: boolean,
   output: OutputChoice,
-  options: Record<string, unknown>,
+  options: OptionsOf<typeof LS_OPTIONS>,
 ): Promise<undefined> {
-  const page = await listing.list({
-    limit: options['limit'] as number | undefined,
-    last: options['last'] as string | undefined,
-  });
+  const page = await listing.list({ limit: options.limit, last: options.last });
   if (page.next) ctx.status.info(`more tags follow: --last ${page.next}`);
 
   const uses = output.kind === 'template' ? output.template.uses : undefined;
@@ -106,19 +88,16 @@ async function list(
   });
   const name = listing.name;
 
-  if (output.kind === 'template') {
-    ctx.out.template(
-      output.template,
-      selected.map((s) => tagItem(name, s.tag, s.description)),
-    );
-  } else if (!long) {
+  const records = selected.map((s) => tagItem(name, s.tag, s.description));
+  if (!long) {
     const tags = selected.map((s) => s.tag);
-    if (output.kind === 'json') ctx.out.json(tagsJson(name, tags, page.next));
-    else ctx.out.lines(tags);
-  } else {
-    const rows = selected.flatMap((s) => (s.description ? [tagRowJson(s.description)] : []));
-    if (output.kind === 'json') ctx.out.json(tagRowsJson(name, rows, page.next));
-    else ctx.out.line(await tagTable(rows, ctx.colors.stdout, options['trunc'] === false));
+    printResult(ctx, output, { json: tagsJson(name, tags, page.next), records, text: tags });
+    return undefined;
   }
+  const rows = selected.flatMap((s) => (s.description ? [tagRowJson(s.description)] : []));
+  // The table is laid out only when it is what gets printed.
+  const table =
+    output.kind === 'text' ? await tagTable(rows, ctx.colors.stdout, options.trunc === false) : '';
+  printResult(ctx, output, { json: tagRowsJson(name, rows, page.next), records, text: table });
   return undefined;
 }

@@ -2,10 +2,11 @@ import { MANIFEST_ACCEPT } from '../image/media-types.js';
 import { formatPlatform } from '../image/platform.js';
 import { formatReference, parseImageReference } from '../ref/index.js';
 import { manifestJson, manifestPutJson, manifestPutShape, manifestShape } from '../ui/shapes/index.js';
-import { formatOption, jsonOption, outputChoice, platformOf, platformOption } from './options.js';
-import type { CommandSpec } from './spec.js';
+import { formatOption, jsonOption, platformOption } from './options.js';
+import { outputChoice, printResult } from './print.js';
+import { defineCommand } from './spec.js';
 
-const manifestPut: CommandSpec = {
+const manifestPut = defineCommand({
   name: 'put',
   summary:
     'Upload FILE (or standard input, -) as the manifest or index IMAGE names, byte for byte, and print its digest',
@@ -25,29 +26,22 @@ const manifestPut: CommandSpec = {
     'ferry manifest put --media-type application/vnd.oci.image.manifest.v1+json localhost:5000/app:v2 oci.json',
   ],
   async run(ctx, [image, file], options) {
-    const output = outputChoice(options);
+    const output = outputChoice(options.json, options.format);
     const ref = parseImageReference(image ?? '');
     const { pushManifest } = await import('../registry/manifest-put.js');
     const source =
       file === '-'
         ? { kind: 'stream' as const, stream: ctx.stdin }
         : { kind: 'file' as const, path: file ?? '' };
-    const put = await pushManifest(
-      ctx.client(ref.registry),
-      ref,
-      source,
-      options['mediaType'] as string | undefined,
-    );
+    const put = await pushManifest(ctx.client(ref.registry), ref, source, options.mediaType);
     const data = manifestPutJson(formatReference(ref), put);
-    if (output.kind === 'json') ctx.out.json(data);
-    else if (output.kind === 'template') ctx.out.template(output.template, [data]);
-    else ctx.out.line(put.digest);
+    printResult(ctx, output, { json: data, text: put.digest });
     ctx.status.info(`put ${put.mediaType} (${put.size} bytes) as ${data.reference}`);
     return undefined;
   },
-};
+});
 
-export const manifest: CommandSpec = {
+export const manifest = defineCommand({
   name: 'manifest',
   summary: 'Print the manifest or index of an image, byte for byte as served (manifest put uploads one)',
   args: ['<image>'],
@@ -68,22 +62,21 @@ export const manifest: CommandSpec = {
     'ferry manifest oci:./layout:v1',
   ],
   async run(ctx, [image], options) {
-    const output = outputChoice(options);
+    const output = outputChoice(options.json, options.format);
     const { readLocation, explained } = await import('../store/detect.js');
     const { inspectManifest } = await import('../store/inspect.js');
     const argument = await readLocation(image ?? '');
     const resolved = await explained(argument, () =>
-      inspectManifest(argument.location, (r) => ctx.client(r), platformOf(options)),
+      inspectManifest(argument.location, (r) => ctx.client(r), options.platform),
     );
-    if (output.kind === 'template') {
-      const platform = resolved.platform && formatPlatform(resolved.platform);
-      const fetched = { ...resolved.descriptor, bytes: resolved.bytes };
-      ctx.out.template(output.template, [manifestJson(resolved.name, fetched, platform)]);
-      return undefined;
-    }
+    const platform = resolved.platform && formatPlatform(resolved.platform);
+    const fetched = { ...resolved.descriptor, bytes: resolved.bytes };
     // The exact bytes, with --json too (their digest is the image's digest), when piped; a
     // terminal gets them indented, for reading.
-    ctx.out.document(resolved.bytes);
+    printResult(ctx, output, {
+      records: [manifestJson(resolved.name, fetched, platform)],
+      text: resolved.bytes,
+    });
     return undefined;
   },
-};
+});

@@ -1,25 +1,25 @@
 import type { ConfigChanges } from '../build/config-edit.js';
 import { parseCommand } from '../build/config-edit.js';
-import type { Platform } from '../image/descriptor.js';
 import { parseLocation } from '../store/location.js';
 import {
   annotationOption,
   buildOutputOptions,
-  buildPlatformsOption,
   createdOption,
   keyValueOption,
   pushBuilt,
 } from './build-options.js';
-import { outputChoice } from './options.js';
-import type { CommandSpec } from './spec.js';
+import { platformsOption } from './options.js';
+import { outputChoice } from './print.js';
+import { defineCommand, option } from './spec.js';
 
-const commandOption = (name: string, field: string) => ({
-  flags: `--${name} <command>`,
-  description: `set the config's ${field}: a JSON array ('["/app","--port","80"]') or words ('/app --port 80'); '' clears it`,
-  parse: (value: string) => parseCommand(value, `--${name}`),
-});
+const commandOption = <const N extends string>(name: N, field: string) =>
+  option({
+    flags: `--${name} <command>`,
+    description: `set the config's ${field}: a JSON array ('["/app","--port","80"]') or words ('/app --port 80'); '' clears it`,
+    parse: (value) => parseCommand(value, `--${name}`),
+  });
 
-export const mutate: CommandSpec = {
+export const mutate = defineCommand({
   name: 'mutate',
   summary:
     'Change the config (labels, env, entrypoint, cmd, user, workdir, created) and annotations of every platform of an image, without moving its layers',
@@ -33,9 +33,7 @@ export const mutate: CommandSpec = {
     { flags: '--workdir <dir>', description: "set the config's WorkingDir" },
     annotationOption,
     createdOption,
-    buildPlatformsOption(
-      'change this platform of an index only, keeping the others as they are (repeatable)',
-    ),
+    platformsOption('change this platform of an index only, keeping the others as they are (repeatable)'),
     ...buildOutputOptions,
   ],
   examples: [
@@ -44,29 +42,29 @@ export const mutate: CommandSpec = {
     'SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) ferry mutate --label revision=$(git rev-parse HEAD) app:ci app:release',
   ],
   async run(ctx, [source = '', destination = ''], options) {
-    const output = outputChoice(options);
+    const output = outputChoice(options.json, options.format);
     const { buildTime } = await import('../build/build-time.js');
     const { buildMutate } = await import('../build/mutate.js');
     // --created or SOURCE_DATE_EPOCH set the config's created; without either it is kept.
-    const time = buildTime(options['created'] as string | undefined, ctx.env);
+    const time = buildTime(options.created, ctx.env);
     const changes: ConfigChanges = {
-      labels: options['label'] as Record<string, string> | undefined,
-      env: options['env'] as Record<string, string> | undefined,
-      entrypoint: options['entrypoint'] as string[] | null | undefined,
-      cmd: options['cmd'] as string[] | null | undefined,
-      user: options['user'] as string | undefined,
-      workdir: options['workdir'] as string | undefined,
+      labels: options.label,
+      env: options.env,
+      entrypoint: options.entrypoint,
+      cmd: options.cmd,
+      user: options.user,
+      workdir: options.workdir,
       created: time.created,
     };
     const target = parseLocation(destination);
     const built = await buildMutate({
       source: parseLocation(source),
       changes,
-      annotations: options['annotation'] as Record<string, string> | undefined,
-      platforms: options['platform'] as Platform[] | undefined,
+      annotations: options.annotation,
+      platforms: options.platform,
       client: (registry) => ctx.client(registry),
     });
     await pushBuilt(ctx, output, target, built, options);
     return undefined;
   },
-};
+});

@@ -1,10 +1,9 @@
 /** Options several commands share, and their parsers. */
 import { UsageError } from '../errors.js';
-import type { Platform } from '../image/descriptor.js';
 import { parsePlatform } from '../image/platform.js';
 import type { ObjectType } from '../ui/shape.js';
 import { compileTemplate, type Template } from '../ui/template.js';
-import type { OptionSpec } from './spec.js';
+import { option, repeatable } from './spec.js';
 
 export const PLATFORMS = [
   'linux/amd64',
@@ -18,41 +17,47 @@ export const PLATFORMS = [
   'windows/amd64',
 ];
 
-export const platformOption: OptionSpec = {
-  flags: '--platform <os/arch[/variant]>',
+const PLATFORM_FLAGS = '--platform <os/arch[/variant]>';
+
+/**
+ * `--platform` means one of two things, and each has one shape. Where it picks the image to read
+ * out of an index (manifest, digest, config, referrers, export) it is one Platform, given once;
+ * where it names the platforms to keep (copy, pull, push, the builds, `ls`'s filter) it is a
+ * Platform[], repeatable. Both parse the same syntax and complete the same values.
+ */
+export const platformOption = option({
+  flags: PLATFORM_FLAGS,
   description: 'pick the image for this platform from a multi-platform index',
   parse: (value) => parsePlatform(value),
   choices: PLATFORMS,
-};
+});
 
-export const jsonOption: OptionSpec = {
+const parsePlatforms = repeatable(parsePlatform);
+
+/** The repeatable `--platform`: the platforms a command keeps, in the order given. */
+export function platformsOption(description: string) {
+  return option({ flags: PLATFORM_FLAGS, description, parse: parsePlatforms, choices: PLATFORMS });
+}
+
+export const jsonOption = option({
   flags: '--json',
   description: 'print JSON (shapes: docs/output.md)',
-};
+});
 
 /**
- * --format TEMPLATE: compiled by commander's parser against the command's item shape, so a bad
- * template or an unknown field is a usage error (exit 2) before any request. pull, whose --format
- * is the archive format (as in crane), takes the template as --template.
+ * A template option: compiled by commander's parser against the command's item shape, so a bad
+ * template or an unknown field is a usage error (exit 2) before any request.
  */
-export function formatOption(shape: ObjectType, each: string, flag = '--format'): OptionSpec {
-  return {
+export function templateOption<const F extends string>(flag: F, shape: ObjectType, each: string) {
+  return option({
     flags: `${flag} <template>`,
     description: `print ${each} through a Go-style template, e.g. '{{.Digest}}' (fields: docs/output.md)`,
-    parse: (value) => compileTemplate(value, shape, flag),
-  };
+    parse: (value): Template => compileTemplate(value, shape, flag),
+  });
 }
 
-export type OutputChoice = { kind: 'text' } | { kind: 'json' } | { kind: 'template'; template: Template };
-
-/** How a command prints its data: plain text, --json, or --format (never both). */
-export function outputChoice(options: Record<string, unknown>, templateKey = 'format'): OutputChoice {
-  const template = options[templateKey] as Template | undefined;
-  const flag = `--${templateKey}`;
-  if (options['json'] && template) throw new UsageError(`--json and ${flag} cannot be used together`);
-  if (template) return { kind: 'template', template };
-  return options['json'] ? { kind: 'json' } : { kind: 'text' };
-}
+/** --format TEMPLATE. pull, whose --format is the archive format (as in crane), takes it as --template. */
+export const formatOption = (shape: ObjectType, each: string) => templateOption('--format', shape, each);
 
 export function positiveInt(name: string, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
@@ -63,16 +68,13 @@ export function positiveInt(name: string, max = Number.MAX_SAFE_INTEGER) {
   };
 }
 
-export const limitOption: OptionSpec = {
+export const limitOption = option({
   flags: '--limit <n>',
   description: 'fetch one page of at most n entries (with --last for the next page)',
   parse: positiveInt('--limit', 1000),
-};
+});
 
-export const lastOption: OptionSpec = {
+export const lastOption = option({
   flags: '--last <name>',
   description: 'start after this entry (lexical order)',
-};
-
-export const platformOf = (options: Record<string, unknown>): Platform | undefined =>
-  options['platform'] as Platform | undefined;
+});

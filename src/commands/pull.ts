@@ -1,14 +1,15 @@
 import { UsageError } from '../errors.js';
-import { parseReference } from '../ref/index.js';
+import { parseImageReference } from '../ref/index.js';
 import type { Location } from '../store/location.js';
 import { transferJson } from '../ui/shapes/index.js';
 import { refuseBinaryOnTerminal } from './binary-stdout.js';
-import { jsonOption, outputChoice } from './options.js';
-import type { CommandSpec } from './spec.js';
+import { jsonOption } from './options.js';
+import { outputChoice } from './print.js';
+import { defineCommand, localArg, oneOf, option } from './spec.js';
 import {
   compressOption,
+  copyPlatformsOption,
   jobsOption,
-  platformsOption,
   preserveDigestsOption,
   printTransfers,
   referrersOption,
@@ -17,28 +18,23 @@ import {
 } from './transfer-options.js';
 
 const FORMATS = ['docker', 'oci', 'oci-dir'] as const;
-type Format = (typeof FORMATS)[number];
 
-export const pull: CommandSpec = {
+export const pull = defineCommand({
   name: 'pull',
   summary: 'Download an image to a docker-archive tarball, an OCI tarball or an OCI layout directory',
-  args: ['<image>', '<destination>'],
+  args: ['<image>', localArg('<destination>')],
   options: [
-    {
+    option({
       flags: '--format <format>',
       description:
         'docker (docker load tarball, one platform), oci (OCI tarball) or oci-dir (OCI layout directory)',
       defaultValue: 'docker',
       choices: FORMATS,
-      parse: (value) => {
-        if (!(FORMATS as readonly string[]).includes(value))
-          throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not '${value}'`, {
-            hint: value.includes('{{') ? 'pull takes a summary template as --template' : undefined,
-          });
-        return value;
-      },
-    },
-    platformsOption,
+      parse: oneOf('--format', FORMATS, (value) =>
+        value.includes('{{') ? 'pull takes a summary template as --template' : undefined,
+      ),
+    }),
+    copyPlatformsOption,
     jobsOption,
     compressOption,
     preserveDigestsOption,
@@ -55,10 +51,10 @@ export const pull: CommandSpec = {
     "ferry pull -q --template '{{.Digest}}' alpine:3.20 alpine.tar",
   ],
   async run(ctx, [image, dest], options) {
-    const output = outputChoice(options, 'template');
-    const ref = parseReference(image ?? '');
+    const output = outputChoice(options.json, options.template, '--template');
+    const ref = parseImageReference(image ?? '');
     const path = dest ?? '';
-    const format = options['format'] as Format;
+    const format = options.format;
     if (format === 'oci-dir' && path === '-')
       throw new UsageError('an OCI layout directory cannot be written to stdout: use --format oci or docker');
     if (path === '-' && output.kind !== 'text')
@@ -77,4 +73,4 @@ export const pull: CommandSpec = {
     printTransfers(ctx, output, [transferJson(source, destination, summary)]);
     return undefined;
   },
-};
+});

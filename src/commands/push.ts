@@ -1,34 +1,16 @@
-import { parseReference } from '../ref/index.js';
+import { parseImageReference } from '../ref/index.js';
 import type { Location } from '../store/location.js';
 import { transferJson } from '../ui/shapes/index.js';
-import { jsonOption, outputChoice } from './options.js';
-import type { CommandSpec } from './spec.js';
-import {
-  chunkSizeOption,
-  compressOption,
-  jobsOption,
-  platformsOption,
-  preserveDigestsOption,
-  printTransfers,
-  referrersOption,
-  runTransfer,
-  transferFormatOption,
-} from './transfer-options.js';
+import { jsonOption } from './options.js';
+import { outputChoice } from './print.js';
+import { defineCommand, localArg } from './spec.js';
+import { printTransfers, runTransfer, TRANSFER_OPTIONS, transferFormatOption } from './transfer-options.js';
 
-export const push: CommandSpec = {
+export const push = defineCommand({
   name: 'push',
   summary: 'Upload an image from a docker-archive, an OCI tarball or an OCI layout directory',
-  args: ['<source>', '<image>'],
-  options: [
-    platformsOption,
-    jobsOption,
-    chunkSizeOption,
-    compressOption,
-    preserveDigestsOption,
-    referrersOption,
-    jsonOption,
-    transferFormatOption,
-  ],
+  args: [localArg('<source>'), '<image>'],
+  options: [...TRANSFER_OPTIONS, jsonOption, transferFormatOption],
   examples: [
     'ferry push image.tar registry.example.com/app:1.0',
     'ferry push ./oci-layout:v1 localhost:5000/app:v1',
@@ -37,12 +19,12 @@ export const push: CommandSpec = {
     "ferry push -q --format '{{.Digest}}' image.tar registry.example.com/app:1.0",
   ],
   async run(ctx, [from, image], options) {
-    const output = outputChoice(options);
-    const destination: Location = { kind: 'registry', ref: parseReference(image ?? '') };
+    const output = outputChoice(options.json, options.format);
+    const destination: Location = { kind: 'registry', ref: parseImageReference(image ?? '') };
     const { detectLocation } = await import('../store/detect.js');
     const source = await detectLocation(from ?? '');
     const summary = await runTransfer(ctx, source, destination, options);
     printTransfers(ctx, output, [transferJson(source, destination, summary)]);
     return undefined;
   },
-};
+});

@@ -1,8 +1,9 @@
 import { formatReference, parseImageReference } from '../ref/index.js';
-import { getRateLimit } from '../registry/ratelimit.js';
+import { getRateLimit, type RateLimit } from '../registry/ratelimit.js';
 import { ratelimitJson, ratelimitShape } from '../ui/shapes/index.js';
-import { formatOption, jsonOption, outputChoice } from './options.js';
-import type { CommandSpec } from './spec.js';
+import { formatOption, jsonOption } from './options.js';
+import { outputChoice, printResult } from './print.js';
+import { defineCommand } from './spec.js';
 
 /** 21600 → '6 h', 90 → '90 s'. */
 function duration(seconds: number): string {
@@ -11,7 +12,7 @@ function duration(seconds: number): string {
   return `${seconds} s`;
 }
 
-export const ratelimit: CommandSpec = {
+export const ratelimit = defineCommand({
   name: 'ratelimit',
   summary:
     'Show the pull rate limit Docker Hub states for an image (asked with a HEAD, which is not counted)',
@@ -23,7 +24,7 @@ export const ratelimit: CommandSpec = {
     "ferry ratelimit --format '{{.Remaining}}/{{.Limit}}' alpine",
   ],
   async run(ctx, [image], options) {
-    const output = outputChoice(options);
+    const output = outputChoice(options.json, options.format);
     const ref = parseImageReference(image ?? '');
     const answer = await getRateLimit(ctx.client(ref.registry), ref);
     if (answer.malformed.length > 0)
@@ -32,23 +33,22 @@ export const ratelimit: CommandSpec = {
       ctx.status.info(
         `${ref.registry} sent no rate-limit headers for ${formatReference(ref)}: no limit reported`,
       );
-    const { limit, remaining, windowSeconds, resetSeconds, source } = answer;
-    if (output.kind !== 'text') {
-      if (output.kind === 'json') ctx.out.json(ratelimitJson(answer));
-      else ctx.out.template(output.template, [ratelimitJson(answer)]);
-      return undefined;
-    }
-    if (!answer.present) return undefined;
-    const rows: [string, string][] = [
-      [
-        'limit',
-        limit === null ? '-' : `${limit}${windowSeconds === null ? '' : ` per ${duration(windowSeconds)}`}`,
-      ],
-      ['remaining', remaining === null ? '-' : String(remaining)],
-    ];
-    if (resetSeconds !== null) rows.push(['reset', `in ${duration(resetSeconds)}`]);
-    rows.push(['source', source ?? '-']);
-    ctx.out.lines(rows.map(([k, v]) => `${k.padEnd(10)}${v}`));
+    printResult(ctx, output, { json: ratelimitJson(answer), text: answer.present ? table(answer) : [] });
     return undefined;
   },
-};
+});
+
+/** The plain output: limit, remaining, reset and source, one a line. */
+function table(answer: RateLimit): string[] {
+  const { limit, remaining, windowSeconds, resetSeconds, source } = answer;
+  const rows: [string, string][] = [
+    [
+      'limit',
+      limit === null ? '-' : `${limit}${windowSeconds === null ? '' : ` per ${duration(windowSeconds)}`}`,
+    ],
+    ['remaining', remaining === null ? '-' : String(remaining)],
+  ];
+  if (resetSeconds !== null) rows.push(['reset', `in ${duration(resetSeconds)}`]);
+  rows.push(['source', source ?? '-']);
+  return rows.map(([k, v]) => `${k.padEnd(10)}${v}`);
+}

@@ -1,12 +1,12 @@
-import type { Platform } from '../image/descriptor.js';
 import { formatReference } from '../ref/index.js';
 import { artifactPlace, describeLocation, parseLocation, registryRef } from '../store/location.js';
 import { referrerLines, referrerTree } from '../ui/referrers-text.js';
 import { referrerItemShape, referrersJson } from '../ui/shapes/index.js';
-import { formatOption, jsonOption, outputChoice, platformOption } from './options.js';
-import type { CommandSpec } from './spec.js';
+import { formatOption, jsonOption, platformOption } from './options.js';
+import { outputChoice, printResult } from './print.js';
+import { defineCommand } from './spec.js';
 
-export const referrers: CommandSpec = {
+export const referrers = defineCommand({
   name: 'referrers',
   summary:
     'List the referrers of an image (signatures, SBOMs, attestations): by the referrers API or the sha256-<hex> tag, with the legacy cosign tags',
@@ -34,22 +34,25 @@ export const referrers: CommandSpec = {
     'ferry referrers oci:./layout:1.0',
   ],
   async run(ctx, [image], options) {
-    const output = outputChoice(options);
+    const output = outputChoice(options.json, options.format);
     const location = artifactPlace(parseLocation(image ?? ''), 'the image');
     const { listImageReferrers } = await import('../store/referrer-tree.js');
     const listing = await listImageReferrers(location, (registry) => ctx.client(registry), {
-      artifactType: options['artifactType'] as string | undefined,
-      depth: options['tree'] === true ? Number.POSITIVE_INFINITY : 1,
-      platform: options['platform'] as Platform | undefined,
+      artifactType: options.artifactType,
+      depth: options.tree === true ? Number.POSITIVE_INFINITY : 1,
+      platform: options.platform,
     });
     const ref = registryRef(location);
     const name = ref ? formatReference(ref) : describeLocation(location);
     const doc = referrersJson(name, listing);
-    if (output.kind === 'json') ctx.out.json(doc);
-    else if (output.kind === 'template') ctx.out.template(output.template, doc.referrers);
-    else if (options['tree'] === true)
-      ctx.out.lines(referrerTree(`${doc.reference}@${doc.digest}`, doc.referrers));
-    else ctx.out.lines(referrerLines(doc.referrers));
+    printResult(ctx, output, {
+      json: doc,
+      records: doc.referrers,
+      text:
+        options.tree === true
+          ? referrerTree(`${doc.reference}@${doc.digest}`, doc.referrers)
+          : referrerLines(doc.referrers),
+    });
     return undefined;
   },
-};
+});

@@ -13,48 +13,52 @@ import { Option } from 'commander';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { BoundCredential, RegistryBinding } from '../settings/bindings.js';
-import type { OptionSpec } from './spec.js';
+import { type OptionsOf, option } from './spec.js';
 
 export type Side = 'src' | 'dest';
 
 const SIDE_NAME: Record<Side, string> = { src: 'source', dest: 'destination' };
 
-function sideOptions(side: Side): OptionSpec[] {
+function sideOptions<const S extends Side>(side: S) {
   const name = SIDE_NAME[side];
   return [
-    {
+    option({
       flags: `--${side}-creds <user[:password]>`,
       description: `credentials for the ${name} registry only (password here is visible to other users: prefer --${side}-password-stdin)`,
-    },
-    {
+    }),
+    option({
       flags: `--${side}-password-stdin`,
       description: `read the ${name} registry's password or token from standard input (with --${side}-creds USER)`,
-    },
-    {
+    }),
+    option({
       flags: `--${side}-no-creds`,
       description: `access the ${name} registry anonymously, whatever the config files hold`,
-    },
-    {
+    }),
+    option({
       flags: `--${side}-cert-dir <dir>`,
       description: `the ${name} registry's certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d`,
-    },
-  ];
+    }),
+  ] as const;
 }
 
-/** The options copy (and sync) add for both sides. */
-export const SIDE_OPTIONS: readonly OptionSpec[] = [...sideOptions('src'), ...sideOptions('dest')];
+const SRC_OPTIONS = sideOptions('src');
+const DEST_OPTIONS = sideOptions('dest');
 
-const camel = (side: Side, rest: string): string => `${side}${rest}`;
+/** The options copy (and sync) add for both sides. */
+export const SIDE_OPTIONS = [...SRC_OPTIONS, ...DEST_OPTIONS] as const;
+
+/** What bindSides reads of a command's options. */
+export type SideOptions = Partial<OptionsOf<typeof SIDE_OPTIONS>>;
 
 /** What the command line says for one side; undefined when it says nothing. */
 function sideCredential(
   side: Side,
-  options: Record<string, unknown>,
+  options: SideOptions,
   warn: (message: string) => void,
 ): BoundCredential | undefined {
-  const creds = options[camel(side, 'Creds')] as string | undefined;
-  const stdin = options[camel(side, 'PasswordStdin')] === true;
-  const none = options[camel(side, 'NoCreds')] === true;
+  const creds = options[`${side}Creds`];
+  const stdin = options[`${side}PasswordStdin`] === true;
+  const none = options[`${side}NoCreds`] === true;
   const flag = `--${side}-creds`;
   if (none) {
     if (creds !== undefined || stdin) {
@@ -106,7 +110,7 @@ const same = (a: BoundCredential, b: BoundCredential): boolean =>
  */
 export function bindSides(
   ctx: Context,
-  options: Record<string, unknown>,
+  options: SideOptions,
   registries: { [S in Side]?: string | undefined },
 ): void {
   const { username, passwordStdin, certDir } = ctx.globals;
@@ -129,7 +133,7 @@ export function bindSides(
       hint: 'give each side its own: --src-creds USER[:PASSWORD] / --dest-creds USER[:PASSWORD], or their --src-password-stdin / --dest-password-stdin forms',
     });
   }
-  if (options['srcPasswordStdin'] === true && options['destPasswordStdin'] === true) {
+  if (options.srcPasswordStdin === true && options.destPasswordStdin === true) {
     throw new UsageError('--src-password-stdin and --dest-password-stdin cannot both read standard input', {
       hint: 'give one side its password in --src-creds/--dest-creds USER:PASSWORD, or in a config file',
     });
@@ -137,7 +141,7 @@ export function bindSides(
   const pending: Array<{ side: Side; registry: string; binding: RegistryBinding }> = [];
   for (const side of ['src', 'dest'] as const) {
     const credential = sideCredential(side, options, (message) => ctx.status.warn(message));
-    const certDir = options[camel(side, 'CertDir')] as string | undefined;
+    const certDir = options[`${side}CertDir`];
     const registry = registries[side];
     if (registry === undefined) {
       if (credential) throw new UsageError(`${credential.flag}: the ${SIDE_NAME[side]} is not a registry`);

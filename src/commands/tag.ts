@@ -8,8 +8,9 @@ import {
 } from '../ref/index.js';
 import { tagImage } from '../registry/tag.js';
 import { tagJson, tagShape } from '../ui/shapes/index.js';
-import { formatOption, jsonOption, outputChoice } from './options.js';
-import type { CommandSpec } from './spec.js';
+import { formatOption, jsonOption } from './options.js';
+import { outputChoice, printResult } from './print.js';
+import { defineCommand } from './spec.js';
 
 /**
  * NEWTAG as the tag to add: a bare tag (the distribution grammar's), or a full reference that must name the same repository
@@ -29,7 +30,7 @@ export function targetTag(source: Reference, input: string): string {
   return target.tag ?? 'latest';
 }
 
-export const tag: CommandSpec = {
+export const tag = defineCommand({
   name: 'tag',
   summary: 'Add a tag to an image in the same repository (the manifest is re-put, no blob moves)',
   args: ['<image>', '<new-tag>'],
@@ -40,7 +41,7 @@ export const tag: CommandSpec = {
     "ferry tag --format '{{.Reference}}@{{.Digest}}' localhost:5000/app:1.0 stable",
   ],
   async run(ctx, [image, newTag], options) {
-    const output = outputChoice(options);
+    const output = outputChoice(options.json, options.format);
     const source = parseImageReference(image ?? '');
     const tagName = targetTag(source, newTag ?? '');
     const result = await tagImage(ctx.client(source.registry), source, tagName);
@@ -49,10 +50,8 @@ export const tag: CommandSpec = {
       repository: source.repository,
       tag: tagName,
     });
-    const data = tagJson(target, formatReference(source), result);
-    if (output.kind === 'json') ctx.out.json(data);
-    else if (output.kind === 'template') ctx.out.template(output.template, [data]);
+    printResult(ctx, output, { json: tagJson(target, formatReference(source), result) });
     ctx.status.info(`tagged ${target} (${result.digest})`);
     return undefined;
   },
-};
+});

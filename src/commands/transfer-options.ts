@@ -1,33 +1,29 @@
 /** Options shared by copy, pull and push, and the one function they all end in. */
 import type { Context } from '../context.js';
 import type { CopyListener, CopySummary } from '../copy/events.js';
-import type { CompressRequest, LayerRequest } from '../copy/layer-policy.js';
+import type { LayerRequest } from '../copy/layer-policy.js';
 import type { CopyItem, ItemResult } from '../copy/many.js';
 import { UsageError } from '../errors.js';
-import type { Platform } from '../image/descriptor.js';
-import { parsePlatform } from '../image/platform.js';
 import { describeLocation, type Location } from '../store/location.js';
 import { errorMessage, formatError } from '../ui/format-error.js';
 import { count, duration, type Progress } from '../ui/progress.js';
 import { failedJson, type TransferJson, transferJson, transferShape } from '../ui/shapes/index.js';
-import { formatOption, type OutputChoice, PLATFORMS, positiveInt } from './options.js';
-import type { OptionSpec } from './spec.js';
+import { formatOption, platformsOption, positiveInt, templateOption } from './options.js';
+import { type OutputChoice, printResult } from './print.js';
+import { type OptionsOf, oneOf, option } from './spec.js';
 
 /** Parallel blob transfers: skopeo copies 6 layers at once; more rarely helps one registry. */
 export const DEFAULT_JOBS = 6;
 
-export const platformsOption: OptionSpec = {
-  flags: '--platform <os/arch[/variant]>',
-  description: 'copy only this platform of an index (repeatable: several make a new index of them)',
-  parse: (value, previous) => [...((previous as Platform[] | undefined) ?? []), parsePlatform(value)],
-  choices: PLATFORMS,
-};
+export const copyPlatformsOption = platformsOption(
+  'copy only this platform of an index (repeatable: several make a new index of them)',
+);
 
-export const jobsOption: OptionSpec = {
+export const jobsOption = option({
   flags: '-j, --jobs <n>',
   description: `blobs transferred in parallel (default ${DEFAULT_JOBS})`,
   parse: positiveInt('--jobs', 64),
-};
+});
 
 const UNITS: Record<string, number> = {
   '': 1,
@@ -65,7 +61,7 @@ export function parseSize(value: string): number {
 export const MIN_CHUNK_SIZE = 64 * 1024;
 export const MAX_CHUNK_SIZE = 1024 ** 3;
 
-export const chunkSizeOption: OptionSpec = {
+export const chunkSizeOption = option({
   flags: '--chunk-size <size>',
   description:
     'upload blobs in PATCHes of this size (64KiB to 1GiB, e.g. 16MiB) for registries or proxies that cap request bodies',
@@ -84,45 +80,58 @@ export const chunkSizeOption: OptionSpec = {
       );
     return bytes;
   },
-};
+});
 
 const COMPRESS = ['gzip', 'none'] as const;
 
-export const compressOption: OptionSpec = {
+export const compressOption = option({
   flags: '--compress <mode>',
   description:
     "gzip: compress plain-tar layers on the way (their digests change, and ferry says so); none: never, not even a docker save archive's layers for a registry (default: only those)",
   choices: COMPRESS,
-  parse: (value) => {
-    if (!(COMPRESS as readonly string[]).includes(value))
-      throw new UsageError(`--compress must be gzip or none, not '${value}'`);
-    return value;
-  },
-};
+  parse: oneOf('--compress', COMPRESS),
+});
 
-export const preserveDigestsOption: OptionSpec = {
+export const preserveDigestsOption = option({
   flags: '--preserve-digests',
   description:
     'fail rather than change any digest (a docker save archive is then pushed with plain-tar layers)',
-};
+});
 
-export const referrersOption: OptionSpec = {
+export const referrersOption = option({
   flags: '-r, --referrers',
   description:
     "also copy the referrers (signatures, SBOMs, attestations: manifests whose subject is a copied one, and cosign's sha256-<hex>.sig/.att/.sbom tags), and theirs",
-};
+});
+
+/** The engine's options, as copy and push list them (pull: all but --chunk-size, it writes no uploads). */
+export const TRANSFER_OPTIONS = [
+  copyPlatformsOption,
+  jobsOption,
+  chunkSizeOption,
+  compressOption,
+  preserveDigestsOption,
+  referrersOption,
+] as const;
+
+/** What the transfer helpers read of a command's options. */
+export type TransferOptions = Partial<OptionsOf<typeof TRANSFER_OPTIONS>>;
 
 /** --compress and --preserve-digests as the layer policy reads them (copy/layer-policy.ts). */
-function layerRequest(options: Record<string, unknown>): LayerRequest {
+function layerRequest(options: TransferOptions): LayerRequest {
   return {
-    compress: (options['compress'] as CompressRequest | undefined) ?? 'auto',
-    preserveDigests: options['preserveDigests'] === true,
+    compress: options.compress ?? 'auto',
+    preserveDigests: options.preserveDigests === true,
   };
 }
 
 /** push and copy: --format; pull names it --template (its --format is the archive format). */
 export const transferFormatOption = formatOption(transferShape, 'a summary of the transfer');
-export const transferTemplateOption = formatOption(transferShape, 'a summary of the transfer', '--template');
+export const transferTemplateOption = templateOption(
+  '--template',
+  transferShape,
+  'a summary of the transfer',
+);
 
 /**
  * The summary on stdout, when asked for: --json one object (`many`: an array, one per tag of
@@ -134,21 +143,20 @@ export function printTransfers(
   results: readonly TransferJson[],
   many = false,
 ): void {
-  if (output.kind === 'json') ctx.out.json(many ? results : results[0]);
-  else if (output.kind === 'template') ctx.out.template(output.template, results);
+  printResult(ctx, output, { json: many ? results : results[0], records: results });
 }
 
 /** The engine's options from the command's, shared by one transfer and many. */
-function engineOptions(ctx: Context, options: Record<string, unknown>) {
+function engineOptions(ctx: Context, options: TransferOptions) {
   return {
     client: (registry: string) => ctx.client(registry),
-    platforms: options['platform'] as Platform[] | undefined,
-    jobs: (options['jobs'] as number | undefined) ?? DEFAULT_JOBS,
+    platforms: options.platform,
+    jobs: options.jobs ?? DEFAULT_JOBS,
     layers: layerRequest(options),
     stdout: ctx.stdout,
-    chunkSize: options['chunkSize'] as number | undefined,
+    chunkSize: options.chunkSize,
     retrier: ctx.retrier,
-    referrers: options['referrers'] === true,
+    referrers: options.referrers === true,
   };
 }
 
@@ -192,7 +200,7 @@ export async function runTransfer(
   ctx: Context,
   source: Location,
   destination: Location,
-  options: Record<string, unknown>,
+  options: TransferOptions,
   extra: { noClobber?: boolean } = {},
 ): Promise<CopySummary> {
   const { transferImage } = await import('../copy/transfer.js');
@@ -212,7 +220,7 @@ export async function runTransfer(
 export async function runMany(
   ctx: Context,
   items: readonly CopyItem[],
-  options: Record<string, unknown>,
+  options: TransferOptions,
   extra: { noClobber?: boolean; concurrency?: number } = {},
 ): Promise<ItemResult[]> {
   const { copyMany } = await import('../copy/many.js');

@@ -14,7 +14,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { finished, type Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { LocalError } from '../errors.js';
 import { gzipToFile } from './gzip-file.js';
@@ -121,8 +121,12 @@ export class GzipPool {
       worker.postMessage({ op: 'begin', id, path });
       data.on('data', onData);
       data.once('end', () => worker.postMessage({ op: 'end', id }));
-      // The source's own verdict (a digest mismatch at its end) fails the layer.
-      data.once('error', (err) => finish(err));
+      // The source's own verdict (a digest mismatch at its end) fails the layer, and so does a
+      // source that failed or was destroyed before it got here, while it waited for a worker (the
+      // copy aborted by another layer's failure): it emits nothing more, `finished` still says so.
+      finished(data, { writable: false }, (err) => {
+        if (err) finish(err);
+      });
     });
   }
 

@@ -1,22 +1,14 @@
 /**
  * Which children of an index a copy takes (`--platform`, repeatable) and the check that a single
- * image is of the platform asked for. An index's attestation entries (BuildKit provenance and
- * SBOMs, `vnd.docker.reference.type: attestation-manifest`) go with the image they name and are
- * left out with it.
+ * image is of the platform asked for, both by image/platform.ts requirePlatform, the check the
+ * read commands make too. An index's attestation entries (BuildKit provenance and SBOMs,
+ * `vnd.docker.reference.type: attestation-manifest`) go with the image they name and are left
+ * out with it.
  */
-import { NotFoundError } from '../errors.js';
 import type { Descriptor, Platform } from '../image/descriptor.js';
 import type { ImageIndex } from '../image/manifest.js';
-import { formatPlatform, isAttestation, platformMatches, selectPlatform } from '../image/platform.js';
+import { isAttestation, requirePlatform } from '../image/platform.js';
 import { REFERENCE_DIGEST_ANNOTATION } from './rebuild.js';
-
-/** "linux/amd64, linux/arm64": the runnable platforms of an index, for messages. */
-function available(manifests: readonly Descriptor[]): string {
-  const names = manifests.flatMap((d) =>
-    d.platform && !isAttestation(d) ? [formatPlatform(d.platform)] : [],
-  );
-  return names.length > 0 ? names.join(', ') : 'none';
-}
 
 export interface PickedChild {
   descriptor: Descriptor;
@@ -36,11 +28,7 @@ export function pickChildren(
 ): { images: PickedChild[]; children: Descriptor[] } {
   const images: PickedChild[] = [];
   for (const wanted of platforms) {
-    const child = selectPlatform(index.manifests, wanted);
-    if (!child)
-      throw new NotFoundError(
-        `${where} has no image for platform ${formatPlatform(wanted)} (available: ${available(index.manifests)})`,
-      );
+    const child = requirePlatform(where, { kind: 'index', manifests: index.manifests }, wanted);
     if (!images.some((p) => p.descriptor.digest === child.digest)) images.push({ descriptor: child, wanted });
   }
   const chosen = new Set(images.map((p) => p.descriptor.digest));
@@ -55,7 +43,8 @@ export function pickChildren(
 /**
  * A single image asked for by platform: it must be of every platform asked for (an amd64 image
  * copied for `--platform linux/arm64` is an error, not a silent success). `have` is the image
- * config's os/architecture/variant; an image whose config names none passes.
+ * config's os/architecture/variant. An image whose config names none (an artifact, a referrer)
+ * passes here, where the read commands refuse it: a copy moves what it is given.
  */
 export function checkImagePlatform(
   have: Platform | undefined,
@@ -63,10 +52,5 @@ export function checkImagePlatform(
   where: string,
 ): void {
   if (have === undefined) return;
-  for (const wanted of platforms) {
-    if (!platformMatches(wanted, have))
-      throw new NotFoundError(
-        `${where} has no image for platform ${formatPlatform(wanted)} (available: ${formatPlatform(have)})`,
-      );
-  }
+  for (const wanted of platforms) requirePlatform(where, { kind: 'image', platform: have }, wanted);
 }

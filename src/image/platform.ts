@@ -197,13 +197,24 @@ export function offeredPlatforms(offer: PlatformOffer): string[] {
 }
 
 /**
- * The one `--platform` check, for every command that reads or copies an image: the index entry
- * for `want` (selectPlatform), or undefined when `offer` is a single image whose config states a
- * matching platform. Anything else is NotFoundError naming `subject` and listing what is there:
- * an amd64-only image is not printed, pulled or copied for `--platform linux/arm64` (docker and
+ * The one `--platform` check, for every command that reads or copies an image (store/inspect.ts,
+ * and copy/platforms.ts for the engine and the builds): the index entry for `want`
+ * (selectPlatform), or undefined when `offer` is a single image whose config states a matching
+ * platform. Anything else is NotFoundError naming `subject` and listing what is there: an
+ * amd64-only image is not printed, pulled or copied for `--platform linux/arm64` (docker and
  * containerd refuse it the same way), and a single image whose config states no platform (an
  * artifact) has none to match.
  */
+export function requirePlatform(
+  subject: string,
+  offer: Extract<PlatformOffer, { kind: 'index' }>,
+  want: Platform,
+): Descriptor;
+export function requirePlatform(
+  subject: string,
+  offer: PlatformOffer,
+  want: Platform,
+): Descriptor | undefined;
 export function requirePlatform(
   subject: string,
   offer: PlatformOffer,

@@ -5,15 +5,14 @@
 // a script must not read "could not log in" as "absent". Never the password in the output. And a
 // refused write leaves nothing behind.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
+  describeSeeded,
   dockerConfigFor,
   errorLine,
   ferryAccess,
   type SeededRegistry,
   SINGLE,
-  startSeededRegistries,
-  stopAll,
 } from '../harness/fixtures.js';
 import { baseEnv, type FerryResult, ferry, type RunOptions } from '../harness/run-ferry.js';
 
@@ -142,29 +141,27 @@ const FAILURES: Failure[] = [
   },
 ];
 
-describe('authentication failures: exit 3 and one line that says why, for every command', () => {
-  let seeded: Record<Mode, SeededRegistry>;
-  before(async () => {
-    seeded = await startSeededRegistries(MODES);
-  });
-  after(() => stopAll(seeded));
-
-  for (const mode of MODES) {
-    for (const failure of FAILURES.filter((f) => f.modes.includes(mode))) {
-      describe(`${mode} registry, ${failure.name}`, () => {
-        for (const command of COMMANDS.filter((c) => failure.applies(c))) {
-          test(command.name, async () => {
-            const s = seeded[mode];
-            const access = await failure.access(s);
-            const r = await ferry([...access.args, ...command.args(s)], access.run);
-            assert.equal(r.code, 3, r.stderr);
-            const line = errorLine(r);
-            assert.match(line, failure.says(s, command));
-            assert.ok(!line.includes(WRONG), 'the password is not repeated');
-            await command.afterRefusal?.(s);
-          });
-        }
-      });
+describeSeeded(
+  'authentication failures: exit 3 and one line that says why, for every command',
+  MODES,
+  (seeded) => {
+    for (const mode of MODES) {
+      for (const failure of FAILURES.filter((f) => f.modes.includes(mode))) {
+        describe(`${mode} registry, ${failure.name}`, () => {
+          for (const command of COMMANDS.filter((c) => failure.applies(c))) {
+            test(command.name, async () => {
+              const s = seeded[mode];
+              const access = await failure.access(s);
+              const r = await ferry([...access.args, ...command.args(s)], access.run);
+              assert.equal(r.code, 3, r.stderr);
+              const line = errorLine(r);
+              assert.match(line, failure.says(s, command));
+              assert.ok(!line.includes(WRONG), 'the password is not repeated');
+              await command.afterRefusal?.(s);
+            });
+          }
+        });
+      }
     }
-  }
-});
+  },
+);

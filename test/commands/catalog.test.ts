@@ -3,27 +3,11 @@
 // and answers with a Link header). Refusals (no credentials, a wrong password, a user without
 // catalog access) are in auth-failures.test.ts.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import {
-  MODES,
-  REPOSITORIES,
-  requestsDuring,
-  ferryOn as run,
-  type SeededRegistry,
-  startSeededRegistries,
-  stopAll,
-} from '../harness/fixtures.js';
+import { describe, test } from 'node:test';
+import { describeSeeded, MODES, REPOSITORIES, requestsDuring, ferryOn as run } from '../harness/fixtures.js';
 import { ferry } from '../harness/run-ferry.js';
 
-type Mode = (typeof MODES)[number];
-
-describe('ferry catalog', () => {
-  let seeded: Record<Mode, SeededRegistry>;
-  before(async () => {
-    seeded = await startSeededRegistries(MODES);
-  });
-  after(() => stopAll(seeded));
-
+describeSeeded('ferry catalog', MODES, (seeded) => {
   for (const mode of MODES) {
     describe(`${mode} registry`, () => {
       test('lists the seeded repositories, one a line', async () => {

@@ -3,37 +3,28 @@
 // index resolves to the host's platform by default (said on stderr) or to --platform, and a config
 // altered on the way (fault proxy) fails with exit 6 and prints nothing.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { startFaultProxy } from '../harness/fault-proxy.js';
 import {
+  describeSeeded,
   errorLine,
   ferryOn,
   MULTI,
   type SeededRegistry,
   SINGLE,
-  startSeededRegistries,
-  stopAll,
 } from '../harness/fixtures.js';
 import { readLayoutBlob, sha256 } from '../harness/images.js';
 import { ferry } from '../harness/run-ferry.js';
 import { dockerRef, registryAccess, skopeoInspectConfig } from '../harness/skopeo.js';
 
 const MODES = ['anonymous', 'token', 'tls'] as const;
-type Mode = (typeof MODES)[number];
-
 /** The host's platform as ferry and skopeo pick it (image/platform.ts hostPlatform). */
 const HOST_ARCH = ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch] ?? process.arch;
 
 const skopeoConfig = (s: SeededRegistry, ref: string): Promise<Buffer> =>
   skopeoInspectConfig(dockerRef(s.registry, ref), registryAccess(s.registry));
 
-describe('ferry config', () => {
-  let seeded: Record<Mode, SeededRegistry>;
-  before(async () => {
-    seeded = await startSeededRegistries(MODES);
-  });
-  after(() => stopAll(seeded));
-
+describeSeeded('ferry config', MODES, (seeded) => {
   for (const mode of MODES) {
     describe(`${mode} registry`, () => {
       test('a single image: the config bytes skopeo reads, verified digest, nothing on stderr', async () => {

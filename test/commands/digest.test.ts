@@ -2,48 +2,20 @@
 // bytes skopeo reads (and, for what was pushed as OCI, the generator's digest); `--platform`
 // gives the child's digest as the index lists it.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
+  describeSeeded,
   errorLine,
   MODES,
   MULTI,
   skopeoRaw as raw,
   requestsDuring,
   ferryOn as run,
-  type SeededRegistry,
   SINGLE,
-  startSeededRegistries,
-  stopAll,
 } from '../harness/fixtures.js';
-import { sha256 } from '../harness/images.js';
+import { indexEntry, sha256 } from '../harness/images.js';
 
-type Mode = (typeof MODES)[number];
-
-interface IndexEntry {
-  digest: string;
-  platform?: { os: string; architecture: string; variant?: string };
-}
-
-/** The digest the index lists for `architecture` (and `variant`, when given). */
-function childDigest(indexBytes: Buffer, architecture: string, variant?: string): string {
-  const index = JSON.parse(indexBytes.toString('utf8')) as { manifests: IndexEntry[] };
-  const found = index.manifests.filter(
-    (m) =>
-      m.platform?.os === 'linux' &&
-      m.platform.architecture === architecture &&
-      (variant === undefined || m.platform.variant === variant),
-  );
-  assert.equal(found.length, 1, `one linux/${architecture} entry`);
-  return found[0]!.digest;
-}
-
-describe('ferry digest', () => {
-  let seeded: Record<Mode, SeededRegistry>;
-  before(async () => {
-    seeded = await startSeededRegistries(MODES);
-  });
-  after(() => stopAll(seeded));
-
+describeSeeded('ferry digest', MODES, (seeded) => {
   for (const mode of MODES) {
     describe(`${mode} registry`, () => {
       test('single image: sha256 of the bytes skopeo reads, which is the pushed digest', async () => {
@@ -86,11 +58,11 @@ describe('ferry digest', () => {
           run(s, ['digest', '--platform', 'linux/amd64', ref]),
         ]);
         assert.equal(arm64.code, 0, arm64.stderr);
-        assert.equal(arm64.stdout, `${childDigest(index, 'arm64', 'v8')}\n`);
+        assert.equal(arm64.stdout, `${indexEntry(index, 'linux/arm64/v8').digest}\n`);
         assert.equal(arm64.stdout, `${s.images.multi.platforms[1]?.manifestDigest}\n`);
-        assert.equal(arm.stdout, `${childDigest(index, 'arm', 'v7')}\n`);
+        assert.equal(arm.stdout, `${indexEntry(index, 'linux/arm/v7').digest}\n`);
         assert.equal(arm.stdout, `${s.images.multi.platforms[2]?.manifestDigest}\n`);
-        assert.equal(amd64.stdout, `${childDigest(index, 'amd64')}\n`);
+        assert.equal(amd64.stdout, `${indexEntry(index, 'linux/amd64').digest}\n`);
         assert.equal(amd64.stdout, `${s.images.multi.platforms[0]?.manifestDigest}\n`);
       });
 
@@ -104,9 +76,9 @@ describe('ferry digest', () => {
           run(s, ['digest', '--platform', 'linux/arm', ref]),
         ]);
         assert.equal(arm64.code, 0, arm64.stderr);
-        assert.equal(arm64.stdout, `${childDigest(list, 'arm64', 'v8')}\n`);
+        assert.equal(arm64.stdout, `${indexEntry(list, 'linux/arm64/v8').digest}\n`);
         assert.equal(arm.code, 0, arm.stderr);
-        assert.equal(arm.stdout, `${childDigest(list, 'arm', 'v7')}\n`);
+        assert.equal(arm.stdout, `${indexEntry(list, 'linux/arm/v7').digest}\n`);
         // skopeo rewrote the children: none keeps its OCI digest.
         assert.ok(!s.images.multi.platforms.some((p) => `${p.manifestDigest}\n` === arm64.stdout));
       });
@@ -148,13 +120,7 @@ describe('ferry digest', () => {
 
 // distribution/reference v0.6.0: the 255-character limit is on the repository path, not on
 // `host/path`. The real registry takes such a name; ferry must reach it, and refuse one more.
-describe('ferry digest: repository path length', () => {
-  let seeded: Record<'anonymous', SeededRegistry>;
-  before(async () => {
-    seeded = await startSeededRegistries(['anonymous']);
-  });
-  after(() => stopAll(seeded));
-
+describeSeeded('ferry digest: repository path length', ['anonymous'], (seeded) => {
   test('a 255-character path after a host is read; 256 is refused before any request', async () => {
     const s = seeded.anonymous;
     const host = s.registry.host;

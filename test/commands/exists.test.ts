@@ -4,8 +4,9 @@
 // skopeo is the referee for what is there, and the registry's access log proves that `exists`
 // only ever sends HEAD.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
+  describeSeeded,
   dockerConfigFor,
   errorLine,
   ferryAccess,
@@ -15,8 +16,6 @@ import {
   ferryOn as run,
   type SeededRegistry,
   SINGLE,
-  startSeededRegistries,
-  stopAll,
   TAGS_REPO,
 } from '../harness/fixtures.js';
 import { sha256 } from '../harness/images.js';
@@ -24,8 +23,6 @@ import { freePort } from '../harness/ports.js';
 import { startRegistry } from '../harness/registry.js';
 import { baseEnv, type FerryResult, ferry } from '../harness/run-ferry.js';
 import { dockerRef, registryAccess, skopeoInspectRaw } from '../harness/skopeo.js';
-
-type Mode = (typeof MODES)[number];
 
 const ABSENT_DIGEST = `sha256:${'0'.repeat(64)}`;
 
@@ -54,13 +51,7 @@ function assertAbsent(result: FerryResult, ref: string): void {
   assert.equal(result.stdout, `${ref}: absent\n`);
 }
 
-describe('ferry exists', () => {
-  let seeded: Record<Mode, SeededRegistry>;
-  before(async () => {
-    seeded = await startSeededRegistries(MODES);
-  });
-  after(() => stopAll(seeded));
-
+describeSeeded('ferry exists', MODES, (seeded) => {
   for (const mode of MODES) {
     describe(`${mode} registry`, () => {
       test('present by tag: exit 0, with the digest skopeo reads', async () => {

@@ -2,29 +2,15 @@
 // between a group and its subcommand), with repeatable ones adding up across places; a command's
 // own options stop at its subcommand's name, so `manifest put --json` is put's --json.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { test } from 'node:test';
 import { GLOBAL_OPTIONS } from '../../src/commands/globals.js';
 import { COMMANDS } from '../../src/commands/index.js';
-import {
-  errorLine,
-  ferryOn,
-  type SeededRegistry,
-  SINGLE,
-  skopeoRaw,
-  startSeededRegistries,
-  stopAll,
-} from '../harness/fixtures.js';
+import { describeSeeded, errorLine, ferryOn, SINGLE, skopeoRaw } from '../harness/fixtures.js';
 import { ferry } from '../harness/run-ferry.js';
 
 const longFlags = (flags: string): string[] => flags.match(/--[\w-]+/g) ?? [];
 
-describe('global options', () => {
-  let seeded: Record<'anonymous' | 'tls', SeededRegistry>;
-  before(async () => {
-    seeded = await startSeededRegistries(['anonymous', 'tls']);
-  });
-  after(() => stopAll(seeded));
-
+describeSeeded('global options', ['anonymous', 'tls'], (seeded) => {
   test("every command's --help lists the global options it takes, under their own heading", async () => {
     const paths = COMMANDS.flatMap((c) => [
       [c.name],

@@ -145,6 +145,16 @@ describe('local locations for the read commands', () => {
     assert.equal(blob.code, 0, blob.stderr);
   });
 
+  test('pull and push take docker://REF as the other commands do', async () => {
+    const tar = join(await makeTempDir('docker-scheme'), 'pulled.tar');
+    const pulled = await run(s, ['pull', '-q', '--format', 'oci', `docker://${host}/${SINGLE}:v1`, tar]);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    const pushed = await run(s, ['push', '-q', tar, `docker://${host}/lab/pushed-scheme:v1`]);
+    assert.equal(pushed.code, 0, pushed.stderr);
+    const digest = await run(s, ['digest', `${host}/lab/pushed-scheme:v1`]);
+    assert.equal(digest.stdout, `${s.images.single.digest}\n`);
+  });
+
   test('ls of a layout: its tags in version order; -l and --platform read the images there', async () => {
     const [plain, json, long, arm] = await Promise.all([
       run(s, ['ls', `oci:${layout}`]),

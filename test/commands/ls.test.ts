@@ -2,8 +2,10 @@
 // are skopeo's list-tags as a set, printed in version order; `-l` shows what skopeo reads from the
 // manifests and configs (digest, media type, platforms, size, created); `--limit`/`--last` page.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
+import { humanSize } from '../../src/ui/table.js';
 import {
+  describeSeeded,
   errorLine,
   MODES,
   MULTI,
@@ -11,8 +13,6 @@ import {
   ferryOn as run,
   type SeededRegistry,
   SINGLE,
-  startSeededRegistries,
-  stopAll,
   TAGS,
   TAGS_REPO,
   TAGS_VERSION_ORDER,
@@ -27,8 +27,6 @@ import {
 } from '../harness/skopeo.js';
 
 const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
-
-type Mode = (typeof MODES)[number];
 
 /** One `ls -l --json` entry. */
 interface Row {
@@ -98,13 +96,6 @@ async function referee(s: SeededRegistry, repo: string, tag: string): Promise<Ro
   };
 }
 
-/** How the table shows a size (bytes under 1 KiB, else KiB with one decimal under 10). */
-function human(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  assert.ok(bytes < 10 * 1024, 'the seeded images stay under 10 KiB');
-  return `${(bytes / 1024).toFixed(1)} KiB`;
-}
-
 /** The `ls -l` table as rows of cells (columns are separated by two or more spaces). */
 function parseTable(text: string): string[][] {
   return text
@@ -113,13 +104,7 @@ function parseTable(text: string): string[][] {
     .map((line) => line.split(/ {2,}/));
 }
 
-describe('ferry ls', () => {
-  let seeded: Record<Mode, SeededRegistry>;
-  before(async () => {
-    seeded = await startSeededRegistries(MODES);
-  });
-  after(() => stopAll(seeded));
-
+describeSeeded('ferry ls', MODES, (seeded) => {
   for (const mode of MODES) {
     describe(`${mode} registry`, () => {
       test("the tags are skopeo's, printed in version order", async () => {
@@ -190,7 +175,7 @@ describe('ferry ls', () => {
             s.images.single.digest,
             OCI_MANIFEST,
             'linux/amd64',
-            human(one.size),
+            humanSize(one.size),
             '2024-01-01T00:00:00Z',
           ],
         ]);
@@ -199,7 +184,7 @@ describe('ferry ls', () => {
           one.digest,
           one.mediaType,
           one.platforms.join(','),
-          human(one.size),
+          humanSize(one.size),
           one.created,
         ]);
       });

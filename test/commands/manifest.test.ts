@@ -2,48 +2,23 @@
 // bytes ferry prints are the bytes skopeo reads, for an OCI manifest, an OCI index and a Docker
 // manifest list, and `--platform` picks exactly the child skopeo finds by digest.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
+  describeSeeded,
   errorLine,
   MODES,
   MULTI,
   MULTI_PLATFORMS,
   skopeoRaw as raw,
   ferryOn as run,
-  type SeededRegistry,
   SINGLE,
-  startSeededRegistries,
-  stopAll,
 } from '../harness/fixtures.js';
-import { OCI_INDEX, OCI_MANIFEST, sha256 } from '../harness/images.js';
+import { type Descriptor, indexEntry, OCI_INDEX, OCI_MANIFEST, sha256 } from '../harness/images.js';
 
 const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
 const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 
-type Mode = (typeof MODES)[number];
-
-interface IndexEntry {
-  mediaType: string;
-  digest: string;
-  platform?: { os: string; architecture: string; variant?: string };
-}
-
-function childFor(indexBytes: Buffer, os: string, architecture: string): IndexEntry {
-  const index = JSON.parse(indexBytes.toString('utf8')) as { manifests: IndexEntry[] };
-  const found = index.manifests.filter(
-    (m) => m.platform?.os === os && m.platform.architecture === architecture,
-  );
-  assert.equal(found.length, 1, `one ${os}/${architecture} entry in the index`);
-  return found[0]!;
-}
-
-describe('ferry manifest', () => {
-  let seeded: Record<Mode, SeededRegistry>;
-  before(async () => {
-    seeded = await startSeededRegistries(MODES);
-  });
-  after(() => stopAll(seeded));
-
+describeSeeded('ferry manifest', MODES, (seeded) => {
   for (const mode of MODES) {
     describe(`${mode} registry`, () => {
       test('prints the single-image manifest byte for byte as skopeo reads it', async () => {
@@ -72,7 +47,7 @@ describe('ferry manifest', () => {
         assert.equal(byDigest.code, 0, byDigest.stderr);
         assert.deepEqual(byDigest.stdoutBytes, expected);
         assert.equal(sha256(expected), s.images.multi.digest);
-        const index = JSON.parse(byTag.stdout) as { mediaType: string; manifests: IndexEntry[] };
+        const index = JSON.parse(byTag.stdout) as { mediaType: string; manifests: Descriptor[] };
         assert.equal(index.mediaType, OCI_INDEX);
         assert.deepEqual(
           index.manifests.map(
@@ -91,7 +66,7 @@ describe('ferry manifest', () => {
         assert.equal(result.code, 0, result.stderr);
         assert.deepEqual(result.stdoutBytes, expected);
         assert.equal(sha256(result.stdoutBytes), s.multiDockerDigest);
-        const list = JSON.parse(result.stdout) as { mediaType: string; manifests: IndexEntry[] };
+        const list = JSON.parse(result.stdout) as { mediaType: string; manifests: Descriptor[] };
         assert.equal(list.mediaType, DOCKER_LIST);
         assert.deepEqual(
           list.manifests.map((m) => m.mediaType),
@@ -101,7 +76,7 @@ describe('ferry manifest', () => {
 
       test('--platform linux/arm64 prints the arm64 child of the OCI index, as skopeo reads it by digest', async () => {
         const s = seeded[mode];
-        const child = childFor(await raw(s, `${MULTI}:v1`), 'linux', 'arm64');
+        const child = indexEntry(await raw(s, `${MULTI}:v1`), 'linux/arm64');
         assert.equal(child.digest, s.images.multi.platforms[1]?.manifestDigest);
         const [result, expected] = await Promise.all([
           run(s, ['manifest', '--platform', 'linux/arm64', `${s.registry.host}/${MULTI}:v1`]),
@@ -115,7 +90,7 @@ describe('ferry manifest', () => {
 
       test('--platform linux/arm64 prints the arm64 child of the Docker list, as skopeo reads it by digest', async () => {
         const s = seeded[mode];
-        const child = childFor(await raw(s, `${MULTI}:v1-docker`), 'linux', 'arm64');
+        const child = indexEntry(await raw(s, `${MULTI}:v1-docker`), 'linux/arm64');
         const [result, expected] = await Promise.all([
           run(s, ['manifest', '--platform', 'linux/arm64', `${s.registry.host}/${MULTI}:v1-docker`]),
           raw(s, `${MULTI}@${child.digest}`),

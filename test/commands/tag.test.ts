@@ -3,30 +3,20 @@
 // manifest list; the only write is one manifest PUT (no blob is uploaded or mounted); and targets
 // in another repository or registry are refused before anything is sent.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
+  describeSeeded,
   errorLine,
   ferryOn,
   MULTI,
   requestsDuring,
-  type SeededRegistry,
   SINGLE,
   skopeoRaw,
-  startSeededRegistries,
-  stopAll,
 } from '../harness/fixtures.js';
 import { sha256 } from '../harness/images.js';
 
 const MODES = ['anonymous', 'token'] as const;
-type Mode = (typeof MODES)[number];
-
-describe('ferry tag', () => {
-  let seeded: Record<Mode, SeededRegistry>;
-  before(async () => {
-    seeded = await startSeededRegistries(MODES);
-  });
-  after(() => stopAll(seeded));
-
+describeSeeded('ferry tag', MODES, (seeded) => {
   for (const mode of MODES) {
     describe(`${mode} registry`, () => {
       for (const [source, label] of [

@@ -14,6 +14,7 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { after, before, describe } from 'node:test';
 import { generateImage, type ImageSummary } from './images.js';
 import { type Registry, type RegistryMode, startRegistry } from './registry.js';
 import type { RegistryRequest } from './registry-log.js';
@@ -164,6 +165,30 @@ export async function startSeededRegistries<M extends RegistryMode>(
     await Promise.all(registries.map((r) => r.stop()));
     throw error;
   }
+}
+
+/**
+ * A describe block over seeded registries, one per mode, started before its tests and stopped
+ * after them. `body` gets the registries by mode: the object is filled when the block starts, so
+ * read it inside tests and hooks (a `before` of the body runs after the registries are up).
+ *
+ *   describeSeeded('ferry ls', MODES, (seeded) => {
+ *     for (const mode of MODES) test(`${mode}`, async () => { await ferryOn(seeded[mode], […]); });
+ *   });
+ */
+export function describeSeeded<M extends RegistryMode>(
+  name: string,
+  modes: readonly M[],
+  body: (seeded: Readonly<Record<M, SeededRegistry>>) => void,
+): void {
+  describe(name, () => {
+    const seeded: Partial<Record<M, SeededRegistry>> = {};
+    before(async () => {
+      Object.assign(seeded, await startSeededRegistries(modes));
+    });
+    after(() => stopAll(seeded));
+    body(seeded as Record<M, SeededRegistry>);
+  });
 }
 
 /** Stops every registry of a startSeededRegistries result (safe to call with undefined). */

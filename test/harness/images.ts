@@ -122,6 +122,23 @@ export function parsePlatform(text: string): Platform {
   return variant === undefined ? { os, architecture } : { os, architecture, variant };
 }
 
+/**
+ * The entry of an index (its bytes, as a registry serves them) for `platform`, 'os/arch[/variant]'
+ * (without a variant: any): exactly one entry must match.
+ */
+export function indexEntry(indexBytes: Buffer, platform: string): Descriptor {
+  const want = parsePlatform(platform);
+  const index = JSON.parse(indexBytes.toString('utf8')) as { manifests: Descriptor[] };
+  const found = index.manifests.filter(
+    (m) =>
+      m.platform?.os === want.os &&
+      m.platform.architecture === want.architecture &&
+      (want.variant === undefined || m.platform.variant === want.variant),
+  );
+  if (found.length !== 1) throw new Error(`${found.length} ${platform} entries in the index, not one`);
+  return found[0]!;
+}
+
 export const sha256 = (data: Buffer | string): string =>
   `sha256:${createHash('sha256').update(data).digest('hex')}`;
 
