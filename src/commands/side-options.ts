@@ -116,7 +116,8 @@ export function bindSides(
   const { username, passwordStdin, certDir } = ctx.globals;
   const onlyOne = new Set(Object.values(registries).filter((r) => r !== undefined)).size <= 1;
   if (onlyOne && (username || passwordStdin || certDir)) {
-    const given = SIDE_OPTIONS.find((o) => options[new Option(o.flags).attributeName()] !== undefined);
+    const values: Readonly<Record<string, unknown>> = options;
+    const given = SIDE_OPTIONS.find((o) => values[new Option(o.flags).attributeName()] !== undefined);
     if (given)
       throw new UsageError(
         `${new Option(given.flags).long} cannot be used with -u/--password-stdin or --cert-dir, which already name this copy's one registry`,

@@ -5,8 +5,9 @@ import { errorMessage, formatError } from '../ui/format-error.js';
 import { count, duration } from '../ui/progress.js';
 import { syncJson, syncShape } from '../ui/shapes/index.js';
 import { globToRegExp } from '../util/glob.js';
-import { formatOption, jsonOption, outputChoice, positiveInt } from './options.js';
-import type { CommandSpec } from './spec.js';
+import { formatOption, jsonOption, positiveInt } from './options.js';
+import { outputChoice, printResult } from './print.js';
+import { defineCommand, option, repeatable } from './spec.js';
 import { startProgress } from './transfer-options.js';
 
 /** Images checked and copied at once, and blob transfers over the run: a check is two HEADs, latency-bound. */
@@ -38,34 +39,34 @@ function totals(records: readonly SyncRecord[], dryRun: boolean): string {
   return `${count(records.length, 'image')}: ${parts.join(', ')}`;
 }
 
-export const sync: CommandSpec = {
+export const sync = defineCommand({
   name: 'sync',
   summary: 'Mirror the repositories, registries and images a YAML file lists, copying only what is behind',
   args: ['<file>'],
   options: [
     { flags: '--dry-run', description: 'print the plan (copy, in step, filtered) and write nothing' },
-    {
+    option({
       flags: '--shard <i/n>',
       description: 'mirror only shard I of N (from 0), by a stable hash of the source repository',
-      parse: (value) => parseShard(value),
-    },
-    {
+      parse: (value: string) => parseShard(value),
+    }),
+    option({
       flags: '--filter <repo-glob>',
       description:
         "only source repositories matching this glob, as host/repo or repo ('*' spans '/'; repeatable)",
-      parse: (value, previous) => {
+      parse: repeatable((value: string): RegExp => {
         try {
-          return [...((previous as RegExp[] | undefined) ?? []), globToRegExp(value)];
+          return globToRegExp(value);
         } catch (err) {
           throw new UsageError(`--filter '${value}' ${(err as Error).message}`);
         }
-      },
-    },
-    {
+      }),
+    }),
+    option({
       flags: '-j, --jobs <n>',
       description: `images checked and copied at once, and blob transfers at once over the run (default ${DEFAULT_SYNC_JOBS})`,
       parse: positiveInt('--jobs', 64),
-    },
+    }),
     jsonOption,
     formatOption(syncShape, 'each image of the mirror'),
   ],
@@ -76,9 +77,9 @@ export const sync: CommandSpec = {
     "ferry sync -q --json --filter 'org/*' mirror.yaml | jq -r '.[] | select(.outcome == \"failed\") | .error'",
   ],
   async run(ctx, [file], options) {
-    const output = outputChoice(options);
-    const dryRun = options['dryRun'] === true;
-    const jobs = (options['jobs'] as number | undefined) ?? DEFAULT_SYNC_JOBS;
+    const output = outputChoice(options.json, options.format);
+    const dryRun = options.dryRun === true;
+    const jobs = options.jobs ?? DEFAULT_SYNC_JOBS;
     const { loadSyncConfig } = await import('../copy/sync/config.js');
     const config = await loadSyncConfig(file ?? '');
     const { syncMirror, syncExitCode } = await import('../copy/sync/run.js');
@@ -90,8 +91,8 @@ export const sync: CommandSpec = {
         client: (registry) => ctx.client(registry),
         gates: ctx.gates,
         retrier: ctx.retrier,
-        shard: options['shard'] as ReturnType<typeof parseShard> | undefined,
-        repositories: options['filter'] as RegExp[] | undefined,
+        shard: options.shard,
+        repositories: options.filter,
         dryRun,
         concurrency: jobs,
         jobs,
@@ -113,9 +114,8 @@ export const sync: CommandSpec = {
     } finally {
       progress.finish();
     }
-    if (output.kind === 'json') ctx.out.json(records.map(syncJson));
-    else if (output.kind === 'template') ctx.out.template(output.template, records.map(syncJson));
-    else if (dryRun) ctx.out.lines(records.map(planLine));
+    const json = records.map(syncJson);
+    printResult(ctx, output, { json, records: json, text: dryRun ? records.map(planLine) : undefined });
     return syncExitCode(records);
   },
-};
+});
