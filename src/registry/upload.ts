@@ -141,16 +141,6 @@ export async function uploadBlob(
   const { session } = started;
   const source = started.data;
   try {
-    if (expected.digest !== undefined && expected.size !== undefined && !target.chunkSize) {
-      // A verified stream already fails on a wrong digest or size: it goes out as it is, one
-      // stream stage fewer per chunk.
-      const body = expected.verified
-        ? source
-        : chain(source, new VerifyingStream({ digest: expected.digest, size: expected.size, what }));
-      await putBlobBody(target, session, body, expected.digest, expected.size, what);
-      await finished(body, { writable: false });
-      return { digest: expected.digest, size: expected.size };
-    }
     const verify = new VerifyingStream({
       digest: expected.digest,
       size: expected.size,
@@ -158,6 +148,11 @@ export async function uploadBlob(
       hash: expected.verified !== true,
     });
     const body = chain(source, verify);
+    if (expected.digest !== undefined && expected.size !== undefined && !target.chunkSize) {
+      await putBlobBody(target, session, body, expected.digest, expected.size, what);
+      await finished(body, { writable: false });
+      return { digest: expected.digest, size: verify.bytes };
+    }
     if (target.chunkSize)
       await patchChunks(target, session, body, Math.max(target.chunkSize, session.minChunk), what);
     else await patchWhole(target, session, body, expected.size, what);
