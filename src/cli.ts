@@ -75,9 +75,16 @@ interface Invocation {
   globals: GlobalOptions;
 }
 
+/**
+ * The command tree for commander. With `only`, that command alone is built in full and every
+ * other one is a shell (its name and summary, for the program's help): commander spends some
+ * milliseconds per option, and a run needs the options of one command. A shell that is run after
+ * all (the command word was misread) throws OTHER_COMMAND, and the caller builds everything.
+ */
 export function buildProgram(
   io: Pick<Io, 'stdout' | 'stderr'>,
   onInvoke: (invocation: Invocation) => void,
+  only?: CommandSpec,
 ): Command {
   const program = new Command('ferry')
     .description('A daemonless client for container registries: list, inspect, copy, pull and push images.')
@@ -95,8 +102,64 @@ export function buildProgram(
   // command's after it. Every command carries its own copy of the global options (listed in its
   // --help), so they still work anywhere; a group's options stop at its subcommand's name.
   program.enablePositionalOptions();
-  for (const spec of COMMANDS) addCommand(program, spec, io, onInvoke);
+  for (const spec of COMMANDS) {
+    if (only === undefined || spec === only) addCommand(program, spec, io, onInvoke);
+    else addShell(program, spec);
+  }
   return program;
+}
+
+/** Thrown by a shell command (buildProgram `only`): the line is for a command not built in full. */
+const OTHER_COMMAND = Symbol('another command');
+
+function addShell(parent: Command, spec: CommandSpec): void {
+  const cmd = parent.command(spec.name).description(spec.summary);
+  for (const alias of spec.aliases ?? []) cmd.alias(alias);
+  cmd
+    .helpOption(false)
+    .allowUnknownOption(true)
+    .allowExcessArguments(true)
+    .action(() => {
+      throw OTHER_COMMAND;
+    });
+}
+
+/** Global options that take a value: the word after them is that value, not the command. */
+const GLOBAL_VALUE_FLAGS = new Set(
+  GLOBAL_OPTIONS.filter((o) => /[<[]/.test(o.flags)).flatMap((o) => o.flags.match(/--?[\w-]+/g) ?? []),
+);
+
+/** The command the line names (its first word that is neither an option nor a global's value). */
+function addressedCommand(argv: readonly string[]): CommandSpec | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i] ?? '';
+    if (word === '--') return undefined;
+    if (word.startsWith('-')) {
+      if (!word.includes('=') && GLOBAL_VALUE_FLAGS.has(word)) i++;
+      continue;
+    }
+    return COMMANDS.find((c) => c.name === word || (c.aliases ?? []).includes(word));
+  }
+  return undefined;
+}
+
+/** Parses the line: with the addressed command alone built when there is one, else everything. */
+async function parseCommandLine(argv: readonly string[], io: Io): Promise<Invocation | undefined> {
+  let invocation: Invocation | undefined;
+  const record = (i: Invocation): void => {
+    invocation = i;
+  };
+  const addressed = addressedCommand(argv);
+  if (addressed) {
+    try {
+      await buildProgram(io, record, addressed).parseAsync([...argv], { from: 'user' });
+      return invocation;
+    } catch (err) {
+      if (err !== OTHER_COMMAND) throw err;
+    }
+  }
+  await buildProgram(io, record).parseAsync([...argv], { from: 'user' });
+  return invocation;
 }
 
 const GLOBAL_HEADING = 'Global options (also before the command):';
@@ -216,14 +279,11 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   let invocation: Invocation | undefined;
   let debug = argv.includes('--debug');
   try {
-    const program = buildProgram(io, (i) => {
-      invocation = i;
-    });
     if (argv.length === 0) {
-      io.stderr.write(program.helpInformation());
+      io.stderr.write(buildProgram(io, () => {}).helpInformation());
       return ExitCode.usage;
     }
-    await program.parseAsync([...argv], { from: 'user' });
+    invocation = await parseCommandLine(argv, io);
   } catch (err) {
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;

@@ -45,6 +45,22 @@ describeSeeded('global options', ['anonymous', 'tls'], (seeded) => {
     }
   });
 
+  test('a global value that is also a command name (-qu tag) is read as the value, and the command after it runs', async () => {
+    // cli.ts builds only the command the line names; `-qu tag` hides that `tag` is -u's value,
+    // so the first guess is wrong and the whole tree is built and the line parsed again.
+    const s = seeded.anonymous;
+    const repository = `${s.registry.host}/${SINGLE}`;
+    for (const args of [
+      ['-qu', 'tag', '--password-stdin', 'ls', repository],
+      ['-u', 'tag', '--password-stdin', 'ls', repository],
+      ['--username=tag', '--password-stdin', 'ls', repository],
+    ]) {
+      const r = await ferry(args, { ...s.run, stdin: 'secret\n' });
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stdout, /^v1$/m, args.join(' '));
+    }
+  });
+
   test('--insecure given before and after the command adds up (both hosts are insecure)', async () => {
     const s = seeded.tls;
     const ref = `${s.registry.host}/${SINGLE}:v1`;
