@@ -16,6 +16,7 @@
  */
 import { FerryError } from '../errors.js';
 import { createSemaphore, type Semaphore } from '../util/limit.js';
+import { sleep } from '../util/sleep.js';
 import { retryAfterMs } from './errors.js';
 import { type HttpResponse, header, type Middleware } from './types.js';
 
@@ -33,22 +34,7 @@ export interface GateClock {
 
 const realClock: GateClock = {
   now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
+  sleep,
 };
 
 /** A pull quota would be spent below the floor the user set. */

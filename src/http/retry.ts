@@ -16,6 +16,7 @@
  * An error that already used up its retries is final: no outer level retries it again.
  */
 import { NetworkError } from '../errors.js';
+import { sleep } from '../util/sleep.js';
 import { RegistryError, retryAfterMs } from './errors.js';
 import { header, isReplayable, type Method, type Middleware } from './types.js';
 
@@ -77,23 +78,6 @@ export function transientFailure(err: unknown): { reason: string; retryAfterMs?:
   return undefined;
 }
 
-const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-
 export class Retrier {
   constructor(readonly policy: RetryPolicy = DEFAULT_RETRY_POLICY) {}
 
@@ -121,7 +105,7 @@ export class Retrier {
   ): Promise<void> {
     const delayMs = this.delayFor(attempt, retryAfterMs);
     this.policy.onWait?.({ what, reason, attempt, retries: this.policy.retries, delayMs });
-    await (this.policy.sleep ?? defaultSleep)(delayMs, signal ?? this.policy.signal);
+    await (this.policy.sleep ?? sleep)(delayMs, signal ?? this.policy.signal);
   }
 
   /**

@@ -41,6 +41,21 @@ export function pageOf(items: readonly string[], options: PageOptions, next?: st
   return { items: page, next: page.at(-1) };
 }
 
+/**
+ * Counts the pages of one listing as their URLs come: refuses a URL already followed, or one
+ * page too many, so a registry whose Link headers loop cannot keep ferry busy forever. Returns
+ * the page's number (1 for the first).
+ */
+export function pageGuard(what: string, maxPages = MAX_PAGES): (url: URL) => number {
+  const seen = new Set<string>();
+  return (url) => {
+    if (seen.has(url.href) || seen.size >= maxPages)
+      throw new InvalidContentError(`${what}: the registry's pagination loops`);
+    seen.add(url.href);
+    return seen.size;
+  };
+}
+
 export async function fetchPages(
   client: RegistryClient,
   path: string,
@@ -55,12 +70,10 @@ export async function fetchPages(
   if (options.last !== undefined) first.searchParams.set('last', options.last);
 
   const items: string[] = [];
-  const seen = new Set<string>();
+  const guard = pageGuard(what);
   let url: URL | undefined = first;
   while (url) {
-    if (seen.has(url.href) || seen.size >= MAX_PAGES)
-      throw new InvalidContentError(`${what}: the registry's pagination loops`);
-    seen.add(url.href);
+    guard(url);
     const req = { method: 'GET' as const, path: url, scopes, retry: false };
     // The request and its body read retry together (a page lost mid-body is asked for again).
     const { res, bytes } = await client.retrier.run(what, async () => {

@@ -27,6 +27,7 @@ import { mergeReferrers, readReferrersIndex, referrersIndexBytes, referrersTag }
 import type { RegistryClient } from './client.js';
 import { nextPageUrl } from './link-header.js';
 import { getManifest, putManifest } from './manifests.js';
+import { pageGuard } from './pages.js';
 
 export type ReferrersSupport = 'api' | 'tag';
 
@@ -114,19 +115,17 @@ export async function referrersByApi(
   const first = new URL(`/v2/${repository}/referrers/${digest}`, await client.baseUrl());
   if (artifactType !== undefined) first.searchParams.set('artifactType', artifactType);
   const referrers: Descriptor[] = [];
-  const seen = new Set<string>();
+  const guard = pageGuard(what, MAX_PAGES);
   let url: URL | undefined = first;
   while (url) {
-    if (seen.has(url.href) || seen.size >= MAX_PAGES)
-      throw new InvalidContentError(`${what}: the registry's pagination loops`);
-    seen.add(url.href);
+    const page = guard(url);
     const { answer, next } = await apiPage(client, url, what, scopes);
     if (answer.kind === 'no-repository') {
-      if (seen.size === 1) throw new NotFoundError(`repository ${client.registry}/${repository} not found`);
+      if (page === 1) throw new NotFoundError(`repository ${client.registry}/${repository} not found`);
       break;
     }
     if (answer.kind === 'no-api') {
-      if (seen.size > 1) throw new InvalidContentError(`${what}: a later page is not a referrers list`);
+      if (page > 1) throw new InvalidContentError(`${what}: a later page is not a referrers list`);
       cache.set(repository, 'tag');
       return undefined;
     }

@@ -30,6 +30,17 @@ async function listFiles(dir: string): Promise<string[]> {
   return (await readdir(dir, { recursive: true })).sort();
 }
 
+/**
+ * The second GET asks for the rest: a Range from where ferry's bytes stopped. That is the cut, or
+ * a little before it: the proxy closes right after its last write, and bytes still on their way
+ * when a connection closes are not always delivered (the digest check then covers the overlap).
+ * Never from 0, and never past the cut.
+ */
+function assertResumedNear(range: string | undefined, cut: number): void {
+  const from = Number(/^bytes=(\d+)-$/.exec(range ?? '')?.[1] ?? Number.NaN);
+  assert.ok(from > cut - 64 * 1024 && from <= cut, `resumed near the cut (${cut}): ${range}`);
+}
+
 describe('faults between ferry and the registry', () => {
   let reg: Registry;
   let proxy: FaultProxy;
@@ -159,7 +170,7 @@ describe('faults between ferry and the registry', () => {
         const gets = requestsTo(proxy, 'GET', new RegExp(`/blobs/${layer.digest}`));
         assert.equal(gets.length, 2, `two GETs for ${layer.digest}`);
         assert.equal(gets[0]!.range, undefined);
-        assert.equal(gets[1]!.range, `bytes=${Math.floor(layer.size / 2)}-`, 'resumed from the cut');
+        assertResumedNear(gets[1]!.range, Math.floor(layer.size / 2));
         assert.equal(gets[1]!.status, 206);
       }
       // skopeo reads the tarball and its layers (it verifies every digest on copy).
@@ -226,7 +237,7 @@ describe('faults between ferry and the registry', () => {
           `digest mismatch for blob ${layer.digest}.*expected ${layer.digest}, got sha256:[0-9a-f]{64}`,
         ),
       );
-      assert.equal(requestsTo(proxy, 'GET', path)[1]!.range, `bytes=${half}-`);
+      assertResumedNear(requestsTo(proxy, 'GET', path)[1]!.range, half);
       assert.deepEqual(
         (await listFiles(work)).filter((f) => f.startsWith('flip-after-resume')),
         [],
