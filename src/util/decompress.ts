@@ -3,8 +3,11 @@
  * bytes (the media type can lie, and Docker-typed zstd layers exist: next-features.md E2), so
  * whoever reads a layer's contents (export; a diff_id check) reads every kind the same way.
  *
- * zstd: Node 20's zlib has none (it came, experimental, in 22.15 / 23.8), so it is used where
- * present and `fzstd` otherwise. fzstd was chosen by measurement (see the commit that added it):
+ * zstd: always `fzstd`, on every Node. Node 20's zlib has no zstd, and the one that came
+ * (experimental) in 22.15 / 23.8 was tried and dropped: on 22.23 it refuses a skippable frame
+ * between frames ("Unknown frame descriptor", which zstd:chunked writes) and ends a truncated
+ * stream without an error, so a cut layer would read as a short tar. One decoder also means one
+ * behaviour on 20, 22 and 24. fzstd was chosen by measurement (see the commit that added it):
  * pure JavaScript, no install-time compile (zstd-napi builds with node-gyp; @mongodb-js/zstd fails
  * to install offline), streaming with bounded memory (zstddec's streaming decoder takes a
  * synchronous iterable only), reads multi-frame streams and skippable frames (zstd:chunked's table
@@ -57,17 +60,12 @@ class ZstdDecompress extends Transform {
   }
 }
 
-type ZstdFactory = () => Transform;
-
-/** node:zlib's zstd where this Node has it (22.15+), typed loosely since @types/node 20 lacks it. */
-const nativeZstd = (zlib as unknown as { createZstdDecompress?: ZstdFactory }).createZstdDecompress;
-
 function decompressor(kind: Compression, what: string): Transform {
   switch (kind) {
     case 'gzip':
       return zlib.createGunzip();
     case 'zstd':
-      return nativeZstd ? nativeZstd() : new ZstdDecompress(what);
+      return new ZstdDecompress(what);
     case 'none':
       return new Transform({ transform: (chunk, _enc, done) => done(null, chunk) });
   }
