@@ -23,7 +23,30 @@ export interface TokenHttpRequest {
 
 export interface TokenHttpResponse {
   status: number;
-  body: { text(): Promise<string>; dump(): Promise<void> };
+  body: AsyncIterable<Uint8Array> & { destroy(): void };
+}
+
+/**
+ * A token answer is a small JSON object (a JWT or an opaque string and a few fields). The realm
+ * is named by the registry's challenge and may be any https server, so its body is read bounded:
+ * one that streams without end must not fill memory.
+ */
+const TOKEN_RESPONSE_LIMIT = 1024 * 1024;
+
+async function readTokenResponse(body: TokenHttpResponse['body'], host: string): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.length;
+    if (total > TOKEN_RESPONSE_LIMIT) {
+      body.destroy();
+      throw new InvalidContentError(
+        `${host}: token server response is over the ${TOKEN_RESPONSE_LIMIT}-byte limit`,
+      );
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 export type TokenSend = (request: TokenHttpRequest) => Promise<TokenHttpResponse>;
@@ -97,7 +120,7 @@ export async function fetchToken(
   }
 
   const res = await send(request);
-  const text = await res.body.text();
+  const text = await readTokenResponse(res.body, host);
   if (res.status === 401 || res.status === 403) {
     throw new AuthError(
       credential.kind === 'anonymous'

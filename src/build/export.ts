@@ -131,6 +131,25 @@ function writeEntry(pack: tar.Pack, header: Header, body: Readable | undefined):
   });
 }
 
+/**
+ * A '..' in a name (or a hard link's target) would put the entry outside the root of whoever
+ * extracts the export, and some extractors follow it. Checked in the planning pass, so nothing has
+ * been written when it fails. A leading '/' is harmless here: normaliseName makes names relative.
+ * A symlink's target may well hold '..' (`lib -> ../usr/lib`); it is data, not a path written to.
+ */
+function refuseEscape(header: Header, layer: string): void {
+  const escapes = (name: string): boolean => name.split('/').includes('..');
+  const bad = escapes(header.name)
+    ? header.name
+    : header.type === 'link' && header.linkname && escapes(header.linkname)
+      ? header.linkname
+      : undefined;
+  if (bad === undefined) return;
+  throw new InvalidContentError(
+    `${layer}: entry ${JSON.stringify(bad.slice(0, 200))} has a '..' component, which would escape the root`,
+  );
+}
+
 function outputHeader(header: Header, name: string): Header {
   const out: Header = { ...header, name: header.type === 'directory' ? `${name}/` : name };
   if (header.type === 'link' && header.linkname) out.linkname = normaliseName(header.linkname);
@@ -164,6 +183,7 @@ export async function exportFilesystem(request: ExportRequest): Promise<ExportSu
       const entries: PlanEntry[] = [];
       const headers = new Map<number, Header>();
       await readLayer(files[i]!, what(i), async (header, ordinal, body) => {
+        refuseEscape(header, what(i));
         const type = entryType(header.type);
         entries.push({
           name: normaliseName(header.name),

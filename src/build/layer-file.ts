@@ -4,8 +4,9 @@
  * computed in the one pass that writes the file.
  *
  * The gzip level is fixed (zlib's default, 6), never chosen from the data or the machine's speed
- * (unlike copy/adaptive-gzip.ts), and Node's gzip header carries no time or name, so the same tar
- * gives the same blob on every run with the same Node.
+ * (unlike copy/adaptive-gzip.ts), Node's gzip header carries no time or name, and its OS byte is
+ * pinned (util/gzip-os.ts), so the same tar gives the same blob on every run and every system with
+ * the same zlib.
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -15,6 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { FerryError, LocalError } from '../errors.js';
 import type { Descriptor } from '../image/descriptor.js';
+import { GzipOsPin } from '../util/gzip-os.js';
 
 export interface LayerFile {
   descriptor: Descriptor;
@@ -51,7 +53,16 @@ export async function writeLayerFile(
   const uncompressed = new Hashing();
   const compressed = new Hashing();
   try {
-    await pipeline(tar, uncompressed, createGzip({ level: GZIP_LEVEL }), compressed, createWriteStream(file));
+    const osPin = new GzipOsPin();
+    const pinned = new Transform({ transform: (chunk: Buffer, _enc, next) => next(null, osPin.pin(chunk)) });
+    await pipeline(
+      tar,
+      uncompressed,
+      createGzip({ level: GZIP_LEVEL }),
+      pinned,
+      compressed,
+      createWriteStream(file),
+    );
   } catch (err) {
     if (err instanceof FerryError) throw err;
     const code = (err as NodeJS.ErrnoException).code;

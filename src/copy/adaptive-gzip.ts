@@ -7,10 +7,11 @@
  * binaries shrinks 2-3 times and is worth it. So the first MiB is deflated as a sample; if that
  * saves less than a tenth, the layer is stored (level 0: gzip framing around uncompressed blocks,
  * a memory copy), otherwise compressed at level 1. Either way the output is a valid gzip stream
- * whose digest is computed as it flows.
+ * whose digest is computed as it flows, with the header's OS byte pinned (util/gzip-os.ts).
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { createGzip, deflateRawSync, type Gzip } from 'node:zlib';
+import { GzipOsPin } from '../util/gzip-os.js';
 
 const SAMPLE_BYTES = 1024 * 1024;
 /** Compressed sample size over input size above which compression is not worth its CPU. */
@@ -40,9 +41,10 @@ class AdaptiveGzip extends Transform {
     this.pendingBytes = 0;
     this.level = levelFor(held.subarray(0, SAMPLE_BYTES));
     const gzip = createGzip({ level: this.level });
+    const osPin = new GzipOsPin();
     // Output follows the reader's pace: paused when push() says enough, resumed by _read.
     gzip.on('data', (chunk: Buffer) => {
-      if (!this.push(chunk)) gzip.pause();
+      if (!this.push(osPin.pin(chunk))) gzip.pause();
     });
     gzip.on('error', (err) => this.destroy(err));
     this.gzip = gzip;

@@ -66,11 +66,13 @@ export type ProxySettings = NonNullable<ReturnType<typeof proxySettings>>;
 /**
  * The proxy a request to `url` goes through, before NO_PROXY (which undici's EnvHttpProxyAgent
  * applies): HTTPS_PROXY for https:, HTTP_PROXY for http:, and never one for a loopback host
- * (localhost, 127.0.0.0/8, ::1), as Go's net/http ProxyFromEnvironment does: a registry on
+ * (localhost, *.localhost, 127.0.0.0/8, ::1), as Go's net/http ProxyFromEnvironment does: a registry on
  * localhost:5000 behind a corporate proxy must not be sent to the proxy, which cannot reach it.
  */
 export function proxyFor(url: URL, proxy: ProxySettings | undefined): URL | undefined {
-  if (!proxy || isLoopbackHost(url.host)) return undefined;
+  // `*.localhost` too (RFC 6761 §6.3): sending it to a proxy could only fail.
+  if (!proxy || isLoopbackHost(url.host) || url.hostname.toLowerCase().endsWith('.localhost'))
+    return undefined;
   const chosen = url.protocol === 'https:' ? proxy.httpsProxy : proxy.httpProxy;
   if (!chosen) return undefined;
   try {

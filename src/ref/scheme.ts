@@ -13,13 +13,16 @@ export interface SchemeOptions {
 }
 
 /**
- * True for `localhost`, any `*.localhost` (RFC 6761 §6.3 reserves the name for loopback), IPv4
- * 127.0.0.0/8 and IPv6 ::1 in any spelling, with or without a port. Private ranges (10/8, 192.168/16)
+ * True for `localhost`, IPv4 127.0.0.0/8 and IPv6 ::1 in any spelling, with or without a port:
+ * the names that reach this machine whatever the resolver says. Private ranges (10/8, 192.168/16)
  * are not loopback: traffic to them crosses a network, so they never fall back to HTTP on their own.
+ * Nor is `*.localhost`: RFC 6761 §6.3 reserves it for loopback, but glibc without nss-myhostname
+ * asks DNS for it, and a spoofed answer would get plain HTTP and credentials (go-containerregistry
+ * draws the same line). Only the proxy rule, where a wrong guess costs nothing, counts it in.
  */
 export function isLoopbackHost(registry: string): boolean {
   const { host } = splitHostPort(registry.toLowerCase());
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (host === 'localhost') return true;
   if (host.startsWith('[')) {
     try {
       // The WHATWG URL parser canonicalizes IPv6 (`[0:0::1]` → `[::1]`).

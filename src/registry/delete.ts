@@ -105,6 +105,8 @@ export async function deleteByPlan(client: RegistryClient, ref: Reference, plan:
 
 /** The empty config OCI defines for artifacts (image-spec manifest.md, "Guidance for an Empty Descriptor"). */
 const EMPTY_CONFIG = Buffer.from('{}');
+/** What the throw-away manifest says it is, should anyone see it between its PUT and DELETE. */
+const DELETE_TAG_ARTIFACT_TYPE = 'application/vnd.dev.ferry.delete-tag.v1';
 
 async function deleteTagOnly(client: RegistryClient, ref: Reference, plan: DeletePlan): Promise<void> {
   const repository = ref.repository;
@@ -120,6 +122,8 @@ async function deleteTagOnly(client: RegistryClient, ref: Reference, plan: Delet
     JSON.stringify({
       schemaVersion: 2,
       mediaType: MediaType.ociManifest,
+      // image-spec manifest.md: artifactType MUST be set when the config is the empty descriptor.
+      artifactType: DELETE_TAG_ARTIFACT_TYPE,
       config,
       layers: [],
       annotations: {

@@ -9,7 +9,7 @@
  * stream without an error, so a cut layer would read as a short tar. One decoder also means one
  * behaviour on 20, 22 and 24. fzstd was chosen by measurement (see the commit that added it):
  * pure JavaScript, no install-time compile (zstd-napi builds with node-gyp; @mongodb-js/zstd fails
- * to install offline), streaming with bounded memory (zstddec's streaming decoder takes a
+ * to install offline), streaming (zstddec's streaming decoder takes a
  * synchronous iterable only), reads multi-frame streams and skippable frames (zstd:chunked's table
  * of contents), and decodes at about 60-70 % of node:zlib's gunzip speed here.
  */
@@ -32,10 +32,30 @@ export function sniffCompression(head: Uint8Array): Compression {
   return 'none';
 }
 
-/** zstd through fzstd, as a Transform. */
+/**
+ * How much compressed input fzstd gets per call. fzstd decodes every whole block of a call at once
+ * and hands them all over before it returns, and a block can grow a thousandfold: an RLE block is
+ * 4 bytes for up to 128 KiB out (RFC 8878 §3.1.1.2), so one 64 KiB network chunk of them would be
+ * 2 GiB in memory. Small slices with a pause when the reader is behind keep memory flat; a slice
+ * that is not yet a whole block is only queued by fzstd, so the slicing costs little.
+ */
+const ZSTD_SLICE = 256;
+
+/** A chunk being decoded slice by slice, and the callback that releases it. */
+interface ZstdWork {
+  chunk: Uint8Array;
+  offset: number;
+  final: boolean;
+  done: TransformCallback;
+}
+
+/** zstd through fzstd, as a Transform that waits for its reader (see ZSTD_SLICE). */
 class ZstdDecompress extends Transform {
+  private work: ZstdWork | undefined;
+  /** The readable side is over its high-water mark: decoding resumes in _read. */
+  private full = false;
   private readonly decoder = new Decompress((chunk) => {
-    this.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    if (!this.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))) this.full = true;
   });
 
   constructor(private readonly what: string) {
@@ -43,20 +63,40 @@ class ZstdDecompress extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.decode(() => this.decoder.push(chunk), done);
+    this.work = { chunk, offset: 0, final: false, done };
+    this.decode();
   }
 
   override _flush(done: TransformCallback): void {
-    this.decode(() => this.decoder.push(new Uint8Array(0), true), done);
+    this.work = { chunk: new Uint8Array(0), offset: 0, final: true, done };
+    this.decode();
   }
 
-  private decode(step: () => void, done: TransformCallback): void {
+  override _read(size: number): void {
+    this.full = false;
+    if (this.work) this.decode();
+    else super._read(size);
+  }
+
+  private decode(): void {
+    const work = this.work;
+    if (!work) return;
     try {
-      step();
-      done();
+      do {
+        if (this.full) return;
+        const end = Math.min(work.offset + ZSTD_SLICE, work.chunk.length);
+        this.decoder.push(work.chunk.subarray(work.offset, end), work.final && end === work.chunk.length);
+        work.offset = end;
+      } while (work.offset < work.chunk.length);
     } catch (err) {
-      done(new InvalidContentError(`${this.what} is not a valid zstd stream: ${(err as Error).message}`));
+      this.work = undefined;
+      work.done(
+        new InvalidContentError(`${this.what} is not a valid zstd stream: ${(err as Error).message}`),
+      );
+      return;
     }
+    this.work = undefined;
+    work.done();
   }
 }
 

@@ -247,4 +247,47 @@ describe('ferry export', () => {
     const { readdir } = await import('node:fs/promises');
     assert.deepEqual(await readdir(dir), [], 'no file left behind');
   });
+  test("a layer whose names climb out with '..' is refused (exit 7) before anything is written", async () => {
+    const dir = await makeTempDir('export-escape');
+    for (const [tag, entries] of [
+      [
+        'name',
+        [
+          { name: 'etc/', type: 'directory' as const },
+          { name: 'etc/../../cron.d/x', content: 'evil' },
+        ],
+      ],
+      [
+        'link',
+        [
+          { name: 'etc/passwd', content: 'root' },
+          { name: 'etc/p2', type: 'link' as const, linkname: '../../etc/shadow' },
+        ],
+      ],
+    ] as const) {
+      const image = await writeImage({
+        tag: 'v1',
+        layers: [gzipLayer(await tarOf([...entries]))],
+        config: { architecture: 'amd64', os: 'linux' },
+      });
+      await cranePush(image.dir, `${reg.host}/app/escape:${tag}`);
+      const out = join(dir, `${tag}.tar`);
+      const result = await ferry(['export', `${reg.host}/app/escape:${tag}`, out]);
+      assert.equal(result.code, 7, result.stderr);
+      assert.match(errorLine(result), /has a '\.\.' component, which would escape the root/);
+    }
+    const { readdir } = await import('node:fs/promises');
+    assert.deepEqual(await readdir(dir), [], 'no file left behind');
+    // A symlink pointing up is ordinary (lib -> ../usr/lib) and is kept.
+    const image = await writeImage({
+      tag: 'v1',
+      layers: [gzipLayer(await tarOf([{ name: 'a/lib', type: 'symlink', linkname: '../usr/lib' }]))],
+      config: { architecture: 'amd64', os: 'linux' },
+    });
+    await cranePush(image.dir, `${reg.host}/app/escape:symlink`);
+    const ok = await ferry(['export', `${reg.host}/app/escape:symlink`, join(dir, 'ok.tar')]);
+    assert.equal(ok.code, 0, ok.stderr);
+    const entries = await readTar(await readFile(join(dir, 'ok.tar')));
+    assert.equal(entries.get('a/lib')?.linkname, '../usr/lib');
+  });
 });

@@ -15,8 +15,6 @@ describe('isLoopbackHost', () => {
     'localhost',
     'localhost:5000',
     'LOCALHOST:5000',
-    'foo.localhost',
-    'registry.foo.localhost:8080',
     '127.0.0.1',
     '127.0.0.1:5000',
     '127.1.2.3:80',
@@ -38,6 +36,8 @@ describe('isLoopbackHost', () => {
     '1127.0.0.1',
     'localhost.example.com',
     'mylocalhost',
+    'foo.localhost', // reserved for loopback, but resolved by DNS on many systems
+    'registry.foo.localhost:8080',
     'localhostx:5000',
     '[::2]',
     '[fe80::1]:5000',
@@ -84,7 +84,7 @@ describe('schemesToTry and isInsecure', () => {
     ['localhost', none, ['http', 'https'], false],
     ['127.0.0.1:5000', none, ['http', 'https'], false],
     ['[::1]:5000', none, ['http', 'https'], false],
-    ['app.localhost:5000', none, ['http', 'https'], false],
+    ['app.localhost:5000', none, ['https'], false], // a name DNS may answer: no silent HTTP
     ['reg.lan:5000', { plainHttp: ['reg.lan:5000'], insecure: [] }, ['http'], false],
     ['reg.lan:5000', { plainHttp: ['reg.lan'], insecure: [] }, ['http'], false],
     ['reg.lan:5000', { plainHttp: ['reg.lan:5001'], insecure: [] }, ['https'], false],

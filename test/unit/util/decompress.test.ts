@@ -65,6 +65,27 @@ describe('Decompressor', () => {
     assert.ok((await decompress(stream, 1000)).equals(random));
   });
 
+  test('zstd: a stream that expands a thousandfold decodes with flat memory', async () => {
+    // 256 MiB of zeros is a few KiB of RLE blocks: fed whole to the decoder it would be in memory
+    // at once (256 MiB of buffers). Read through a consumer slower than the decoder, what is held
+    // stays near the streams' high-water marks plus what the collector has not yet freed.
+    const out = 256 * 1024 * 1024;
+    const bomb = execFileSync('sh', ['-c', `head -c ${out} /dev/zero | zstd -q -c`]);
+    assert.ok(bomb.length < 64 * 1024, `the zstd CLI wrote ${bomb.length} bytes`);
+    const decompressor = new Decompressor('test layer');
+    let total = 0;
+    const before = process.memoryUsage().arrayBuffers;
+    let peakArrayBuffers = 0;
+    Readable.from([bomb]).pipe(decompressor);
+    for await (const chunk of decompressor) {
+      total += (chunk as Buffer).length;
+      peakArrayBuffers = Math.max(peakArrayBuffers, process.memoryUsage().arrayBuffers - before);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.equal(total, out);
+    assert.ok(peakArrayBuffers < 128 * 1024 * 1024, `${peakArrayBuffers} bytes of buffers at the peak`);
+  });
+
   test('an empty stream is an empty tar', async () => {
     assert.equal((await decompress(Buffer.alloc(0))).length, 0);
   });
