@@ -170,6 +170,7 @@ export async function startProgress(ctx: Context): Promise<Progress> {
     quiet: ctx.globals.quiet,
     env: ctx.env,
     color: ctx.colors.stderr.level > 0,
+    warn: (text) => ctx.status.warn(text),
   });
   await progress.start();
   return progress;

@@ -23,10 +23,18 @@ export type CopyEvent =
   | { type: 'blobs-planned'; descriptors: readonly Descriptor[] }
   | { type: 'blob-start'; descriptor: Descriptor }
   | { type: 'blob-progress'; descriptor: Descriptor; bytes: number }
+  /**
+   * `descriptor` is the source's blob, as blob-start and blob-progress named it (a layer gzip'd
+   * on the way too: the blob it became is in its 'changed' event); `bytes` is that blob's size
+   * when it was copied, 0 when skipped or mounted.
+   */
   | { type: 'blob-done'; descriptor: Descriptor; outcome: BlobOutcome; bytes: number }
   | { type: 'manifest-done'; descriptor: Descriptor; outcome: 'pushed' | 'skipped' }
-  | { type: 'platform-picked'; descriptor: Descriptor; platform: string }
-  | { type: 'changed'; change: Change };
+  /** A platform's image picked out of the index `from` (--platform, or a one-image destination). */
+  | { type: 'platform-picked'; descriptor: Descriptor; platform: string; from: Descriptor }
+  | { type: 'changed'; change: Change }
+  /** Something went wrong beside the copy's own outcome (a clean-up after a failure failed too). */
+  | { type: 'warning'; message: string };
 
 export type CopyListener = (event: CopyEvent) => void;
 
@@ -63,8 +71,10 @@ export interface ReferrersSummary {
   copied: number;
   /**
    * Referrers not copied: without `-r`, those of every manifest copied; with it, those of a
-   * manifest whose digest changed on the way (they name a digest the destination does not hold).
-   * null when they could not be counted (the copy itself went well).
+   * manifest whose digest changed on the way (they name a digest the destination does not hold);
+   * either way, those of an index one platform was picked out of (the destination holds the image
+   * alone, not the index they name). null when they could not be counted (the copy itself went
+   * well).
    */
   left: number | null;
 }

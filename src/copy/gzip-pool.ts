@@ -10,6 +10,10 @@
  *
  * The temp files live in one folder of the system's temp directory for the run, each removed once
  * its layer is stored, and the folder on close().
+ *
+ * A worker that dies (an 'error', or an 'exit' of its own or by close()) fails the layer it was
+ * packing and is never handed out again: the next layer that needs a worker gets a new one. A
+ * layer waiting for a worker when the pool closes is refused, not left waiting.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -41,6 +45,13 @@ type Reply =
 interface Slot {
   worker: Worker;
   busy: boolean;
+  /** Set once the worker is gone: the slot is dropped, never handed out again. */
+  dead: boolean;
+}
+
+interface Waiter {
+  resolve(slot: Slot): void;
+  reject(err: Error): void;
 }
 
 /**
@@ -48,7 +59,7 @@ interface Slot {
  * which run the TypeScript sources through tsx, a worker does not inherit tsx's loader: it
  * registers tsx first, then loads the source.
  */
-function startWorker(): Worker {
+export function startGzipWorker(): Worker {
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./gzip-worker.mjs', import.meta.url));
   const source = JSON.stringify(new URL('./gzip-worker.ts', import.meta.url).href);
   return new Worker(
@@ -57,15 +68,23 @@ function startWorker(): Worker {
   );
 }
 
+const closedError = (): LocalError => new LocalError('the compression workers are closed');
+
 export class GzipPool {
   private readonly slots: Slot[] = [];
-  private readonly waiting: ((slot: Slot) => void)[] = [];
+  private readonly waiting: Waiter[] = [];
   private dir: Promise<string> | undefined;
   private nextId = 0;
   private closed = false;
 
-  /** `size` workers; 0 runs the compression on the main thread (the engine's unit tests). */
-  constructor(private readonly size = Math.max(1, availableParallelism())) {}
+  /**
+   * `size` workers; 0 runs the compression on the main thread (the engine's unit tests).
+   * `start` starts one (the tests hand in workers that die, to see the pool survive them).
+   */
+  constructor(
+    private readonly size = Math.max(1, availableParallelism()),
+    private readonly start: () => Worker = startGzipWorker,
+  ) {}
 
   /** gzips `data` into a temp file; the digest and size are those of the gzip'd bytes. */
   async pack(data: Readable): Promise<PackedLayer> {
@@ -77,15 +96,26 @@ export class GzipPool {
     const path = join(await this.dir, `layer-${this.nextId}.gz`);
     const id = this.nextId++;
     if (this.size === 0) return { ...(await gzipToFile(data, path)), path };
-    const slot = await this.acquire();
+    let slot: Slot;
     try {
-      return await this.run(slot.worker, id, path, data);
+      slot = await this.acquire();
+    } catch (err) {
+      data.destroy();
+      throw err;
+    }
+    try {
+      return await this.run(slot, id, path, data);
+    } catch (err) {
+      // A dead worker could not remove what it had written of the layer.
+      if (slot.dead) await rm(path, { force: true });
+      throw err;
     } finally {
       this.release(slot);
     }
   }
 
-  private run(worker: Worker, id: number, path: string, data: Readable): Promise<PackedLayer> {
+  private run(slot: Slot, id: number, path: string, data: Readable): Promise<PackedLayer> {
+    const { worker } = slot;
     return new Promise<PackedLayer>((resolve, reject) => {
       let inFlight = 0;
       let settled = false;
@@ -94,9 +124,10 @@ export class GzipPool {
         settled = true;
         worker.off('message', onMessage);
         worker.off('error', onWorkerError);
+        worker.off('exit', onExit);
         data.off('data', onData);
         if (err) {
-          worker.postMessage({ op: 'abort', id });
+          if (!slot.dead) worker.postMessage({ op: 'abort', id });
           data.destroy();
           reject(err);
         } else resolve(layer as PackedLayer);
@@ -110,6 +141,13 @@ export class GzipPool {
         else finish(new LocalError(`compressing a layer into ${path}: ${reply.message}`));
       };
       const onWorkerError = (err: Error): void => finish(err);
+      // After an 'error' too: whatever ended the thread, this layer will never be done.
+      const onExit = (code: number): void =>
+        finish(
+          this.closed
+            ? closedError()
+            : new LocalError(`compressing a layer into ${path}: the worker stopped (exit code ${code})`),
+        );
       const onData = (chunk: Buffer): void => {
         // A copy of the chunk goes over (the stream may reuse its buffer); bounded by MAX_IN_FLIGHT.
         inFlight++;
@@ -118,6 +156,7 @@ export class GzipPool {
       };
       worker.on('message', onMessage);
       worker.on('error', onWorkerError);
+      worker.on('exit', onExit);
       worker.postMessage({ op: 'begin', id, path });
       data.on('data', onData);
       data.once('end', () => worker.postMessage({ op: 'end', id }));
@@ -131,25 +170,55 @@ export class GzipPool {
   }
 
   private acquire(): Promise<Slot> {
-    if (this.closed) return Promise.reject(new LocalError('the compression workers are closed'));
+    if (this.closed) return Promise.reject(closedError());
     const free = this.slots.find((s) => !s.busy);
     if (free) {
       free.busy = true;
       free.worker.ref();
       return Promise.resolve(free);
     }
-    if (this.slots.length < this.size) {
-      const slot = { worker: startWorker(), busy: true };
-      this.slots.push(slot);
-      return Promise.resolve(slot);
-    }
-    return new Promise((resolve) => this.waiting.push(resolve));
+    if (this.slots.length < this.size) return Promise.resolve(this.spawn());
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
-  /** A busy worker keeps the process alive (its caller awaits it); an idle one does not. */
+  /** A new busy slot. Its worker's death marks it dead; an idle dead slot leaves the pool at once. */
+  private spawn(): Slot {
+    const slot: Slot = { worker: this.start(), busy: true, dead: false };
+    const die = (): void => {
+      if (slot.dead) return;
+      slot.dead = true;
+      if (!slot.busy) this.drop(slot);
+    };
+    // Listened to for the worker's whole life: an 'error' with no listener would throw.
+    slot.worker.on('error', die);
+    slot.worker.on('exit', die);
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private drop(slot: Slot): void {
+    const i = this.slots.indexOf(slot);
+    if (i >= 0) this.slots.splice(i, 1);
+  }
+
+  /**
+   * A busy worker keeps the process alive (its caller awaits it); an idle one does not. A dead
+   * one is dropped, and a layer waiting for a worker gets a new one in its place.
+   */
   private release(slot: Slot): void {
+    if (slot.dead) {
+      this.drop(slot);
+      const waiter = this.closed ? undefined : this.waiting.shift();
+      if (!waiter) return;
+      try {
+        waiter.resolve(this.spawn());
+      } catch (err) {
+        waiter.reject(err as Error);
+      }
+      return;
+    }
     const next = this.waiting.shift();
-    if (next) next(slot);
+    if (next) next.resolve(slot);
     else {
       slot.busy = false;
       slot.worker.unref();
@@ -164,6 +233,8 @@ export class GzipPool {
   /** Stops the workers and removes the temp folder with anything left in it. */
   async close(): Promise<void> {
     this.closed = true;
+    for (const waiter of this.waiting.splice(0)) waiter.reject(closedError());
+    // Each worker's 'exit' fails the layer it was packing (run's listener): none is left waiting.
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
     this.slots.length = 0;
     const dir = await this.dir?.catch(() => undefined);

@@ -14,12 +14,19 @@
  * something incomplete. A blob the destination already has is skipped after a HEAD (all of an
  * image's HEADs go out at once, ahead of the transfers); a child manifest it already has is
  * skipped with all its blobs; a blob that sits elsewhere on the destination's registry is mounted.
- * A re-copy whose tag already names the source's content stops after one HEAD.
+ * A re-copy whose tag already names the source's content stops after one HEAD, when nothing
+ * would change on the way (no layer policy transforms, no platform picked) and the destination
+ * vouches for what its tags name (store.ts TagState).
+ *
+ * --no-clobber leaves an existing tag alone, and is refused (a UsageError, before anything is
+ * written) where the destination cannot tell whether the tag exists: "cannot tell" is never
+ * taken for "absent", which would overwrite what the user asked to keep.
  *
  * Failure: the first failure of an image ends it. Its transfers in flight are stopped (unless
  * another image of the run waits for them, session.ts), queued ones never start, and every
  * transfer settles before the destination is aborted, so clean-up (cancelled upload sessions,
- * removed temp files) is done before the copy reports.
+ * removed temp files) is done before the copy reports. The copy's own failure is the one thrown;
+ * a clean-up that fails too is said as a 'warning' event.
  */
 import { createReadStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
@@ -30,7 +37,7 @@ import { summarizeConfig } from '../image/config.js';
 import type { Descriptor, Platform } from '../image/descriptor.js';
 import { type ImageIndex, type ImageManifest, parseManifest } from '../image/manifest.js';
 import { formatPlatform, hostPlatform } from '../image/platform.js';
-import type { BlobPlace, ImageDestination, ImageSource, StoredManifest } from '../store/store.js';
+import type { BlobPlace, ImageDestination, ImageSource, StoredManifest, TagState } from '../store/store.js';
 import { chain } from '../util/chain.js';
 import type { BlobOutcome, Change, CopyListener, CopySummary } from './events.js';
 import type { LayerPolicy } from './layer-policy.js';
@@ -94,9 +101,38 @@ export async function copyImageGraph(
     return summary;
   } catch (err) {
     copy.fail(err);
-    await destination.abort();
-    throw copy.firstFailure ?? err;
+    const failure = copy.firstFailure ?? err;
+    await abortDestination(destination, options.onEvent);
+    throw failure;
   }
+}
+
+/**
+ * Aborts a destination after a failure without letting the abort's own failure take the place of
+ * the one that caused it (that is what the user must see, with its exit code): a failed clean-up
+ * is said as a warning instead.
+ */
+export async function abortDestination(
+  destination: ImageDestination,
+  onEvent: CopyListener | undefined,
+): Promise<void> {
+  try {
+    await destination.abort();
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    onEvent?.({
+      type: 'warning',
+      message: `could not clean up ${destination.description} after the failure: ${why}`,
+    });
+  }
+}
+
+/** What a blob transfer shared by the images of a run (session.ts) gives each of them. */
+interface MovedBlob {
+  /** The blob as the destination holds it. */
+  descriptor: Descriptor;
+  /** How it differs from the source's (a layer gzip'd), for every image that names it to record. */
+  change?: Change | undefined;
 }
 
 class ImageCopy implements GraphCopy {
@@ -142,11 +178,16 @@ class ImageCopy implements GraphCopy {
   async run(): Promise<CopySummary> {
     const platforms = this.options.platforms ?? [];
     const { tag, noClobber } = this.options;
+    // A copy that would write the source's root as it is: a tag naming it already may leave
+    // nothing to do. Not so when a layer is transformed on the way (after a push with --compress
+    // none, a push with the default policy must still gzip the layers the tag names plain).
+    const asIs = platforms.length === 0 && !this.options.layers.transforms;
     // What the tag names now, asked while the source's root is fetched: a tag that already names
     // the source's content (a re-copy) means the destination accepted that manifest, so
-    // everything under it is there; with --no-clobber any existing tag ends the copy.
-    const tagged =
-      tag !== undefined && (noClobber || platforms.length === 0) ? this.destination.tagged(tag) : undefined;
+    // everything under it is there (when it vouches for that); with --no-clobber any existing tag
+    // ends the copy.
+    const tagged: Promise<TagState> | undefined =
+      tag !== undefined && (noClobber || asIs) ? this.destination.tagged(tag) : undefined;
     tagged?.catch(() => {});
     const root = await this.source.root();
     const parsed = parseManifest(
@@ -163,10 +204,17 @@ class ImageCopy implements GraphCopy {
       changes: this.changes,
     });
     const existing = await tagged;
-    if (existing && noClobber) return summary(existing, 'existing');
-    if (existing?.digest === root.descriptor.digest && platforms.length === 0) {
-      this.emit({ type: 'manifest-done', descriptor, outcome: 'skipped' });
-      return summary(descriptor, 'in-step');
+    if (noClobber && existing?.kind === 'unknown')
+      throw new UsageError(
+        `--no-clobber: ${this.destination.description} cannot tell whether tag '${tag}' exists (${existing.why}); nothing was copied`,
+        { hint: 'drop -n to replace it, or name another destination' },
+      );
+    if (existing?.kind === 'names') {
+      if (noClobber) return summary(existing.descriptor, 'existing');
+      if (asIs && existing.complete && existing.descriptor.digest === root.descriptor.digest) {
+        this.emit({ type: 'manifest-done', descriptor, outcome: 'skipped' });
+        return summary(descriptor, 'in-step');
+      }
     }
     const stored = { descriptor, bytes: root.bytes };
     if (parsed.kind === 'image') {
@@ -177,19 +225,24 @@ class ImageCopy implements GraphCopy {
       if (platforms.length > 1)
         throw new UsageError(`${this.destination.description} holds one image: give at most one --platform`);
       const wanted = platforms[0] ?? hostPlatform();
-      return summary(await this.copyOnePlatform(parsed.index, wanted, tag));
+      return summary(await this.copyOnePlatform(stored, parsed.index, wanted, tag));
     }
-    if (platforms.length === 1) return summary(await this.copyOnePlatform(parsed.index, platforms[0]!, tag));
+    if (platforms.length === 1)
+      return summary(await this.copyOnePlatform(stored, parsed.index, platforms[0]!, tag));
     if (platforms.length > 1) {
       const { images, children } = pickChildren(parsed.index, platforms, this.source.description);
-      for (const { descriptor: child } of images) this.emitPicked(child, child.platform);
+      for (const { descriptor: child } of images) this.emitPicked(child, child.platform, descriptor);
       return summary(await this.copyIndex(stored, children, tag, 'only the platforms asked for'));
     }
     return summary(await this.copyIndex(stored, parsed.index.manifests, tag));
   }
 
-  /** One image out of an index, copied as the root (with the tag); which one is said (an event). */
+  /**
+   * One image out of an index, copied as the root (with the tag); which one is said (an event,
+   * naming the index left out: its referrers cannot follow, referrers.ts).
+   */
   private async copyOnePlatform(
+    stored: StoredManifest,
     index: ImageIndex,
     wanted: Platform,
     tag: string | undefined,
@@ -197,7 +250,7 @@ class ImageCopy implements GraphCopy {
     const [picked] = pickChildren(index, [wanted], this.source.description).images;
     const child = picked!.descriptor;
     this.rootSource = child;
-    this.emitPicked(child, child.platform ?? wanted);
+    this.emitPicked(child, child.platform ?? wanted, stored.descriptor);
     const bytes = await this.source.manifest(child);
     const parsed = parseManifest(bytes, child.mediaType, `manifest ${child.digest}`);
     if (parsed.kind === 'index')
@@ -209,8 +262,9 @@ class ImageCopy implements GraphCopy {
     );
   }
 
-  private emitPicked(descriptor: Descriptor, platform: Platform | undefined): void {
-    if (platform) this.emit({ type: 'platform-picked', descriptor, platform: formatPlatform(platform) });
+  private emitPicked(descriptor: Descriptor, platform: Platform | undefined, from: Descriptor): void {
+    if (platform)
+      this.emit({ type: 'platform-picked', descriptor, platform: formatPlatform(platform), from });
   }
 
   /** Reads a single image's config (once) and checks it is of the platforms asked for. */
@@ -247,13 +301,12 @@ class ImageCopy implements GraphCopy {
       return index.descriptor;
     }
     const rebuilt = rebuildIndex(index, moved);
-    this.changes.push({
+    this.record({
       kind: 'rebuilt',
       from: index.descriptor,
       to: rebuilt.descriptor,
       reason: leftOut ?? 'its children changed',
     });
-    this.emit({ type: 'changed', change: this.changes.at(-1)! });
     await this.putManifest(rebuilt, tag);
     return rebuilt.descriptor;
   }
@@ -299,13 +352,12 @@ class ImageCopy implements GraphCopy {
       { config: parsed.config, layers: parsed.layers },
       { config: copied[0]!, layers: copied.slice(1) },
     );
-    this.changes.push({
+    this.record({
       kind: 'rebuilt',
       from: manifest.descriptor,
       to: rebuilt.descriptor,
       reason: 'its layers were compressed',
     });
-    this.emit({ type: 'changed', change: this.changes.at(-1)! });
     await this.putManifest(rebuilt, tag);
     return rebuilt.descriptor;
   }
@@ -351,11 +403,11 @@ class ImageCopy implements GraphCopy {
     this.check();
     const action = isLayer ? this.options.layers.actionFor(descriptor) : { kind: 'keep' as const };
     const key = `${this.destinationKey}\0${action.kind}\0${descriptor.digest}`;
-    const { value, started } = await this.session.share(key, this, async (signal) => {
+    const { value, started } = await this.session.share(key, this, async (signal): Promise<MovedBlob> => {
       try {
         return action.kind === 'gzip'
           ? await this.compressBlob(descriptor, action.mediaType, action.reason, signal)
-          : await this.keepBlob(descriptor, signal);
+          : { descriptor: await this.keepBlob(descriptor, signal) };
       } catch (err) {
         // Said at once, before the limiter's slot passes on: the next queued transfer of this
         // image must find the copy failed, not start.
@@ -364,11 +416,19 @@ class ImageCopy implements GraphCopy {
       }
     });
     if (!started) {
-      // Another image of this run moved it: for this image it was already there.
+      // Another image of this run moved it: for this image it was already there. Changed on the
+      // way, it changes this image too (its manifest is rebuilt around it): said here as well.
       this.counts.skipped++;
       this.emit({ type: 'blob-done', descriptor, outcome: 'skipped', bytes: 0 });
+      if (value.change) this.record(value.change);
     }
-    return value;
+    return value.descriptor;
+  }
+
+  /** A change this copy made, in the summary and as an event. */
+  private record(change: Change): void {
+    this.changes.push(change);
+    this.emit({ type: 'changed', change });
   }
 
   private done(descriptor: Descriptor, outcome: BlobOutcome): Descriptor {
@@ -448,14 +508,14 @@ class ImageCopy implements GraphCopy {
     mediaType: string,
     reason: string,
     signal: AbortSignal,
-  ): Promise<Descriptor> {
+  ): Promise<MovedBlob> {
     return this.limited(signal, async () => {
       const pool = this.session.gzip();
       const packed = await pool.pack(await this.open(descriptor, signal));
       try {
         const to: Descriptor = { ...descriptor, mediaType, digest: packed.digest, size: packed.size };
-        this.changes.push({ kind: 'compressed', from: descriptor, to, reason });
-        this.emit({ type: 'changed', change: this.changes.at(-1)! });
+        const change: Change = { kind: 'compressed', from: descriptor, to, reason };
+        this.record(change);
         const store = async (): Promise<BlobOutcome> => {
           // Asked before every attempt: a layer pushed before comes out with the same digest.
           if (await this.destination.hasBlob(to)) return 'skipped';
@@ -479,10 +539,17 @@ class ImageCopy implements GraphCopy {
             : await retrier.run(`transfer of blob ${to.digest}`, store);
         if (outcome === 'copied') {
           this.counts.copied++;
-          this.counts.bytes += to.size;
+          this.counts.bytes += to.size; // what went to the destination: the gzip'd bytes
         } else this.counts.skipped++;
-        this.emit({ type: 'blob-done', descriptor, outcome, bytes: outcome === 'copied' ? to.size : 0 });
-        return to;
+        // Named as blob-start named it (the source's blob, whose bytes the progress counted), so
+        // `bytes` is of that blob too; the gzip'd one is in the 'changed' event.
+        this.emit({
+          type: 'blob-done',
+          descriptor,
+          outcome,
+          bytes: outcome === 'copied' ? descriptor.size : 0,
+        });
+        return { descriptor: to, change };
       } finally {
         await pool.discard(packed);
       }

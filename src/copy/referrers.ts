@@ -11,6 +11,9 @@
  * lists something else (GitLab's answer for that tag is the image itself, oras-go#1396) brings
  * nothing. Referrers of a manifest whose digest changed on the way (a layer gzip'd, platforms
  * left out of an index) stay behind, counted: they name a digest the destination does not hold.
+ * So do those of an index one platform was picked out of (`--platform P`: the destination holds
+ * that image alone), whether or not -r was given: a signature of the index signs a digest that is
+ * not there, and copying it would make it a referrer of nothing.
  *
  * Without `-r` they are only counted, for the closing line, at the cost of one listing per
  * manifest copied where it is cheap: the source says which (registry/tag-lookup.ts, referrers.ts:
@@ -56,6 +59,8 @@ export class ReferrersWalk implements GraphExtension {
   private readonly visited = new Map<string, Descriptor>();
   /** Source digests of the manifests rebuilt on the way (by their new digest, from the events). */
   private readonly rebuilt = new Map<string, Descriptor>();
+  /** Indexes a platform was picked out of: the destination does not hold them (by source digest). */
+  private readonly pickedFrom = new Map<string, Descriptor>();
   /** Each visited manifest's referrers, asked for as soon as it is done (beside the transfers). */
   private readonly listings = new Map<string, Promise<Referrer[]>>();
   /** Manifests the walk found already at the destination (their keeping is checked again). */
@@ -74,6 +79,10 @@ export class ReferrersWalk implements GraphExtension {
       if (event.type === 'changed' && event.change.kind === 'rebuilt')
         this.rebuilt.set(event.change.to.digest, event.change.from);
       else if (event.type === 'manifest-done') this.visit(event.descriptor, event.outcome);
+      else if (event.type === 'platform-picked' && !this.walking) {
+        this.pickedFrom.set(event.from.digest, event.from);
+        void this.listing(event.from);
+      }
       next?.(event);
     };
   }
@@ -104,10 +113,13 @@ export class ReferrersWalk implements GraphExtension {
     // --no-clobber left the destination's tag alone: nothing was copied, nothing follows.
     if (summary.outcome === 'existing') return summary;
     if (this.mode === 'count') return { ...summary, referrers: await this.counted() };
-    const changed = new Set([...this.rebuilt.values()].map((d) => d.digest));
-    const subjects = [...this.visited.values()].filter((d) => !changed.has(d.digest));
+    // Source manifests the destination holds under no digest of theirs: their referrers stay.
+    const behind = new Map(
+      [...this.rebuilt.values(), ...this.pickedFrom.values()].map((d) => [d.digest, d] as const),
+    );
+    const subjects = [...this.visited.values()].filter((d) => !behind.has(d.digest));
     if (summary.outcome === 'in-step') subjects.push(...(await this.childrenOf(summary.descriptor)));
-    const stayed = await Promise.all([...changed].map((digest) => this.listing(this.visited.get(digest)!)));
+    const stayed = await Promise.all([...behind.values()].map((d) => this.listing(d)));
     const left = stayed.reduce((n, list) => n + list.length, 0);
     this.walking = true;
     const copied = await this.walk(graph, subjects);
@@ -194,7 +206,9 @@ export class ReferrersWalk implements GraphExtension {
     const source = { mediaType: parsed.mediaType, digest: listed.digest, size: bytes.length };
     if (referrer.tag !== undefined) {
       const there = await this.destination.tagged(referrer.tag);
-      if (there?.digest === source.digest) return { source, at: there, entry: undefined };
+      // Taken as there only where the destination vouches for what its tags name (store.ts).
+      if (there.kind === 'names' && there.complete && there.descriptor.digest === source.digest)
+        return { source, at: there.descriptor, entry: undefined };
     }
     const at = await graph.copyManifest({ descriptor: source, bytes }, referrer.tag);
     return {

@@ -10,7 +10,7 @@ import type { RegistryClient } from '../registry/client.js';
 import { destinationTag, type Location } from '../store/location.js';
 import { openDestination, openSource } from '../store/open.js';
 import type { CopyListener, CopySummary } from './events.js';
-import { copyImageGraph } from './image-copy.js';
+import { abortDestination, copyImageGraph } from './image-copy.js';
 import { DEFAULT_LAYER_REQUEST, type LayerRequest, layerPolicy } from './layer-policy.js';
 import { referrersWalk } from './referrers.js';
 import { CopySession } from './session.js';
@@ -55,7 +55,7 @@ export async function transferImage(
       layers = layerPolicy(options.layers ?? DEFAULT_LAYER_REQUEST, src.traits, dst.traits);
       walk = referrersWalk(src, dst, options.referrers ? 'copy' : 'count');
     } catch (err) {
-      await dst.abort();
+      await abortDestination(dst, options.onEvent);
       throw err;
     }
     const session = options.session ?? new CopySession(options.jobs);

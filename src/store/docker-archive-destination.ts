@@ -37,7 +37,13 @@ import {
   readDiffIds,
 } from './docker-archive-format.js';
 import { blobPath, REF_NAME_ANNOTATION } from './oci-common.js';
-import type { DestinationTraits, ImageDestination, PutManifestOptions, StoredManifest } from './store.js';
+import type {
+  DestinationTraits,
+  ImageDestination,
+  PutManifestOptions,
+  StoredManifest,
+  TagState,
+} from './store.js';
 import { TarLayoutWriter } from './tar-layout.js';
 
 export interface DockerArchiveDestinationOptions {
@@ -112,8 +118,9 @@ export class DockerArchiveDestination implements ImageDestination {
     return false;
   }
 
-  async tagged(): Promise<undefined> {
-    return undefined;
+  /** A new file holds no tag yet; an existing one is replaced whole, so it cannot keep one. */
+  tagged(): Promise<TagState> {
+    return this.tar.tagState();
   }
 
   /** `docker load` reads one image per tag: an archive has no place for a signature or an SBOM. */

@@ -12,7 +12,8 @@
  * Writing is front to back through the one tar-layout writer (tar-layout.ts): each blob and
  * manifest as `blobs/<alg>/<hex>` in the order the copy sends them, `oci-layout` and `index.json`
  * last in `commit()`. A file target is published whole at commit (an existing FILE is replaced,
- * not merged, as skopeo does); `abort()` leaves nothing behind.
+ * not merged, as skopeo does: so it cannot leave one of its tags alone, and `copy -n` into it is
+ * refused); `abort()` leaves nothing behind.
  */
 import type { Readable, Writable } from 'node:stream';
 import { verifyBytes } from '../digest/index.js';
@@ -26,6 +27,7 @@ import type {
   ImageSource,
   PutManifestOptions,
   StoredManifest,
+  TagState,
 } from './store.js';
 import { TarIndex } from './tar-index.js';
 import { TarLayoutWriter } from './tar-layout.js';
@@ -114,8 +116,9 @@ export class OciArchiveDestination implements ImageDestination {
     return false;
   }
 
-  async tagged(): Promise<undefined> {
-    return undefined;
+  /** A new file holds no tag yet; an existing one is replaced whole, so it cannot keep one. */
+  tagged(): Promise<TagState> {
+    return this.tar.tagState();
   }
 
   putManifest(manifest: StoredManifest, options: PutManifestOptions = {}): Promise<void> {

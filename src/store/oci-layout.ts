@@ -11,7 +11,13 @@
  * folders, then writes `oci-layout` (when missing) and `index.json` the same atomic way, merging
  * with an existing index.json: the entry for the same tag
  * is replaced, other tags stay (several tags share one layout, as with skopeo). `abort()`
- * removes the temp files, the blobs this copy added, and the directory when this copy made it.
+ * removes the temp files, the blobs this copy added, and the directories this copy made as far
+ * as they are empty (another copy may have committed into a layout this one created).
+ *
+ * One writer per layout at a time. index.json is read again and merged at commit, so copies into
+ * one layout one after the other (or overlapping, but committing at different moments) keep each
+ * other's tags; two processes whose commits overlap (read, merge, rename) can lose one's entry.
+ * ferry takes no lock for it: a lock file left behind by a killed run would block every later copy.
  *
  * index.json gets each manifest put with `options.tag` under that tag; when the copy gives none,
  * the last manifest put (the copy writes children before parents) under the TAG the destination
@@ -27,8 +33,8 @@
  * a symlink is never written through: it counts as absent and the verified blob is renamed over it.
  */
 import { constants, type Stats } from 'node:fs';
-import { type FileHandle, lstat, mkdir, open, readdir, realpath, rm, stat } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { type FileHandle, lstat, mkdir, open, readdir, realpath, rm, rmdir, stat } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseDigest, VerifyingStream, verifyBytes } from '../digest/index.js';
@@ -49,6 +55,7 @@ import {
   mergeIndexJson,
   OciSource,
   parseIndexJson,
+  REF_NAME_ANNOTATION,
 } from './oci-common.js';
 import type {
   DestinationTraits,
@@ -56,6 +63,7 @@ import type {
   ImageSource,
   PutManifestOptions,
   StoredManifest,
+  TagState,
 } from './store.js';
 
 const errno = (err: unknown): string | undefined => (err as NodeJS.ErrnoException | undefined)?.code;
@@ -173,8 +181,10 @@ export class OciLayoutDestination implements ImageDestination {
     referrers: 'index-json',
   };
   private ready: Promise<void> | undefined;
-  /** The top directory `mkdir -p` made for this copy; abort() removes it. */
+  /** The top directory `mkdir -p` made for this copy; abort() removes it when empty. */
   private created: string | undefined;
+  /** Whether this copy's commit wrote `oci-layout` (before a failure at index.json, say). */
+  private wroteLayoutFile = false;
   /** Blobs being written under temp names; abort() discards them. */
   private readonly pending = new Set<PendingFile>();
   /** blobs/<alg> folders written to; synced once at commit. */
@@ -291,9 +301,19 @@ export class OciLayoutDestination implements ImageDestination {
     return false;
   }
 
-  /** index.json is read at commit, not per copy: no cheap answer. */
-  async tagged(): Promise<undefined> {
-    return undefined;
+  /**
+   * From index.json as it is now, not as init read it: another copy may have tagged since. Not
+   * vouched complete (TagState): blobs may have been removed from the directory since.
+   */
+  async tagged(tag: string): Promise<TagState> {
+    await this.prepare();
+    const entry = (await this.readIndex())?.manifests.find(
+      (d) => d.annotations?.[REF_NAME_ANNOTATION] === tag,
+    );
+    if (entry === undefined) return { kind: 'absent' };
+    const descriptor: Descriptor = { mediaType: entry.mediaType, digest: entry.digest, size: entry.size };
+    if (entry.artifactType !== undefined) descriptor.artifactType = entry.artifactType;
+    return { kind: 'names', descriptor, complete: false };
   }
 
   async putManifest(manifest: StoredManifest, options: PutManifestOptions = {}): Promise<void> {
@@ -366,12 +386,16 @@ export class OciLayoutDestination implements ImageDestination {
         () => true,
         () => false,
       );
-      if (!layoutExists) await writeFileAtomic(join(this.dir, LAYOUT_FILE), LAYOUT_FILE_BYTES);
+      if (!layoutExists) {
+        await writeFileAtomic(join(this.dir, LAYOUT_FILE), LAYOUT_FILE_BYTES);
+        this.wroteLayoutFile = true;
+      }
       // Re-read index.json now: another copy may have added a tag since this one started.
-      await writeFileAtomic(
-        join(this.dir, INDEX_FILE),
-        mergeIndexJson(await this.readIndex(), this.entries.entries()),
-      );
+      const existing = await this.readIndex();
+      const entries = this.entries.entries();
+      // Nothing to add (a tag --no-clobber left alone): the file is left as it is, byte for byte.
+      if (entries.length > 0 || existing === undefined)
+        await writeFileAtomic(join(this.dir, INDEX_FILE), mergeIndexJson(existing, entries));
     } catch (err) {
       throw localError(err, `write ${INDEX_FILE} of ${this.description}`);
     }
@@ -385,6 +409,33 @@ export class OciLayoutDestination implements ImageDestination {
     await Promise.all([...this.added].map((file) => rm(file, { force: true })));
     this.pending.clear();
     this.added.clear();
-    if (this.created !== undefined) await rm(this.created, { recursive: true, force: true });
+    if (this.created !== undefined) await this.removeCreated(this.created);
+  }
+
+  /**
+   * Removes the directories this copy made, deepest first, each only when empty (rmdir, never
+   * rm -r): another copy into the same new layout may have committed its tag and blobs there
+   * since. The `oci-layout` a failed commit of this copy wrote goes first, unless an index.json
+   * (another copy's: this one's commit failed) now relies on it.
+   */
+  private async removeCreated(top: string): Promise<void> {
+    const indexExists = await lstat(join(this.dir, INDEX_FILE)).then(
+      () => true,
+      () => false,
+    );
+    if (this.wroteLayoutFile && !indexExists) await rm(join(this.dir, LAYOUT_FILE), { force: true });
+    const gone = async (dir: string): Promise<boolean> =>
+      rmdir(dir).then(
+        () => true,
+        // ENOTEMPTY: someone else's files are in it, and it stays.
+        (err: unknown) => errno(err) === 'ENOENT',
+      );
+    for (const folder of this.folders) await gone(folder);
+    await gone(join(this.dir, 'blobs'));
+    // The layout, then its parents up to the top one mkdir made; a parent of what stays, stays.
+    const last = resolve(top);
+    for (let dir = resolve(this.dir); await gone(dir); dir = dirname(dir)) {
+      if (dir === last || dirname(dir) === dir) return;
+    }
   }
 }

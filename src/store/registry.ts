@@ -32,6 +32,7 @@ import type {
   Referrer,
   SourceTraits,
   StoredManifest,
+  TagState,
 } from './store.js';
 
 export class RegistrySource implements ImageSource {
@@ -159,14 +160,25 @@ export class RegistryDestination implements ImageDestination {
     return mountBlob(target, descriptor.digest, from.repository);
   }
 
-  /** One HEAD; a GET only when the registry's HEAD omits the digest (some do). */
-  async tagged(tag: string): Promise<Descriptor | undefined> {
+  /**
+   * One HEAD; a GET only when the registry's HEAD omits the digest (some do). A registry checks
+   * every blob and child before a tag moves, so what a tag names is there whole.
+   */
+  async tagged(tag: string): Promise<TagState> {
     const head = await headManifest(this.client, this.ref.repository, tag);
-    if (!head) return undefined;
+    if (!head) return { kind: 'absent' };
     if (head.digest && head.mediaType && head.size !== undefined)
-      return { mediaType: head.mediaType, digest: head.digest, size: head.size };
+      return {
+        kind: 'names',
+        descriptor: { mediaType: head.mediaType, digest: head.digest, size: head.size },
+        complete: true,
+      };
     const fetched = await getManifest(this.client, this.ref.repository, tag);
-    return { mediaType: fetched.mediaType, digest: fetched.digest, size: fetched.bytes.length };
+    return {
+      kind: 'names',
+      descriptor: { mediaType: fetched.mediaType, digest: fetched.digest, size: fetched.bytes.length },
+      complete: true,
+    };
   }
 
   async hasManifest(descriptor: Descriptor): Promise<boolean> {

@@ -6,8 +6,8 @@
  *
  * Stores declare what they are and can do (`traits`); copy/ decides from those declarations what
  * to do (architecture.md §7, "capabilities, not kinds"). Every method exists on every store: one
- * that cannot mount answers `false`, one that cannot look a tag up answers `undefined`, so no
- * policy hides in which optional method a class happens to have.
+ * that cannot mount answers `false`, one that cannot look a tag up answers `unknown` (TagState),
+ * so no policy hides in which optional method a class happens to have.
  *
  * Contracts every backend keeps:
  * - Sources verify: `manifest()` returns bytes already checked against the descriptor, and the
@@ -86,6 +86,25 @@ export interface ImageSource {
   close(): Promise<void>;
 }
 
+/**
+ * What a destination knows of one of its tags. 'unknown' is not 'absent': --no-clobber must not
+ * take "cannot tell" for "nothing there" and overwrite what is (image-copy.ts refuses instead).
+ */
+export type TagState =
+  | {
+      kind: 'names';
+      descriptor: Descriptor;
+      /**
+       * Whether the destination vouches that everything under the tag is stored: a registry
+       * refuses a manifest whose blobs or children are missing before the tag moves, so a tag
+       * naming the source's content leaves a copy nothing to do. An OCI layout's index.json is
+       * only a file, and blobs may have gone since it was written: not vouched.
+       */
+      complete: boolean;
+    }
+  | { kind: 'absent' }
+  | { kind: 'unknown'; why: string };
+
 export interface PutManifestOptions {
   /** Also point this tag at the manifest (the root of a copy); children are stored by digest only. */
   tag?: string | undefined;
@@ -133,10 +152,10 @@ export interface ImageDestination {
   mountBlob(descriptor: Descriptor, from: BlobPlace): Promise<boolean>;
   hasManifest(descriptor: Descriptor): Promise<boolean>;
   /**
-   * What `tag` points at now, when the destination can tell cheaply (a registry: one HEAD);
-   * undefined when the tag is absent or the destination cannot tell.
+   * What `tag` points at now, as far as the destination can tell cheaply (a registry: one HEAD;
+   * an OCI layout: its index.json); 'unknown' when it cannot (see TagState).
    */
-  tagged(tag: string): Promise<Descriptor | undefined>;
+  tagged(tag: string): Promise<TagState>;
   /** Stores a manifest; one with a `subject` is also kept as a referrer of it (`traits.referrers`). */
   putManifest(manifest: StoredManifest, options?: PutManifestOptions): Promise<void>;
   /**

@@ -16,7 +16,7 @@
  *   stream that is ended on success and left usable (not destroyed) on failure, so the error can
  *   still be reported there.
  */
-import { stat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -25,6 +25,7 @@ import { VerifyingStream } from '../digest/index.js';
 import { FerryError, LocalError } from '../errors.js';
 import { PendingFile } from '../util/atomic-file.js';
 import { INDEX_FILE, LAYOUT_FILE, LAYOUT_FILE_BYTES } from './oci-common.js';
+import type { TagState } from './store.js';
 
 /** Fixed mtime: the same image gives the same tar bytes. */
 const MTIME = new Date(0);
@@ -94,6 +95,23 @@ export class TarLayoutWriter {
       throw new LocalError(`${description}: ${target} is a directory; name a file to write the tarball to`);
     const file = await PendingFile.create(target);
     return new TarLayoutWriter(description, file.stream(), file);
+  }
+
+  /**
+   * What the archive's tags would replace: 'unknown' when a file is at the target now (commit
+   * replaces it whole, its tags with it, so no tag of it can be left alone), 'absent' for a new
+   * file or a stream. What --no-clobber asks an archive destination (store.ts TagState).
+   */
+  async tagState(): Promise<TagState> {
+    const target = this.file?.target;
+    if (target === undefined) return { kind: 'absent' };
+    const there = await lstat(target).then(
+      () => true,
+      (error: unknown) => (error as NodeJS.ErrnoException).code !== 'ENOENT',
+    );
+    return there
+      ? { kind: 'unknown', why: `${target} exists and would be replaced whole, not merged` }
+      : { kind: 'absent' };
   }
 
   /** Whether an entry of that name was written. */

@@ -23,6 +23,8 @@ export interface ProgressOptions {
   color?: boolean;
   /** Seconds between lines off a TTY. */
   intervalSeconds?: number;
+  /** How a warning is said (the context's status line, coloured as ferry's warnings are). */
+  warn?: (text: string) => void;
 }
 
 const short = (digest: string) => digest.replace(/^sha256:/, '').slice(0, 12);
@@ -60,7 +62,7 @@ export function referrersNote(summary: CopySummary): string | undefined {
   if (!referrers?.left) return undefined;
   const what = `${count(referrers.left, 'referrer')} (signatures, SBOMs, attestations) left behind`;
   return referrers.followed
-    ? `note: ${what}: they name a manifest whose digest changed on the way`
+    ? `note: ${what}: they name a manifest whose digest changed on the way, or an index a --platform pick left out`
     : `note: ${what}: -r copies them`;
 }
 
@@ -145,13 +147,17 @@ export class Progress {
         this.plan(event.descriptor);
         if (!this.finished.has(digest)) {
           this.finished.add(digest);
-          // A skipped or mounted blob counts whole; a copied one has counted its bytes already.
-          this.progressed += event.outcome === 'copied' ? size - (entry?.bytes ?? 0) : size;
+          // Done counts whole, less what its reading counted already: a copied blob's bytes, or
+          // a layer read to be gzip'd whose gzip the destination then had (skipped).
+          this.progressed += size - (entry?.bytes ?? 0);
         }
         break;
       }
       case 'platform-picked':
         this.say(`platform ${event.platform}: ${event.descriptor.digest}`);
+        break;
+      case 'warning':
+        this.warn(event.message);
         break;
       default:
         break;
@@ -161,6 +167,14 @@ export class Progress {
   /** A blob the copy will move or skip: part of the total. */
   private plan(descriptor: Descriptor): void {
     if (!this.planned.has(descriptor.digest)) this.planned.set(descriptor.digest, descriptor.size);
+  }
+
+  /** A warning: shown even under --quiet (it says something may be wrong), clear of the spinner. */
+  warn(text: string): void {
+    this.spinner?.stop();
+    if (this.options.warn) this.options.warn(text);
+    else this.options.stream.write(`ferry: warning: ${text}\n`);
+    this.spinner?.start();
   }
 
   /** A line for the person, kept clear of the spinner. */

@@ -61,7 +61,11 @@ export function createLimiter(concurrency: number): Limiter {
   };
 }
 
-/** Runs at most `concurrency` of the given async tasks at once; results keep their order. */
+/**
+ * Runs at most `concurrency` of the given async tasks at once; results keep their order. After
+ * the first failure no task starts, and the running ones settle before that failure is thrown:
+ * whatever the caller cleans up then (temp files, a run's workers) is no longer in use.
+ */
 export async function mapLimit<T, R>(
   items: readonly T[],
   concurrency: number,
@@ -69,12 +73,18 @@ export async function mapLimit<T, R>(
 ): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
+    while (failure === undefined && next < items.length) {
       const i = next++;
-      results[i] = await task(items[i] as T, i);
+      try {
+        results[i] = await task(items[i] as T, i);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
+  if (failure !== undefined) throw failure.error;
   return results;
 }

@@ -2,7 +2,8 @@
 // indexes and Docker lists, platform selection (one child / a new index), auth on both sides,
 // skipping what is already there, cross-repository mount, --all-tags and --no-clobber.
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startFaultProxy } from '../harness/fault-proxy.js';
 import { dockerConfigFor, requestsDuring } from '../harness/fixtures.js';
@@ -10,6 +11,7 @@ import { generateImage, type ImageSummary, sha256 } from '../harness/images.js';
 import { type Registry, startRegistry } from '../harness/registry.js';
 import { baseEnv, ferry } from '../harness/run-ferry.js';
 import { dockerRef, pushImage, registryAccess, skopeoInspectRaw, skopeoListTags } from '../harness/skopeo.js';
+import { makeTempDir } from '../harness/tmp.js';
 
 const PLATFORMS = ['linux/amd64', 'linux/arm64', 'linux/arm/v7'];
 
@@ -270,5 +272,31 @@ describe('ferry copy', () => {
     const fresh = await ferry(['copy', '-n', `${src.host}/lab/single:v1`, `${dst.host}/copy/keep:v2`]);
     assert.equal(fresh.code, 0, fresh.stderr);
     assert.equal(await rawDigest(dst, 'copy/keep:v2'), single.digest);
+  });
+
+  test('-n into an OCI layout leaves its tag alone; into an archive file that exists it is refused (exit 2)', async () => {
+    const work = await makeTempDir('copy-no-clobber');
+    const layout = join(work, 'layout');
+    const first = await ferry(['copy', `${src.host}/lab/single:v1`, `oci:${layout}:v1`]);
+    assert.equal(first.code, 0, first.stderr);
+    const index = await readFile(join(layout, 'index.json'));
+    const kept = await ferry(['copy', '-n', `${src.host}/lab/multi:v1`, `oci:${layout}:v1`]);
+    assert.equal(kept.code, 0, kept.stderr);
+    assert.match(kept.stderr, /left alone \(--no-clobber\)/);
+    assert.deepEqual(
+      await readFile(join(layout, 'index.json')),
+      index,
+      'the tag still names the first image',
+    );
+
+    const archive = join(work, 'app.tar');
+    const written = await ferry(['copy', `${src.host}/lab/single:v1`, `oci-archive:${archive}:v1`]);
+    assert.equal(written.code, 0, written.stderr);
+    const bytes = await readFile(archive);
+    const refused = await ferry(['copy', '-n', `${src.host}/lab/multi:v1`, `oci-archive:${archive}:v1`]);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /^ferry: --no-clobber: [^\n]*replaced whole[^\n]*\n$/);
+    assert.deepEqual(await readFile(archive), bytes, 'the archive is as it was');
+    assert.deepEqual((await readdir(work)).sort(), ['app.tar', 'layout'], 'no temp file left');
   });
 });

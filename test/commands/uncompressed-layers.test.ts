@@ -205,6 +205,30 @@ describe('images with uncompressed layers keep every digest', () => {
       }
     });
 
+    test('a default push after one with --compress none gzips the layers: the plain tag is not "in step"', async () => {
+      const target = `${reg.host}/saved/after-none:v1`;
+      const plain = await ferry(['push', '--json', '--compress=none', archive, target]);
+      assert.equal(plain.code, 0, plain.stderr);
+      const before = JSON.parse(plain.stdout) as { digest: string; sourceDigest: string };
+      assert.equal(before.digest, before.sourceDigest);
+      const r = await ferry(['push', '--json', archive, target]);
+      assert.equal(r.code, 0, r.stderr);
+      const summary = JSON.parse(r.stdout) as {
+        digest: string;
+        sourceDigest: string;
+        outcome: string;
+        changes: { kind: string }[];
+      };
+      assert.equal(summary.outcome, 'copied', r.stderr);
+      assert.notEqual(summary.digest, summary.sourceDigest);
+      assert.equal(summary.changes.filter((c) => c.kind === 'compressed').length, 2);
+      assert.equal(
+        await readBack(dockerRef(reg, 'saved/after-none:v1'), join(work, 'saved-after-none')),
+        summary.digest,
+        "the tag names the gzip'd image",
+      );
+    });
+
     test('--preserve-digests with --compress gzip is refused before anything is sent', async () => {
       const r = await ferry([
         'push',

@@ -62,7 +62,7 @@ export const transferShape = t.object({
   ),
   referrersLeft: f(
     t.nullable(t.number),
-    'referrers not taken: without `-r`, those of the manifests copied; with it, those of a manifest whose digest changed on the way; 0 where the source holds none; null when they could not be counted',
+    'referrers not taken: without `-r`, those of the manifests copied; with it, those of a manifest whose digest changed on the way; either way, those of an index a single `--platform` was picked out of; 0 where the source holds none; null when they could not be counted',
   ),
 });
 export interface TransferJson {

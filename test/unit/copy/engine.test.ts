@@ -448,6 +448,184 @@ describe('the copy engine', () => {
     assert.notEqual(kept.descriptor.digest, registry.repo('src/app').tags.get('v2'));
   });
 
+  test('--no-clobber: a file destination that tells leaves its tag alone; one that cannot tell is refused, nothing written', async () => {
+    const registry = new MemoryRegistry();
+    putImage(registry, 'src/app', { layers: ['a'], tag: 'v1' });
+    putImage(registry, 'src/app', { layers: ['b'], tag: 'v2' });
+    await copy(new MemorySource(registry, 'src/app', 'v1'), fileDestination(registry, 'dst/layout'), {
+      tag: 'v1',
+    });
+    const before = registry.repo('dst/layout').tags.get('v1');
+    // A layout directory answers from its index.json: the tag is there, so it is left alone.
+    const kept = await copy(
+      new MemorySource(registry, 'src/app', 'v2'),
+      fileDestination(registry, 'dst/layout'),
+      {
+        tag: 'v1',
+        noClobber: true,
+      },
+    );
+    assert.equal(kept.outcome, 'existing');
+    assert.equal(kept.descriptor.digest, before);
+    assert.equal(registry.repo('dst/layout').tags.get('v1'), before);
+
+    // An archive file that exists cannot tell (it would be replaced whole): refused, not clobbered.
+    const archive = fileDestination(registry, 'dst/archive', { sequential: true });
+    archive.unknownTags = 'the file exists and would be replaced whole';
+    const puts = registry.ops('put-').length;
+    await assert.rejects(
+      copy(new MemorySource(registry, 'src/app', 'v2'), archive, { tag: 'v1', noClobber: true }),
+      (err: Error) =>
+        err instanceof UsageError &&
+        err.exitCode === ExitCode.usage &&
+        /--no-clobber: .*replaced whole/.test(err.message),
+    );
+    assert.equal(archive.state, 'aborted');
+    assert.equal(registry.ops('put-').length, puts, 'nothing was written');
+    // Without -n the same destination is simply written.
+    const archive2 = fileDestination(registry, 'dst/archive', { sequential: true });
+    archive2.unknownTags = 'the file exists and would be replaced whole';
+    assert.equal(
+      (await copy(new MemorySource(registry, 'src/app', 'v2'), archive2, { tag: 'v1' })).outcome,
+      'copied',
+    );
+  });
+
+  test('a tag naming the source root is not "in step" when layers are transformed on the way (a re-push after --compress none)', async () => {
+    const registry = new MemoryRegistry();
+    const other = new MemoryRegistry('other.example');
+    const image = putImage(other, 'src/app', {
+      layers: ['plain one', 'plain two'],
+      layerType: PLAIN_LAYER,
+      tag: 'v1',
+    });
+    const source = () =>
+      new MemorySource(other, 'src/app', 'v1', { layers: 'uncompressed-export', listsReferrers: false });
+    // --compress none: the plain tars go as they are, and the tag names the source's root.
+    const plain = await copy(source(), registryDestination(registry, 'dst/app'), { tag: 'v1' });
+    assert.equal(plain.descriptor.digest, image.descriptor.digest);
+    // The default policy again: the layers must be gzip'd, not found "in step".
+    const destination = registryDestination(registry, 'dst/app');
+    const layers = layerPolicy(
+      { compress: 'auto', preserveDigests: false },
+      source().traits,
+      destination.traits,
+    );
+    const again = await copy(source(), destination, { tag: 'v1', layers });
+    assert.equal(again.outcome, 'copied');
+    assert.equal(again.changes.filter((c) => c.kind === 'compressed').length, 2);
+    const tagged = registry.repo('dst/app').tags.get('v1')!;
+    assert.equal(tagged, again.descriptor.digest);
+    assert.notEqual(tagged, image.descriptor.digest);
+    const doc = JSON.parse(registry.repo('dst/app').manifests.get(tagged)!.bytes.toString()) as {
+      layers: Descriptor[];
+    };
+    assert.deepEqual(
+      doc.layers.map((l) => l.mediaType),
+      [GZIP_LAYER, GZIP_LAYER],
+    );
+  });
+
+  test("images sharing one gzip'd layer each record the change; blob-done names the source blob with its own size", async () => {
+    const registry = new MemoryRegistry();
+    const other = new MemoryRegistry('other.example');
+    for (const tag of ['a', 'b'])
+      putImage(other, 'src/app', {
+        layers: ['shared plain base', `plain ${tag}`],
+        layerType: PLAIN_LAYER,
+        tag,
+      });
+    const shared = (
+      JSON.parse(
+        other.repo('src/app').manifests.get(other.repo('src/app').tags.get('a')!)!.bytes.toString(),
+      ) as {
+        layers: Descriptor[];
+      }
+    ).layers[0]!;
+    const session = new CopySession(2, { gzipWorkers: 0 });
+    const events: CopyEvent[] = [];
+    const summaries = await Promise.all(
+      ['a', 'b'].map((tag) => {
+        const source = new MemorySource(other, 'src/app', tag, {
+          layers: 'uncompressed-export',
+          listsReferrers: false,
+        });
+        const destination = registryDestination(registry, 'dst/app');
+        const layers = layerPolicy(
+          { compress: 'auto', preserveDigests: false },
+          source.traits,
+          destination.traits,
+        );
+        return copy(source, destination, { tag, layers, onEvent: (e) => events.push(e) }, session);
+      }),
+    ).finally(() => session.close());
+    assert.equal(
+      other.ops(`get-blob src/app ${shared.digest}`).length,
+      1,
+      "the shared layer was gzip'd once",
+    );
+    for (const summary of summaries) {
+      const compressed = summary.changes.filter((c) => c.kind === 'compressed').map((c) => c.from.digest);
+      assert.ok(compressed.includes(shared.digest), "each image says its shared layer was gzip'd");
+      assert.equal(compressed.length, 2);
+    }
+    const done = events.filter((e): e is Extract<CopyEvent, { type: 'blob-done' }> => e.type === 'blob-done');
+    assert.ok(done.length > 0);
+    for (const e of done)
+      assert.equal(e.bytes, e.outcome === 'copied' ? e.descriptor.size : 0, e.descriptor.digest);
+  });
+
+  test('a failed clean-up does not hide the failure that caused it: it is said as a warning', async () => {
+    const registry = new MemoryRegistry();
+    putImage(registry, 'src/app', { layers: ['x'], tag: 'v1' });
+    registry.fault = (op) =>
+      op.startsWith('get-blob')
+        ? new NetworkError('connection reset')
+        : op.startsWith('abort')
+          ? new Error('cannot remove the temp files')
+          : undefined;
+    const events: CopyEvent[] = [];
+    await assert.rejects(
+      copy(new MemorySource(registry, 'src/app', 'v1'), fileDestination(registry, 'dst/layout'), {
+        tag: 'v1',
+        onEvent: (e) => events.push(e),
+      }),
+      (err: Error) => err instanceof NetworkError && err.message === 'connection reset',
+    );
+    const warnings = events.filter((e) => e.type === 'warning');
+    assert.equal(warnings.length, 1);
+    assert.match(
+      (warnings[0] as { message: string }).message,
+      /could not clean up mem:\/\/mem\.example\/dst\/layout .*cannot remove the temp files/,
+    );
+  });
+
+  test('an interrupt ends a run of many only once every running item has settled', async () => {
+    const controller = new AbortController();
+    const order: string[] = [];
+    const run = copyEach(
+      ['fails', 'slow'],
+      { concurrency: 2, jobs: 2, signal: controller.signal },
+      async (item) => {
+        if (item === 'fails') {
+          // Ctrl-C: this item fails first...
+          await Promise.resolve();
+          controller.abort(new Error('interrupted'));
+          throw new Error('interrupted');
+        }
+        // ...while this one is still cancelling (an upload session to delete, say).
+        await new Promise((resolve) => controller.signal.addEventListener('abort', resolve, { once: true }));
+        await new Promise((resolve) => setImmediate(resolve));
+        order.push('slow settled');
+        throw new Error('cancelled');
+      },
+    );
+    // The session (its compressors and their temp files) closes after this, so it must come last.
+    await assert.rejects(run, /interrupted/);
+    order.push('run rejected');
+    assert.deepEqual(order, ['slow settled', 'run rejected']);
+  });
+
   test('a blob the destination has is not fetched; a transient failure is retried with a fresh read', async () => {
     const registry = new MemoryRegistry();
     const other = new MemoryRegistry('other.example');

@@ -18,6 +18,7 @@ import type {
   Referrer,
   SourceTraits,
   StoredManifest,
+  TagState,
 } from '../../../src/store/store.js';
 
 export interface Repository {
@@ -166,6 +167,8 @@ export class MemoryDestination implements ImageDestination {
   state: 'open' | 'committed' | 'aborted' = 'open';
   /** Blobs being read from a source right now (to prove transfers were stopped). */
   inflight = 0;
+  /** Set: tagged() cannot tell, for this reason (as an archive file that exists already). */
+  unknownTags: string | undefined;
 
   constructor(
     readonly registry: MemoryRegistry,
@@ -221,11 +224,17 @@ export class MemoryDestination implements ImageDestination {
     return this.visible.manifests.has(descriptor.digest) || this.staged.manifests.has(descriptor.digest);
   }
 
-  async tagged(tag: string): Promise<Descriptor | undefined> {
+  /**
+   * What a tag names, from what is visible: vouched complete as a registry vouches, not as an OCI
+   * layout's index.json; 'unknown' when `unknownTags` says why (an archive file that exists).
+   */
+  async tagged(tag: string): Promise<TagState> {
     this.registry.record(`tagged ${this.repository} ${tag}`);
-    if (!this.traits.place) return undefined;
+    if (this.unknownTags !== undefined) return { kind: 'unknown', why: this.unknownTags };
     const digest = this.visible.tags.get(tag);
-    return digest === undefined ? undefined : this.visible.manifests.get(digest)?.descriptor;
+    const manifest = digest === undefined ? undefined : this.visible.manifests.get(digest);
+    if (!manifest) return { kind: 'absent' };
+    return { kind: 'names', descriptor: manifest.descriptor, complete: this.traits.place !== undefined };
   }
 
   async putManifest(manifest: StoredManifest, options: PutManifestOptions = {}): Promise<void> {

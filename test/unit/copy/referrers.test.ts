@@ -9,6 +9,7 @@ import { KEEP_LAYERS, layerPolicy } from '../../../src/copy/layer-policy.js';
 import { type ReferrersMode, referrersWalk } from '../../../src/copy/referrers.js';
 import { CopySession } from '../../../src/copy/session.js';
 import { UsageError } from '../../../src/errors.js';
+import type { Platform } from '../../../src/image/descriptor.js';
 import { legacyTags } from '../../../src/image/referrers.js';
 import type { ImageDestination, ImageSource } from '../../../src/store/store.js';
 import {
@@ -32,11 +33,13 @@ async function copy(
   mode: ReferrersMode,
   tag = 'v1',
   layers = KEEP_LAYERS,
+  platforms?: Platform[],
 ): Promise<CopySummary> {
   const walk = referrersWalk(source, destination, mode);
   return copyImageGraph(new CopySession(4), source, destination, {
     tag,
     layers,
+    platforms,
     onEvent: walk?.listener(undefined),
     extend: walk,
   });
@@ -151,6 +154,46 @@ describe('the referrers walk', () => {
     const summary = await copy(source, destination, 'copy', 'v1', layers);
     assert.notEqual(summary.descriptor.digest, image.descriptor.digest);
     assert.deepEqual(summary.referrers, { followed: true, copied: 0, left: 1 });
+  });
+
+  test("one platform picked out of an index: the index's own referrers stay behind, counted", async () => {
+    const registry = new MemoryRegistry();
+    const amd64 = { os: 'linux', architecture: 'amd64' };
+    const arm64 = { os: 'linux', architecture: 'arm64' };
+    const images = [amd64, arm64].map((platform) => ({
+      platform,
+      manifest: putImage(registry, 'src/app', { layers: [`layer ${platform.architecture}`], platform }),
+    }));
+    const index = putIndex(registry, 'src/app', images, { tag: 'v1' });
+    // A cosign-style signature of the index digest, and an SBOM of the amd64 image.
+    const sig = putReferrer(registry, 'src/app', index.descriptor, {
+      artifactType: SIG,
+      content: 'index sig',
+    });
+    const sbom = putReferrer(registry, 'src/app', images[0]!.manifest.descriptor, {
+      artifactType: SBOM,
+      content: 'amd64 sbom',
+    });
+    const source = () => new MemorySource(registry, 'src/app', 'v1');
+    const copied = await copy(source(), registryDestination(registry, 'dst/app'), 'copy', 'v1', KEEP_LAYERS, [
+      amd64,
+    ]);
+    assert.equal(copied.descriptor.digest, images[0]!.manifest.descriptor.digest, 'the image alone');
+    // The SBOM names the image, which is there: it follows. The signature names an index that
+    // is not there: it stays, and is counted.
+    assert.deepEqual(copied.referrers, { followed: true, copied: 1, left: 1 });
+    assert.equal(registry.repo('dst/app').manifests.has(sbom.descriptor.digest), true);
+    assert.equal(registry.repo('dst/app').manifests.has(sig.descriptor.digest), false);
+    // Without -r both are counted as left behind.
+    const counted = await copy(
+      source(),
+      registryDestination(registry, 'dst/other'),
+      'count',
+      'v1',
+      KEEP_LAYERS,
+      [amd64],
+    );
+    assert.deepEqual(counted.referrers, { followed: false, copied: 0, left: 2 });
   });
 
   test('a referrer already at the destination but not kept as one is kept again (an interrupted run)', async () => {

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import type { CopySummary } from '../../../src/copy/events.js';
 import { copyImageGraph } from '../../../src/copy/image-copy.js';
 import { KEEP_LAYERS } from '../../../src/copy/layer-policy.js';
 import { CopySession } from '../../../src/copy/session.js';
@@ -25,6 +26,23 @@ export async function copyImage(
       layers: KEEP_LAYERS,
     });
     return summary.descriptor;
+  } finally {
+    await source.close();
+  }
+}
+
+/** As copyImage, with --no-clobber: the summary, whose outcome says whether the tag was left alone. */
+export async function copyNoClobber(
+  source: ImageSource,
+  destination: ImageDestination,
+  tag: string,
+): Promise<CopySummary> {
+  try {
+    return await copyImageGraph(new CopySession(4), source, destination, {
+      tag,
+      noClobber: true,
+      layers: KEEP_LAYERS,
+    });
   } finally {
     await source.close();
   }

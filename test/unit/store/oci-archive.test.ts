@@ -11,7 +11,7 @@ import { scanTar } from '../../../src/store/tar-index.js';
 import { generateImage, type ImageSummary } from '../../harness/images.js';
 import { skopeoCopy, skopeoInspectRaw } from '../../harness/skopeo.js';
 import { makeTempDir, removeTempDir } from '../../harness/tmp.js';
-import { copyImage, corruptBlob, layoutBlobs, REF_NAME, sourceStream } from './copy-helper.js';
+import { copyImage, copyNoClobber, corruptBlob, layoutBlobs, REF_NAME, sourceStream } from './copy-helper.js';
 
 let work: string;
 let multi: ImageSummary;
@@ -145,6 +145,36 @@ describe('oci archive', () => {
     assert.equal(sink.destroyed, false);
     sink.end('the end');
     assert.match((await collected).toString('latin1'), /the end$/);
+  });
+
+  test('copy -n into an archive file that exists is refused (it would be replaced whole); a new file is written', async () => {
+    const dir = fresh('no-clobber');
+    await mkdir(dir);
+    const archive = join(dir, 'app.tar');
+    await copyImage(
+      await openOciLayoutSource(single.dir, 'v1'),
+      await openOciArchiveDestination(archive, 'v1'),
+      'v1',
+    );
+    const before = await readFile(archive);
+    await assert.rejects(
+      copyNoClobber(
+        await openOciLayoutSource(multi.dir, 'multi'),
+        await openOciArchiveDestination(archive, 'v1'),
+        'v1',
+      ),
+      (err: Error & { code?: string }) =>
+        err.code === 'E_USAGE' && /--no-clobber: .*replaced whole/.test(err.message),
+    );
+    assert.deepEqual(await readFile(archive), before, 'the archive is as it was');
+    assert.deepEqual(await readdir(dir), ['app.tar'], 'no temp file left');
+    const added = await copyNoClobber(
+      await openOciLayoutSource(multi.dir, 'multi'),
+      await openOciArchiveDestination(join(dir, 'new.tar'), 'multi'),
+      'multi',
+    );
+    assert.equal(added.outcome, 'copied');
+    assert.equal(added.descriptor.digest, multi.digest);
   });
 
   test('a missing parent directory is a LocalError', async () => {

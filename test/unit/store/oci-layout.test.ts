@@ -9,6 +9,7 @@ import { skopeoCopy, skopeoInspectRaw } from '../../harness/skopeo.js';
 import { makeTempDir, removeTempDir } from '../../harness/tmp.js';
 import {
   copyImage,
+  copyNoClobber,
   corruptBlob,
   layoutBlobs,
   listFiles,
@@ -237,6 +238,82 @@ describe('oci layout destination', () => {
     );
     await destination.abort();
     assert.ok(!(await exists(out)));
+  });
+
+  test('tagged() answers from index.json: copy -n leaves an existing tag alone, index.json untouched', async () => {
+    const out = fresh('no-clobber');
+    await copyImage(
+      await openOciLayoutSource(multi.dir, 'v1'),
+      await openOciLayoutDestination(out, 'v1'),
+      'v1',
+    );
+    const destination = await openOciLayoutDestination(out, 'v1');
+    assert.deepEqual(await destination.tagged('v1'), {
+      kind: 'names',
+      descriptor: { mediaType: single.mediaType, digest: single.digest, size: single.size },
+      complete: false,
+    });
+    assert.deepEqual(await destination.tagged('nope'), { kind: 'absent' });
+    await destination.abort();
+    const before = await readFile(join(out, 'index.json'));
+    const kept = await copyNoClobber(
+      await openOciLayoutSource(multi.dir, 'multi'),
+      await openOciLayoutDestination(out, 'v1'),
+      'v1',
+    );
+    assert.equal(kept.outcome, 'existing');
+    assert.equal(kept.descriptor.digest, single.digest);
+    assert.deepEqual(await readFile(join(out, 'index.json')), before);
+    assert.ok(!(await exists(join(out, 'blobs', 'sha256', multi.digest.slice('sha256:'.length)))));
+    // A tag the layout lacks is copied.
+    const added = await copyNoClobber(
+      await openOciLayoutSource(multi.dir, 'multi'),
+      await openOciLayoutDestination(out, 'multi'),
+      'multi',
+    );
+    assert.equal(added.outcome, 'copied');
+    const index = await readIndexJson(out);
+    assert.deepEqual(
+      index.manifests.map((d) => [d.annotations?.[REF_NAME], d.digest]),
+      [
+        ['v1', single.digest],
+        ['multi', multi.digest],
+      ],
+    );
+  });
+
+  test('abort keeps a layout it created when another writer has committed into it since', async () => {
+    const out = join(fresh('shared'), 'layout');
+    const destination = await openOciLayoutDestination(out, 'mine');
+    const mine = Buffer.from('a blob of this copy');
+    const descriptor = { mediaType: 'application/octet-stream', digest: digestOf(mine), size: mine.length };
+    await destination.putBlob(descriptor, async () => sourceStream(mine, descriptor));
+    // Meanwhile another writer (skopeo, or a ferry run that opened the new directory at the same
+    // moment) commits a tag into the same layout.
+    const theirs = Buffer.from('{"schemaVersion":2}');
+    const theirDigest = digestOf(theirs);
+    await writeFile(join(out, 'blobs', 'sha256', theirDigest.slice('sha256:'.length)), theirs);
+    await writeFile(join(out, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+    await writeFile(
+      join(out, 'index.json'),
+      JSON.stringify({
+        schemaVersion: 2,
+        manifests: [
+          {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            digest: theirDigest,
+            size: theirs.length,
+            annotations: { [REF_NAME]: 'theirs' },
+          },
+        ],
+      }),
+    );
+    await destination.abort();
+    assert.deepEqual(await listFiles(out), [
+      `blobs/sha256/${theirDigest.slice('sha256:'.length)}`,
+      'index.json',
+      'oci-layout',
+    ]);
   });
 
   test('refuses a non-empty directory that is not a layout', async () => {

@@ -1,7 +1,7 @@
 // The semaphore under every limiter: a freed slot passes straight to the oldest waiter.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createLimiter, createSemaphore } from '../../../src/util/limit.js';
+import { createLimiter, createSemaphore, mapLimit } from '../../../src/util/limit.js';
 
 test('a caller arriving between a release and the waiter waking does not take the slot too', async () => {
   const semaphore = createSemaphore(1);
@@ -50,4 +50,19 @@ test('releasing twice gives back one slot, not two', async () => {
   assert.equal(semaphore.active, 0);
   await semaphore.acquire();
   assert.equal(semaphore.active, 1);
+});
+
+test('mapLimit: after a failure no task starts, and the running ones settle before it is thrown', async () => {
+  const started: number[] = [];
+  const settled: number[] = [];
+  const run = mapLimit([0, 1, 2, 3], 2, async (i) => {
+    started.push(i);
+    if (i === 0) throw new Error('first');
+    await new Promise((resolve) => setImmediate(resolve));
+    settled.push(i);
+    return i;
+  });
+  await assert.rejects(run, /first/);
+  assert.deepEqual(settled, [1], 'the running task settled before the failure was thrown');
+  assert.deepEqual(started, [0, 1], 'no task started after the failure');
 });
