@@ -178,11 +178,15 @@ __ferry_flag_value() {
   local cands=() w
   case $1:$2 in
     append:--platform | config:--platform | copy:--platform | digest:--platform | export:--platform | index.remove:--platform | ls:--platform | manifest:--platform | mutate:--platform | pull:--platform | push:--platform | referrers:--platform) cands=('linux/amd64' 'linux/arm64' 'linux/arm/v7' 'linux/arm/v6' 'linux/386' 'linux/ppc64le' 'linux/s390x' 'linux/riscv64' 'windows/amd64') ;;
+    artifact.pull:-o | artifact.pull:--output | copy:--src-cert-dir | copy:--dest-cert-dir)
+      compopt -o filenames 2>/dev/null
+      while IFS= read -r w; do cands+=("$w"); done < <(compgen -f -- "$3")
+      ;;
     copy:--compress | pull:--compress | push:--compress) cands=('gzip' 'none') ;;
     index.create:--media-type) cands=('oci' 'docker') ;;
     manifest.put:--media-type) cands=('application/vnd.oci.image.index.v1+json' 'application/vnd.oci.image.manifest.v1+json' 'application/vnd.docker.distribution.manifest.list.v2+json' 'application/vnd.docker.distribution.manifest.v2+json') ;;
     pull:--format) cands=('docker' 'oci' 'oci-dir') ;;
-    *:--ca-file)
+    *:--ca-file | *:--cert-dir)
       compopt -o filenames 2>/dev/null
       while IFS= read -r w; do cands+=("$w"); done < <(compgen -f -- "$3")
       ;;

@@ -44,7 +44,7 @@ __ferry_commands() {
     'delete:Delete a tag (leaving the image and its other tags) or, by digest, an image'
     'rm:Delete a tag (leaving the image and its other tags) or, by digest, an image'
     'digest:Print the digest of an image'
-    'exists:Check whether an image exists (exit 0 present, 1 absent, 3+ could not check)'
+    'exists:Check whether an image exists (exit 0 present, 1 absent, 2 bad usage, 3+ could not check)'
     'export:Write the flattened filesystem of an image (every layer applied, whiteouts honoured) as one tar file, or to stdout'
     'index:Create and edit multi-platform indexes'
     'login:Check credentials (-u USER --password-stdin, or asked on the terminal) against a registry, then store them (credential helper or config.json)'
@@ -77,8 +77,8 @@ _ferry_cmd_append() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "append" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "append" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "append" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "append" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "append" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "append" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "append" "--idle-timeout"' \
@@ -103,8 +103,8 @@ _ferry_cmd_artifact() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "artifact" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "artifact" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "artifact" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "artifact" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "artifact" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "artifact" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "artifact" "--idle-timeout"' \
@@ -131,8 +131,8 @@ _ferry_cmd_artifact_push() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "artifact.push" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "artifact.push" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "artifact.push" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "artifact.push" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "artifact.push" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "artifact.push" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "artifact.push" "--idle-timeout"' \
@@ -143,7 +143,7 @@ _ferry_cmd_artifact_push() {
 
 _ferry_cmd_artifact_pull() {
   _arguments -s -S \
-    '(-o --output)'{-o+,--output=}'[the directory the files go into (default: the current one)]:dir:__ferry_dynamic "artifact.pull" "--output"' \
+    '(-o --output)'{-o+,--output=}'[the directory the files go into (default: the current one)]:dir:_files' \
     '--overwrite[replace files that exist (else they are refused, and nothing is written)]' \
     '(-j --jobs)'{-j+,--jobs=}'[blobs transferred in parallel (default 6)]:n:__ferry_dynamic "artifact.pull" "--jobs"' \
     '--json[print JSON (shapes: docs/output.md)]' \
@@ -154,8 +154,8 @@ _ferry_cmd_artifact_pull() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "artifact.pull" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "artifact.pull" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "artifact.pull" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "artifact.pull" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "artifact.pull" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "artifact.pull" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "artifact.pull" "--idle-timeout"' \
@@ -177,8 +177,8 @@ _ferry_cmd_attach() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "attach" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "attach" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "attach" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "attach" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "attach" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "attach" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "attach" "--idle-timeout"' \
@@ -202,8 +202,8 @@ _ferry_cmd_blob() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "blob" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "blob" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "blob" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "blob" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "blob" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "blob" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "blob" "--idle-timeout"' \
@@ -227,8 +227,8 @@ _ferry_cmd_blob_put() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "blob.put" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "blob.put" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "blob.put" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "blob.put" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "blob.put" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "blob.put" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "blob.put" "--idle-timeout"' \
@@ -245,8 +245,8 @@ _ferry_cmd_blob_rm() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "blob.rm" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "blob.rm" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "blob.rm" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "blob.rm" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "blob.rm" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "blob.rm" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "blob.rm" "--idle-timeout"' \
@@ -266,8 +266,8 @@ _ferry_cmd_catalog() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "catalog" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "catalog" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "catalog" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "catalog" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "catalog" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "catalog" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "catalog" "--idle-timeout"' \
@@ -283,8 +283,8 @@ _ferry_cmd_completion() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "completion" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "completion" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "completion" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "completion" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "completion" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "completion" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "completion" "--idle-timeout"' \
@@ -303,8 +303,8 @@ _ferry_cmd_config() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "config" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "config" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "config" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "config" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "config" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "config" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "config" "--idle-timeout"' \
@@ -327,19 +327,19 @@ _ferry_cmd_copy() {
     '--src-creds=[credentials for the source registry only (password here is visible to other users: prefer --src-password-stdin)]:user[\:password]:__ferry_dynamic "copy" "--src-creds"' \
     '--src-password-stdin[read the source registry'\''s password or token from standard input (with --src-creds USER)]' \
     '--src-no-creds[access the source registry anonymously, whatever the config files hold]' \
-    '--src-cert-dir=[the source registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "copy" "--src-cert-dir"' \
+    '--src-cert-dir=[the source registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:_files' \
     '--dest-creds=[credentials for the destination registry only (password here is visible to other users: prefer --dest-password-stdin)]:user[\:password]:__ferry_dynamic "copy" "--dest-creds"' \
     '--dest-password-stdin[read the destination registry'\''s password or token from standard input (with --dest-creds USER)]' \
     '--dest-no-creds[access the destination registry anonymously, whatever the config files hold]' \
-    '--dest-cert-dir=[the destination registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "copy" "--dest-cert-dir"' \
+    '--dest-cert-dir=[the destination registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:_files' \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
     '(-q --quiet)'{-q,--quiet}'[print no progress or informational messages]' \
     '--no-color[never colour output (NO_COLOR is honoured too)]' \
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "copy" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "copy" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "copy" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "copy" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "copy" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "copy" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "copy" "--idle-timeout"' \
@@ -360,8 +360,8 @@ _ferry_cmd_delete() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "delete" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "delete" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "delete" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "delete" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "delete" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "delete" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "delete" "--idle-timeout"' \
@@ -380,8 +380,8 @@ _ferry_cmd_digest() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "digest" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "digest" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "digest" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "digest" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "digest" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "digest" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "digest" "--idle-timeout"' \
@@ -391,7 +391,7 @@ _ferry_cmd_digest() {
 
 _ferry_cmd_exists() {
   _arguments -s -S \
-    '(-q --quiet)'{-q,--quiet}'[print nothing, answer with the exit code only]' \
+    '(-q --quiet)'{-q,--quiet}'[print no sentence, answer with the exit code (--json and --format still print)]' \
     '--json[print JSON (shapes: docs/output.md)]' \
     '--format=[print the answer through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "exists" "--format"' \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \
@@ -399,8 +399,8 @@ _ferry_cmd_exists() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "exists" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "exists" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "exists" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "exists" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "exists" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "exists" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "exists" "--idle-timeout"' \
@@ -418,8 +418,8 @@ _ferry_cmd_export() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "export" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "export" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "export" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "export" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "export" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "export" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "export" "--idle-timeout"' \
@@ -444,8 +444,8 @@ _ferry_cmd_index() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "index" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "index" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "index" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "index" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "index" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "index" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "index" "--idle-timeout"' \
@@ -471,8 +471,8 @@ _ferry_cmd_index_create() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "index.create" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "index.create" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "index.create" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "index.create" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "index.create" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "index.create" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "index.create" "--idle-timeout"' \
@@ -493,8 +493,8 @@ _ferry_cmd_index_add() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "index.add" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "index.add" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "index.add" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "index.add" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "index.add" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "index.add" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "index.add" "--idle-timeout"' \
@@ -517,8 +517,8 @@ _ferry_cmd_index_remove() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "index.remove" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "index.remove" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "index.remove" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "index.remove" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "index.remove" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "index.remove" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "index.remove" "--idle-timeout"' \
@@ -534,8 +534,8 @@ _ferry_cmd_login() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "login" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "login" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "login" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "login" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "login" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "login" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "login" "--idle-timeout"' \
@@ -551,8 +551,8 @@ _ferry_cmd_logout() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "logout" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "logout" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "logout" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "logout" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "logout" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "logout" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "logout" "--idle-timeout"' \
@@ -576,8 +576,8 @@ _ferry_cmd_ls() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "ls" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "ls" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "ls" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "ls" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "ls" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "ls" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "ls" "--idle-timeout"' \
@@ -602,8 +602,8 @@ _ferry_cmd_manifest() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "manifest" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "manifest" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "manifest" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "manifest" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "manifest" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "manifest" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "manifest" "--idle-timeout"' \
@@ -627,8 +627,8 @@ _ferry_cmd_manifest_put() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "manifest.put" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "manifest.put" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "manifest.put" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "manifest.put" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "manifest.put" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "manifest.put" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "manifest.put" "--idle-timeout"' \
@@ -644,7 +644,7 @@ _ferry_cmd_mutate() {
     '--entrypoint=[set the config'\''s Entrypoint: a JSON array ('\''["/app","--port","80"\]'\'') or words ('\''/app --port 80'\''); '\'''\'' clears it]:command:__ferry_dynamic "mutate" "--entrypoint"' \
     '--cmd=[set the config'\''s Cmd: a JSON array ('\''["/app","--port","80"\]'\'') or words ('\''/app --port 80'\''); '\'''\'' clears it]:command:__ferry_dynamic "mutate" "--cmd"' \
     '--user=[set the config'\''s User (name or uid[:gid\])]:user:__ferry_dynamic "mutate" "--user"' \
-    '--workdir=[set the config'\''s WorkingDir]:dir:__ferry_dynamic "mutate" "--workdir"' \
+    '--workdir=[set the config'\''s WorkingDir (a path in the image)]:workdir:__ferry_dynamic "mutate" "--workdir"' \
     '*--annotation=[set this annotation on the manifests written (repeatable)]:key=value:__ferry_dynamic "mutate" "--annotation"' \
     '--created=[the time to write (RFC 3339, or seconds since the epoch); default: SOURCE_DATE_EPOCH, else nothing changes with the clock]:time:__ferry_dynamic "mutate" "--created"' \
     '*--platform=[change this platform of an index only, keeping the others as they are (repeatable)]:os/arch[/variant]:(linux/amd64 linux/arm64 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64 windows/amd64)' \
@@ -657,8 +657,8 @@ _ferry_cmd_mutate() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "mutate" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "mutate" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "mutate" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "mutate" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "mutate" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "mutate" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "mutate" "--idle-timeout"' \
@@ -683,8 +683,8 @@ _ferry_cmd_pull() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "pull" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "pull" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "pull" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "pull" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "pull" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "pull" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "pull" "--idle-timeout"' \
@@ -709,8 +709,8 @@ _ferry_cmd_push() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "push" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "push" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "push" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "push" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "push" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "push" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "push" "--idle-timeout"' \
@@ -729,8 +729,8 @@ _ferry_cmd_ratelimit() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "ratelimit" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "ratelimit" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "ratelimit" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "ratelimit" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "ratelimit" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "ratelimit" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "ratelimit" "--idle-timeout"' \
@@ -751,8 +751,8 @@ _ferry_cmd_referrers() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "referrers" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "referrers" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "referrers" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "referrers" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "referrers" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "referrers" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "referrers" "--idle-timeout"' \
@@ -774,8 +774,8 @@ _ferry_cmd_sync() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "sync" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "sync" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "sync" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "sync" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "sync" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "sync" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "sync" "--idle-timeout"' \
@@ -793,8 +793,8 @@ _ferry_cmd_tag() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "tag" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "tag" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "tag" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "tag" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "tag" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "tag" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "tag" "--idle-timeout"' \
@@ -815,8 +815,8 @@ _ferry() {
     '*--plain-http=[talk plain HTTP to this registry (repeatable)]:host:__ferry_dynamic "" "--plain-http"' \
     '*--insecure=[skip TLS certificate verification for this registry only (repeatable)]:host:__ferry_dynamic "" "--insecure"' \
     '--ca-file=[also trust the CA certificates in this PEM file]:file:_files' \
-    '--cert-dir=[the registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:__ferry_dynamic "" "--cert-dir"' \
-    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "" "--username"' \
+    '--cert-dir=[the certificate directory of the command'\''s registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)]:dir:_files' \
+    '(-u --username)'{-u+,--username=}'[username for the command'\''s registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)]:user:__ferry_dynamic "" "--username"' \
     '--password-stdin[read the password or token from standard input]' \
     '--retries=[retry a request or blob transfer that failed on the way (resets, 429, 5xx) up to n times (default 5)]:n:__ferry_dynamic "" "--retries"' \
     '--idle-timeout=[fail a connection that sends or receives nothing for this long (default 120); there is no total time limit]:seconds:__ferry_dynamic "" "--idle-timeout"' \

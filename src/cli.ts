@@ -302,6 +302,8 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   try {
     const asked = spec.ask ? await spec.ask(io, globals, args) : globals;
     ctx = new Context(io, asked);
+    const { registries } = spec;
+    if (registries) ctx.scopeGlobals(() => registries(args, options), spec.perRegistryFlags);
     return (await spec.run(ctx, args, options)) ?? ExitCode.ok;
   } catch (err) {
     if (io.interrupt?.aborted) {

@@ -47,7 +47,7 @@ export interface GlobalOptions {
   plainHttp: string[];
   insecure: string[];
   caFile?: string | undefined;
-  /** --cert-dir: the certificate directory of the one registry of a single-registry command. */
+  /** --cert-dir: the certificate directory of the registry of the command (Context.scopeGlobals). */
   certDir?: string | undefined;
   username?: string | undefined;
   passwordStdin: boolean;
@@ -76,6 +76,23 @@ const LONG_WAIT_MS = 2000;
 const formatSeconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 
 export const USER_AGENT = `ferry/${VERSION} node/${process.versions.node}`;
+
+/**
+ * The registries a command line names, for a command that may talk to more than one (commands/
+ * spec.ts CommandSpec.registries): one entry per location it names, undefined for a local file;
+ * 'listed in a file' when the command reads them from a file (sync).
+ */
+export type RegistriesNamed = readonly (string | undefined)[] | 'listed in a file';
+
+/** The flags that do say which registry they are for, offered when the global ones are refused (copy's). */
+export interface PerRegistryFlags {
+  credentials: string;
+  certDir: string;
+}
+
+/** 'a', 'a and b', 'a, b and c'. */
+const listed = (names: readonly string[]): string =>
+  names.length < 2 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 
 export class Context {
   readonly out: Output;
@@ -146,8 +163,17 @@ export class Context {
     return this.io.stderr;
   }
 
-  /** Standard input, for commands that read data from `-` (blob put, manifest put). */
-  get stdin(): Io['stdin'] {
+  /**
+   * Standard input, for a command that reads its data from `-` (blob put, manifest put). Refused
+   * when --password-stdin reads it too: one stream cannot be both, and whichever came first would
+   * take the other's bytes. A usage error before either is read.
+   */
+  stdinData(argument: string): Io['stdin'] {
+    if (this.globals.passwordStdin) {
+      throw new UsageError(`--password-stdin and ${argument} - cannot both read standard input`, {
+        hint: `save the data to a file and name it as ${argument}, or log in first (ferry login) and drop -u/--password-stdin`,
+      });
+    }
     return this.io.stdin;
   }
 
@@ -238,13 +264,53 @@ export class Context {
 
   /**
    * Binds command-line settings to one registry (settings/bindings.ts). A command talking to two
-   * registries binds each side itself (commands/side-options.ts); otherwise the global
-   * -u/--password-stdin and --cert-dir go to the first registry the command asks a client for,
-   * the one registry of a single-registry command.
+   * registries binds each side itself (commands/side-options.ts). The global -u/--password-stdin
+   * and --cert-dir go to the registry scopeGlobals names for a command that may talk to several;
+   * otherwise to the first registry the command asks a client for, the one registry of a
+   * single-registry command.
    */
   bind(registry: string, binding: RegistryBinding): void {
     this.globalsBound = true;
     this.bindings.set(registry, binding);
+  }
+
+  /**
+   * The global -u/--password-stdin and --cert-dir for a command that may talk to several
+   * registries (CommandSpec.registries), checked before any request and before stdin is read.
+   * They mean "the registry of this command": bound to the first registry the command opens, they
+   * could go to one the user did not mean (`append alpine:3.20 reg.example.com/app:1 … -u me`
+   * opens Docker Hub first, for the base). So they are bound to the one registry the command line
+   * names, as copy binds them when both sides are on one registry, and refused when it names
+   * several, or a file names them (sync), whatever the order the command opens them in.
+   */
+  scopeGlobals(named: () => RegistriesNamed, instead?: PerRegistryFlags): void {
+    const { username, certDir } = this.globals;
+    if (!username && !certDir) return;
+    const registries = named();
+    const names =
+      registries === 'listed in a file' ? [] : [...new Set(registries.filter((r) => r !== undefined))];
+    if (registries === 'listed in a file' || names.length > 1) {
+      const why =
+        registries === 'listed in a file'
+          ? 'this command talks to the registries its file lists'
+          : `this command talks to ${listed(names)}`;
+      if (certDir) {
+        throw new UsageError(`--cert-dir would not say which registry it is for: ${why}`, {
+          hint:
+            instead?.certDir ??
+            "put each registry's certificates in its certs.d directory, or its client-cert in the settings file (docs/settings.md)",
+        });
+      }
+      throw new UsageError(`-u/--password-stdin would not say which registry they are for: ${why}`, {
+        hint:
+          instead?.credentials ??
+          'log in to each registry once (ferry login -u USER --password-stdin HOST), or give DOCKER_AUTH_CONFIG',
+      });
+    }
+    const [registry] = names;
+    if (registry !== undefined) this.bindGlobals(registry);
+    // A command line naming no registry: nothing is bound, and no registry opened later takes them.
+    this.globalsBound = true;
   }
 
   /** The global -u/--password-stdin and --cert-dir, for the registry of a single-registry command. */

@@ -17,7 +17,11 @@ export const ExitCode = {
   digestMismatch: 6,
   registry: 7,
   local: 8,
-  /** A run of many images (`copy -a`, `sync`) where some failed and others did not. */
+  /**
+   * A run of many images (`copy -a`, `sync`) where some failed, and either others did not or the
+   * failures had different exit codes; all failed with one code exits with that code
+   * (copy/many.ts exitCodeOf).
+   */
   partial: 9,
   internal: 10,
   /** 128 + SIGINT, as shells report a process ended by Ctrl-C. */

@@ -1,4 +1,4 @@
-import { parseLocation } from '../store/location.js';
+import { parseLocation, registryOf } from '../store/location.js';
 import { buildOutputOptions, createdOption, pushBuilt, tempDirOf } from './build-options.js';
 import { platformsOption } from './options.js';
 import { outputChoice } from './print.js';
@@ -20,6 +20,11 @@ export const append = defineCommand({
     'ferry append alpine:3.20 registry.example.com/app:1.0 ./rootfs',
     'ferry append --platform linux/arm64 registry.example.com/app:1.0 registry.example.com/app:1.0 ./arm64-bin.tar',
     'SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) ferry append scratch --platform linux/amd64 --platform linux/arm64 localhost:5000/static:1 ./dist',
+  ],
+  // BASE scratch is no registry (build/append.ts SCRATCH, not imported here: it loads the builder).
+  registries: ([base = '', destination = '']) => [
+    base === 'scratch' ? undefined : registryOf(parseLocation(base)),
+    registryOf(parseLocation(destination)),
   ],
   async run(ctx, [base = '', destination = '', ...paths], options) {
     const output = outputChoice(options.json, options.format);

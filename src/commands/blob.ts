@@ -34,7 +34,7 @@ const blobPut = defineCommand({
     const { putBlob } = await import('../registry/blob-put.js');
     const source =
       file === '-'
-        ? { kind: 'stream' as const, stream: ctx.stdin }
+        ? { kind: 'stream' as const, stream: ctx.stdinData('FILE') }
         : { kind: 'file' as const, path: file ?? '' };
     const result = await putBlob(ctx.client(ref.registry), ref.repository, source, ctx.retrier);
     const data = blobPutJson(formatRepository(ref), result);

@@ -49,7 +49,11 @@ interface Flag {
   optionalValue: boolean;
   description: string;
   choices: readonly string[];
-  /** The value is a file name (placeholder <file> or <path>). */
+  /**
+   * The value is a local file or directory, completed with file names: placeholder <file>, <path>
+   * or <dir> (--cert-dir, artifact pull -o); an option whose <dir> is not local says otherwise
+   * (mutate's --workdir <workdir>, a path in the image).
+   */
   files: boolean;
   /** May be given more than once: its parser receives the previous value (OptionSpec.parse). */
   repeatable: boolean;
@@ -119,7 +123,7 @@ function parseFlag(spec: OptionSpec, terminal = false): Flag {
     optionalValue,
     description: spec.description,
     choices: spec.choices ?? [],
-    files: value !== undefined && /^(file|path)$/i.test(value),
+    files: value !== undefined && /^(file|path|dir)$/i.test(value),
     repeatable: isRepeatable(spec),
     terminal,
   };

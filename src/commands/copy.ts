@@ -3,7 +3,7 @@ import { parseLocation, registryOf } from '../store/location.js';
 import { transferJson } from '../ui/shapes/index.js';
 import { jsonOption } from './options.js';
 import { outputChoice } from './print.js';
-import { bindSides, SIDE_OPTIONS } from './side-options.js';
+import { bindSides, SIDE_GLOBALS_INSTEAD, SIDE_OPTIONS } from './side-options.js';
 import { defineCommand } from './spec.js';
 import {
   manyJson,
@@ -38,6 +38,9 @@ export const copy = defineCommand({
     'ferry copy -r ghcr.io/org/app:1.0 registry.example.com/app:1.0   # with its signatures and SBOMs',
     "ferry copy -q -a --format '{{.Destination}} {{.Outcome}} {{.Digest}}' quay.io/org/app localhost:5000/app",
   ],
+  // With -a they name repositories, which read as locations on the same registries.
+  registries: ([from = '', to = '']) => [registryOf(parseLocation(from)), registryOf(parseLocation(to))],
+  perRegistryFlags: SIDE_GLOBALS_INSTEAD,
   async run(ctx, [from, to], options) {
     const output = outputChoice(options.json, options.format);
     const noClobber = !options.clobber;

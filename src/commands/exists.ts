@@ -5,13 +5,16 @@ import { formatOption, jsonOption } from './options.js';
 import { outputChoice, printResult } from './print.js';
 import { defineCommand } from './spec.js';
 
-/** Exit 0 present, 1 absent; any failure to check (auth, network, TLS) exits 3 or higher. */
+/** Exit 0 present, 1 absent; a usage error 2; any failure to check (auth, network, TLS) 3 or higher. */
 export const exists = defineCommand({
   name: 'exists',
-  summary: 'Check whether an image exists (exit 0 present, 1 absent, 3+ could not check)',
+  summary: 'Check whether an image exists (exit 0 present, 1 absent, 2 bad usage, 3+ could not check)',
   args: ['<image>'],
   options: [
-    { flags: '-q, --quiet', description: 'print nothing, answer with the exit code only' },
+    {
+      flags: '-q, --quiet',
+      description: 'print no sentence, answer with the exit code (--json and --format still print)',
+    },
     jsonOption,
     formatOption(existsShape, 'the answer'),
   ],

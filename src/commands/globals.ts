@@ -37,12 +37,12 @@ export const GLOBAL_OPTIONS = [
   option({
     flags: '--cert-dir <dir>',
     description:
-      "the registry's certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d",
+      "the certificate directory of the command's registry (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d; refused where the command names two registries (copy: --src-cert-dir/--dest-cert-dir)",
   }),
   option({
     flags: '-u, --username <user>',
     description:
-      "username for the command's registry, password from --password-stdin (copy: --src-creds/--dest-creds)",
+      "username for the command's registry, password from --password-stdin; refused where the command names two registries (copy: --src-creds/--dest-creds)",
   }),
   option({ flags: '--password-stdin', description: 'read the password or token from standard input' }),
   option({

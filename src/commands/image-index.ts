@@ -1,7 +1,7 @@
 import { isDigest } from '../digest/index.js';
 import { UsageError } from '../errors.js';
 import { parseTag } from '../ref/index.js';
-import { type Location, parseLocation, registryRef } from '../store/location.js';
+import { type Location, parseLocation, registryOf, registryRef } from '../store/location.js';
 import { annotationOption, buildOutputOptions, pushBuilt } from './build-options.js';
 import { platformsOption } from './options.js';
 import { outputChoice } from './print.js';
@@ -14,6 +14,9 @@ function parseDigest(value: string): string {
   if (!isDigest(value)) throw new UsageError(`--digest must be a digest such as sha256:…, not '${value}'`);
   return value;
 }
+
+/** The registries of an index and its sources (CommandSpec.registries). */
+const registriesOf = (locations: readonly string[]) => locations.map((l) => registryOf(parseLocation(l)));
 
 /** The index an add or remove edits: a registry tag, since the result is pushed back to it. */
 function indexInPlace(text: string): Location {
@@ -48,6 +51,7 @@ const create = defineCommand({
     'ferry index create ghcr.io/org/app:1.0 ghcr.io/org/app@sha256:<amd64> ghcr.io/org/app@sha256:<arm64>',
     'ferry index create -t latest registry.example.com/app:1.0 build/app:amd64 other.example.com/app:arm64',
   ],
+  registries: registriesOf,
   async run(ctx, [index = '', ...sources], options) {
     const output = outputChoice(options.json, options.format);
     const { buildIndexCreate } = await import('../build/index-assembly.js');
@@ -73,6 +77,7 @@ const add = defineCommand({
   args: ['<index>', '<source...>'],
   options: [annotationOption, ...buildOutputOptions],
   examples: ['ferry index add registry.example.com/app:1.0 registry.example.com/app:1.0-riscv64'],
+  registries: registriesOf,
   async run(ctx, [index = '', ...sources], options) {
     const output = outputChoice(options.json, options.format);
     const { buildIndexAdd } = await import('../build/index-assembly.js');

@@ -31,7 +31,7 @@ const manifestPut = defineCommand({
     const { pushManifest } = await import('../registry/manifest-put.js');
     const source =
       file === '-'
-        ? { kind: 'stream' as const, stream: ctx.stdin }
+        ? { kind: 'stream' as const, stream: ctx.stdinData('FILE') }
         : { kind: 'file' as const, path: file ?? '' };
     const put = await pushManifest(ctx.client(ref.registry), ref, source, options.mediaType);
     const data = manifestPutJson(formatReference(ref), put);

@@ -1,6 +1,6 @@
 import type { ConfigChanges } from '../build/config-edit.js';
 import { parseCommand } from '../build/config-edit.js';
-import { parseLocation } from '../store/location.js';
+import { parseLocation, registryOf } from '../store/location.js';
 import {
   annotationOption,
   buildOutputOptions,
@@ -30,7 +30,7 @@ export const mutate = defineCommand({
     commandOption('entrypoint', 'Entrypoint'),
     commandOption('cmd', 'Cmd'),
     { flags: '--user <user>', description: "set the config's User (name or uid[:gid])" },
-    { flags: '--workdir <dir>', description: "set the config's WorkingDir" },
+    { flags: '--workdir <workdir>', description: "set the config's WorkingDir (a path in the image)" },
     annotationOption,
     createdOption,
     platformsOption('change this platform of an index only, keeping the others as they are (repeatable)'),
@@ -41,6 +41,7 @@ export const mutate = defineCommand({
     'ferry mutate --entrypoint \'["/app","serve"]\' --env MODE=prod registry.example.com/app:1 registry.example.com/app:1-prod',
     'SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) ferry mutate --label revision=$(git rev-parse HEAD) app:ci app:release',
   ],
+  registries: (locations) => locations.map((l) => registryOf(parseLocation(l))),
   async run(ctx, [source = '', destination = ''], options) {
     const output = outputChoice(options.json, options.format);
     const { buildTime } = await import('../build/build-time.js');

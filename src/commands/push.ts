@@ -1,5 +1,5 @@
 import { parseImageReference } from '../ref/index.js';
-import type { Location } from '../store/location.js';
+import { type Location, parseLocation, registryOf } from '../store/location.js';
 import { transferJson } from '../ui/shapes/index.js';
 import { jsonOption } from './options.js';
 import { outputChoice } from './print.js';
@@ -17,6 +17,11 @@ export const push = defineCommand({
     'ferry push -r ./app:1.0 registry.example.com/app:1.0   # with the referrers the layout holds',
     'ferry push docker-archive:saved.tar:app:1.0 ghcr.io/org/app:1.0',
     "ferry push -q --format '{{.Digest}}' image.tar registry.example.com/app:1.0",
+  ],
+  // A docker:// source is a registry too (a copy under push's name).
+  registries: ([from = '', image = '']) => [
+    /^docker:/.test(from) ? registryOf(parseLocation(from)) : undefined,
+    parseImageReference(image).registry,
   ],
   async run(ctx, [from, image], options) {
     const output = outputChoice(options.json, options.format);

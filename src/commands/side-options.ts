@@ -7,10 +7,11 @@
  * ferry, with a warning: other users of the machine can read it (ps, /proc, shell history).
  *
  * The global -u/--password-stdin and --cert-dir mean "the registry of this command"; with two
- * registries that says nothing, so such a command refuses them and names these flags instead.
+ * registries that says nothing, so such a command refuses them (Context.scopeGlobals, from the
+ * registries the command declares) and names these flags instead (SIDE_GLOBALS_INSTEAD).
  */
 import { Option } from 'commander';
-import type { Context } from '../context.js';
+import type { Context, PerRegistryFlags } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { BoundCredential, RegistryBinding } from '../settings/bindings.js';
 import { type OptionsOf, option } from './spec.js';
@@ -46,6 +47,13 @@ const DEST_OPTIONS = sideOptions('dest');
 
 /** The options copy (and sync) add for both sides. */
 export const SIDE_OPTIONS = [...SRC_OPTIONS, ...DEST_OPTIONS] as const;
+
+/** What a command with these options offers when it refuses the global -u or --cert-dir. */
+export const SIDE_GLOBALS_INSTEAD: PerRegistryFlags = {
+  credentials:
+    'give each side its own: --src-creds USER[:PASSWORD] / --dest-creds USER[:PASSWORD], or their --src-password-stdin / --dest-password-stdin forms',
+  certDir: 'give each side its own: --src-cert-dir DIR / --dest-cert-dir DIR',
+};
 
 /** What bindSides reads of a command's options. */
 export type SideOptions = Partial<OptionsOf<typeof SIDE_OPTIONS>>;
@@ -100,13 +108,14 @@ const same = (a: BoundCredential, b: BoundCredential): boolean =>
 
 /**
  * Binds each side's credentials to its registry (undefined: that side is not a registry).
- * Checks everything before any request: -u given for two registries, one stdin for two sides,
- * flags for a side that is a local file, two different logins for one registry (a run has one
- * client per registry, so both sides of a copy within one registry share a login).
+ * Checks everything before any request: one stdin for two sides, flags for a side that is a local
+ * file, two different logins for one registry (a run has one client per registry, so both sides
+ * of a copy within one registry share a login), a side's flags with the global ones.
  *
- * A copy that talks to one registry only (both sides on it, or the other side a file) is a
- * single-registry command: the global -u/--password-stdin and --cert-dir mean that registry, and
- * the Context binds them to it as it does for any other such command.
+ * The global -u/--password-stdin and --cert-dir were checked already, from the registries the
+ * command declares (Context.scopeGlobals): given for two registries they were refused; for a copy
+ * that talks to one registry only (both sides on it, or the other side a file) they are bound to
+ * it, as for any single-registry command.
  */
 export function bindSides(
   ctx: Context,
@@ -114,8 +123,9 @@ export function bindSides(
   registries: { [S in Side]?: string | undefined },
 ): void {
   const { username, passwordStdin, certDir } = ctx.globals;
-  const onlyOne = new Set(Object.values(registries).filter((r) => r !== undefined)).size <= 1;
-  if (onlyOne && (username || passwordStdin || certDir)) {
+  // Given, they name this copy's one registry (scopeGlobals refused them for two): a side's own
+  // flag would name it a second time.
+  if (username || passwordStdin || certDir) {
     const values: Readonly<Record<string, unknown>> = options;
     const given = SIDE_OPTIONS.find((o) => values[new Option(o.flags).attributeName()] !== undefined);
     if (given)
@@ -123,16 +133,6 @@ export function bindSides(
         `${new Option(given.flags).long} cannot be used with -u/--password-stdin or --cert-dir, which already name this copy's one registry`,
       );
     return;
-  }
-  if (ctx.globals.certDir) {
-    throw new UsageError('--cert-dir would not say which registry it is for', {
-      hint: 'give each side its own: --src-cert-dir DIR / --dest-cert-dir DIR',
-    });
-  }
-  if (ctx.globals.username || ctx.globals.passwordStdin) {
-    throw new UsageError('-u/--password-stdin would not say which registry they are for', {
-      hint: 'give each side its own: --src-creds USER[:PASSWORD] / --dest-creds USER[:PASSWORD], or their --src-password-stdin / --dest-password-stdin forms',
-    });
   }
   if (options.srcPasswordStdin === true && options.destPasswordStdin === true) {
     throw new UsageError('--src-password-stdin and --dest-password-stdin cannot both read standard input', {

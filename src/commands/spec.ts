@@ -9,7 +9,7 @@
  * without casting; the one cast from commander's untyped values is in optionValues below.
  */
 
-import type { Context, GlobalOptions, Io } from '../context.js';
+import type { Context, GlobalOptions, Io, PerRegistryFlags, RegistriesNamed } from '../context.js';
 import { UsageError } from '../errors.js';
 
 /**
@@ -160,22 +160,38 @@ export interface CommandSpec {
    * -u/--password-stdin ones. Returns the global options to run with.
    */
   ask?(io: Io, globals: GlobalOptions, args: readonly string[]): Promise<GlobalOptions>;
+  /**
+   * Declares a command that may talk to more than one registry (copy, push from docker://,
+   * append, mutate, index create/add, sync): the registries its command line names. The global
+   * -u/--password-stdin and --cert-dir are then bound to the one registry named, or refused when
+   * several are, before any request (Context.scopeGlobals). A command without it talks to one
+   * registry, and they go to the first it opens. Called only when one of them is given.
+   */
+  registries?(args: readonly string[], options: Readonly<Record<string, unknown>>): RegistriesNamed;
+  /** With `registries`: the command's own per-registry flags, named when the global ones are refused. */
+  perRegistryFlags?: PerRegistryFlags;
   /** Returns the exit code when it is not simply 0 (exists: 1 for absent). */
   run(ctx: Context, args: string[], options: Readonly<Record<string, unknown>>): Promise<number | undefined>;
 }
 
 /** A command as it is written: `run` receives the options typed from the option list. */
 export interface CommandDefinition<O extends readonly OptionSpec[]>
-  extends Omit<CommandSpec, 'options' | 'run'> {
+  extends Omit<CommandSpec, 'options' | 'run' | 'registries'> {
   options: O;
+  registries?(args: readonly string[], options: OptionsOf<O>): RegistriesNamed;
   run(ctx: Context, args: string[], options: OptionsOf<O>): Promise<number | undefined>;
 }
 
 export function defineCommand<const O extends readonly OptionSpec[]>(
   definition: CommandDefinition<O>,
 ): CommandSpec {
+  const { registries, ...rest } = definition;
   return {
-    ...definition,
+    ...rest,
+    ...(registries && {
+      registries: (args: readonly string[], values: Readonly<Record<string, unknown>>) =>
+        registries(args, optionValues(definition.options, values)),
+    }),
     run: (ctx, args, values) => definition.run(ctx, args, optionValues(definition.options, values)),
   };
 }

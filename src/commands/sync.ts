@@ -76,6 +76,9 @@ export const sync = defineCommand({
     'ferry sync --shard "$JOB_COMPLETION_INDEX/4" mirror.yaml',
     "ferry sync -q --json --filter 'org/*' mirror.yaml | jq -r '.[] | select(.outcome == \"failed\") | .error'",
   ],
+  // The file names the registries, so -u and --cert-dir could not say which one: refused.
+  // Credentials come from the docker config (its `creds` key is refused: copy/sync/config.ts).
+  registries: () => 'listed in a file',
   async run(ctx, [file], options) {
     const output = outputChoice(options.json, options.format);
     const dryRun = options.dryRun === true;
@@ -106,7 +109,7 @@ export const sync = defineCommand({
           if (record.outcome === 'copied')
             progress.imageDone(record.summary, item.label, progress.elapsed() - (started.get(item) ?? 0));
           else if (record.outcome === 'failed')
-            progress.say(`${item.label}: failed: ${formatError(record.error, ctx.globals.debug)}`);
+            progress.fail(`${item.label}: failed: ${formatError(record.error, ctx.globals.debug)}`);
         },
       });
       const closing = `${totals(records, dryRun)} in ${duration(progress.elapsed())}`;

@@ -242,7 +242,7 @@ export async function runMany(
         const label = result.item.label;
         if (result.status === 'done')
           progress.imageDone(result.summary, label, progress.elapsed() - (started.get(result.item) ?? 0));
-        else progress.say(`${label}: failed: ${formatError(result.error, ctx.globals.debug)}`);
+        else progress.fail(`${label}: failed: ${formatError(result.error, ctx.globals.debug)}`);
       },
     });
     const failed = results.filter((r) => r.status === 'failed').length;

@@ -6,6 +6,7 @@
  * - under --quiet: nothing.
  * Closing lines follow in every mode but --quiet: one per image, naming it (for `copy -a` and
  * `sync`, one per tag as each finishes), and a note whenever a digest differs from the source's.
+ * The line of an image that failed shows under --quiet too: it is an error (fail).
  */
 import type { Writable } from 'node:stream';
 import type { CopyEvent, CopySummary } from '../copy/events.js';
@@ -187,6 +188,16 @@ export class Progress {
     } else {
       this.options.stream.write(`${text}\n`);
     }
+  }
+
+  /**
+   * The line of an item that failed, in a run of many that goes on: said even under --quiet,
+   * which silences progress and status but never errors (docs/output.md), so a quiet run still
+   * says which items failed.
+   */
+  fail(text: string): void {
+    if (this.options.quiet) this.options.stream.write(`${text}\n`);
+    else this.say(text);
   }
 
   private line(): string {

@@ -172,7 +172,7 @@ describe('client certificates (mTLS)', () => {
     assert.equal(r.code, 2);
     assert.equal(
       errorLine(r),
-      'ferry: --cert-dir would not say which registry it is for (hint: give each side its own: --src-cert-dir DIR / --dest-cert-dir DIR)',
+      `ferry: --cert-dir would not say which registry it is for: this command talks to ${a.host} and ${b.host} (hint: give each side its own: --src-cert-dir DIR / --dest-cert-dir DIR)`,
     );
   });
 

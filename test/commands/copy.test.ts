@@ -240,6 +240,20 @@ describe('ferry copy', () => {
     }
   });
 
+  test('-a -q: the tag that failed is still named on stderr, and nothing else is', async () => {
+    const proxy = await startFaultProxy({ upstream: src.url });
+    try {
+      proxy.addRule({ path: /\/manifests\/t2$/, action: { kind: 'status', status: 404 } });
+      const r = await ferry(['-q', 'copy', '-a', `${proxy.host}/lab/tags`, `${dst.host}/quiet/tags`]);
+      // One of three failed: exit 9 (docs/output.md), and -q keeps errors, so the failure shows.
+      assert.equal(r.code, 9, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, new RegExp(`^${dst.host}/quiet/tags:t2: failed: ferry: [^\n]*\n$`));
+    } finally {
+      await proxy.close();
+    }
+  });
+
   test('-a refuses a tag or digest on either side, and a file location', async () => {
     const digest = `sha256:${'a'.repeat(64)}`;
     const cases: [string, string, RegExp][] = [

@@ -125,6 +125,15 @@ describeSeeded('ferry exists', MODES, (seeded) => {
             [1, '', ''],
           ],
         );
+        // What its help says: -q drops the sentence, not the data --json asks for; and a usage
+        // error is 2, apart from absent (1) and could not check (3 and up).
+        const [json, usage] = await Promise.all([
+          run(s, ['exists', '-q', '--json', `${host}/${SINGLE}:v1`]),
+          run(s, ['exists', '-q', `${host}/NOT-lower-case:v1`]),
+        ]);
+        assert.equal(json.code, 0, json.stderr);
+        assert.equal((JSON.parse(json.stdout) as { exists: boolean }).exists, true);
+        assert.equal(usage.code, 2, usage.stderr);
       });
 
       test('--json: {reference, exists, digest}', async () => {

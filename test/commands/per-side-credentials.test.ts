@@ -177,7 +177,7 @@ describe('per-side credentials (copy)', () => {
     assert.equal(r.code, 2);
     assert.equal(
       errorLine(r),
-      'ferry: -u/--password-stdin would not say which registry they are for (hint: give each side its own: ' +
+      `ferry: -u/--password-stdin would not say which registry they are for: this command talks to ${src.host} and ${dest.host} (hint: give each side its own: ` +
         '--src-creds USER[:PASSWORD] / --dest-creds USER[:PASSWORD], or their --src-password-stdin / --dest-password-stdin forms)',
     );
     assert.deepEqual(

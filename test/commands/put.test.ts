@@ -219,6 +219,21 @@ describe('blob put', () => {
     }
   });
 
+  test('--password-stdin with FILE -: both would read stdin, so exit 2 before anything is read or sent', async () => {
+    const { value: r, requests } = await requestsDuring(s.registry, () =>
+      ferry(['blob', 'put', '-u', 'alice', '--password-stdin', `${host}/put/both`, '-'], {
+        env: baseEnv(),
+        stdin: 's3cret\nblob bytes\n',
+      }),
+    );
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      errorLine(r),
+      /^ferry: --password-stdin and FILE - cannot both read standard input \(hint: /,
+    );
+    assert.deepEqual(requests, []);
+  });
+
   test('the old forms still work: blob REPO@DIGEST FILE, blob rm', async () => {
     const out = join(dir, 'back.bin');
     const got = await run(s, ['blob', `${host}/put/a@${sha256(bytes)}`, out]);
@@ -371,6 +386,22 @@ describe('manifest put', () => {
         [],
       );
     }
+  });
+
+  test('--password-stdin with FILE -: exit 2 before anything is read or sent', async () => {
+    const original = (await skopeoRaw(s, `${SINGLE}:v1`)).toString();
+    const { value: r, requests } = await requestsDuring(s.registry, () =>
+      ferry(['-u', 'alice', '--password-stdin', 'manifest', 'put', `${host}/${SINGLE}:both`, '-'], {
+        env: baseEnv(),
+        stdin: `s3cret\n${original}`,
+      }),
+    );
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      errorLine(r),
+      /^ferry: --password-stdin and FILE - cannot both read standard input \(hint: /,
+    );
+    assert.deepEqual(requests, []);
   });
 
   test('the old form still works: manifest REF', async () => {

@@ -151,6 +151,15 @@ sync:
       for (const repo of REPOS.filter((x) => x !== 'fleet/c'))
         assert.equal(await digestAt(dst, `${repo}:v1`), image.digest, repo);
       await assert.rejects(skopeoListTags(dockerRef(dst, 'fleet/c'), registryAccess(dst)));
+
+      // Again under -q: the others are in step and silent; the failure is an error, and shows.
+      const quiet = await ferry(['sync', '-q', '-j', '3', file]);
+      assert.equal(quiet.code, 9, quiet.stderr);
+      assert.equal(quiet.stdout, '');
+      assert.match(
+        quiet.stderr,
+        /^\S+\/fleet\/c:v1 → \S+\/fleet\/c:v1: failed: ferry: digest mismatch for manifest [^\n]*\n$/,
+      );
     } finally {
       proxy.clearRules();
       await dst.stop();

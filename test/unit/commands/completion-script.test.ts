@@ -151,13 +151,32 @@ describe('completion scripts', () => {
         }
       });
 
-      test('completes file names for --ca-file', () => {
-        const fileCompletion = {
-          bash: /\*:--ca-file\)\n\s+compopt -o filenames/,
-          zsh: /'--ca-file=\[[^\]]*\]:file:_files'/,
-          fish: /-l ca-file -rF/,
+      test('completes file names for <file> and <dir> values: --ca-file, --cert-dir, --dest-cert-dir, artifact pull -o', () => {
+        // [command key in bash's arms ('*' for a global), long flag]
+        const local: Array<[string, string]> = [
+          ['*', 'ca-file'],
+          ['*', 'cert-dir'],
+          ['copy', 'dest-cert-dir'],
+          ['artifact.pull', 'output'],
+        ];
+        for (const [key, long] of local) {
+          const fileCompletion = {
+            bash: new RegExp(
+              `(^\\s*|\\| )${key.replace(/[*.]/g, '\\$&')}:--${long}( \\|[^\\n]*)?\\)\\n\\s+compopt -o filenames`,
+              'm',
+            ),
+            zsh: new RegExp(`--${long}=\\}?'?\\[[^\\]]*\\]:(file|dir):_files'`),
+            fish: new RegExp(`-l ${long} -rF`),
+          };
+          assert.match(script, fileCompletion[shell], `${shell}: --${long}`);
+        }
+        // mutate's --workdir is a path in the image, not here: no file names for it.
+        const notLocal = {
+          bash: /mutate:--workdir[^\n]*\)\n\s+compopt -o filenames/,
+          zsh: /--workdir=\[[^\]]*\]:[^:']*:_files'/,
+          fish: /-l workdir -rF/,
         };
-        assert.match(script, fileCompletion[shell]);
+        assert.doesNotMatch(script, notLocal[shell]);
       });
 
       test('has the dynamic completion hook, asking the ferry on the command line', () => {
