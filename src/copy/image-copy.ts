@@ -55,6 +55,8 @@ export interface ImageCopyOptions {
   tag?: string | undefined;
   /** Leave the tag alone when it exists at the destination (--no-clobber): nothing is copied. */
   noClobber?: boolean | undefined;
+  /** The destination answered, just before, that the tag does not exist (transfer.ts). */
+  tagSeenAbsent?: boolean | undefined;
   layers: LayerPolicy;
   onEvent?: CopyListener | undefined;
   /**
@@ -187,7 +189,11 @@ class ImageCopy implements GraphCopy {
     // everything under it is there (when it vouches for that); with --no-clobber any existing tag
     // ends the copy.
     const tagged: Promise<TagState> | undefined =
-      tag !== undefined && (noClobber || asIs) ? this.destination.tagged(tag) : undefined;
+      tag === undefined || !(noClobber || asIs)
+        ? undefined
+        : this.options.tagSeenAbsent
+          ? Promise.resolve({ kind: 'absent' })
+          : this.destination.tagged(tag);
     tagged?.catch(() => {});
     const root = await this.source.root();
     const parsed = parseManifest(

@@ -32,6 +32,8 @@ export interface InStepCheck {
   sourceDigest: string | undefined;
   /** Set when the destination already holds what a copy would give it: the descriptor it names. */
   inStep?: Descriptor | undefined;
+  /** The destination registry answered that the tag does not exist (the HEAD got a 404). */
+  destinationAbsent?: boolean | undefined;
 }
 
 export async function checkInStep(
@@ -45,6 +47,7 @@ export async function checkInStep(
   ]);
   if (!from) throw new NotFoundError(`manifest ${formatReference(source.ref)} not found`);
   const sourceDigest = from.digest;
+  if (!to) return { sourceDigest, destinationAbsent: true };
   // A registry that leaves out a header gives nothing to compare: the engine decides.
   if (!sourceDigest || !to?.digest || !to.mediaType || to.size === undefined) return { sourceDigest };
   const held: Descriptor = { mediaType: to.mediaType, digest: to.digest, size: to.size };

@@ -26,6 +26,11 @@ export interface TransferOptions {
   layers?: LayerRequest | undefined;
   /** --no-clobber: an existing destination tag is left alone. */
   noClobber?: boolean | undefined;
+  /**
+   * The caller has just seen the destination's tag absent (sync's in-step check, a HEAD that got
+   * a 404): the engine does not ask again. Never a guess: only a registry's answer.
+   */
+  tagSeenAbsent?: boolean | undefined;
   onEvent?: CopyListener | undefined;
   /** Where `-` as a file destination writes (pull to stdout). */
   stdout?: NodeJS.WritableStream | undefined;
@@ -64,6 +69,7 @@ export async function transferImage(
         platforms: options.platforms,
         tag: destinationTag(source, destination),
         noClobber: options.noClobber,
+        tagSeenAbsent: options.tagSeenAbsent,
         layers,
         onEvent: walk ? walk.listener(options.onEvent) : options.onEvent,
         retrier: options.retrier,

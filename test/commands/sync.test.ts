@@ -188,8 +188,12 @@ sync:
   });
 
   test('a cold mirror: every planned tag copied with the source digest (skopeo and crane agree)', async () => {
-    const r = await ferry(['sync', '--json', main]);
+    const { value: r, requests } = await requestsDuring(dst, () => ferry(['sync', '--json', main]));
     assert.equal(r.code, 0, r.stderr);
+    // One manifest HEAD per planned tag at the destination (the in-step check); the engine takes
+    // its 404 as the answer instead of asking again. (Children are looked up by digest.)
+    const tagHeads = requests.filter((q) => q.method === 'HEAD' && /\/manifests\/(?!sha256:)/.test(q.path));
+    assert.equal(tagHeads.length, 8, tagHeads.map((q) => q.path).join('\n'));
     const got = records(r);
     assert.deepEqual(
       got.map((g) => g.outcome).sort(),

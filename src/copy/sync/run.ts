@@ -104,6 +104,8 @@ async function mirror(items: readonly SyncItem[], options: SyncOptions): Promise
         session,
         platforms: item.entry.platforms,
         referrers: item.entry.referrers,
+        // A mirror's first run: the check's HEAD found no tag, and the engine need not ask again.
+        tagSeenAbsent: check.destinationAbsent,
         layers: options.layers,
         chunkSize: options.chunkSize,
         retrier: options.retrier,

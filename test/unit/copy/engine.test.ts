@@ -448,6 +448,24 @@ describe('the copy engine', () => {
     assert.notEqual(kept.descriptor.digest, registry.repo('src/app').tags.get('v2'));
   });
 
+  test('a tag the caller has just seen absent (sync) is not looked up again', async () => {
+    const registry = new MemoryRegistry();
+    putImage(registry, 'src/app', { layers: ['a'], tag: 'v1' });
+    const before = registry.log.length;
+    const copied = await copy(
+      new MemorySource(registry, 'src/app', 'v1'),
+      registryDestination(registry, 'dst/app'),
+      {
+        tag: 'v1',
+        tagSeenAbsent: true,
+      },
+    );
+    assert.equal(copied.outcome, 'copied');
+    const log = registry.log.slice(before);
+    assert.equal(at(log, 'tagged '), -1, log.join('\n'));
+    assert.equal(registry.repo('dst/app').tags.get('v1'), registry.repo('src/app').tags.get('v1'));
+  });
+
   test('--no-clobber: a file destination that tells leaves its tag alone; one that cannot tell is refused, nothing written', async () => {
     const registry = new MemoryRegistry();
     putImage(registry, 'src/app', { layers: ['a'], tag: 'v1' });
