@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { errorLine, requestsDuring } from '../harness/fixtures.js';
 import { generateImage } from '../harness/images.js';
-import { type Registry, startRegistry } from '../harness/registry.js';
+import { type Registry, startRegistry, usersInLog } from '../harness/registry.js';
 import { baseEnv, type FerryResult, ferry } from '../harness/run-ferry.js';
 import { pushImage } from '../harness/skopeo.js';
 import { makeTempDir } from '../harness/tmp.js';
@@ -19,17 +19,6 @@ import { makeTempDir } from '../harness/tmp.js';
 const BASE_USERS = [{ username: 'base-owner', password: 'base-owner-pw', actions: ['*'] }];
 const DEST_USERS = [{ username: 'dest-writer', password: 'dest-writer-pw', actions: ['*'] }];
 const PASSWORD = 'dest-writer-pw\n';
-
-/** Every user name a Basic registry's log shows it authenticated, or refused. */
-function usersInLog(registry: Registry): string[] {
-  const names = new Set<string>();
-  for (const m of registry
-    .readLog()
-    .matchAll(/auth\.user\.name="?([^"\s]+)"?|error authenticating user \\"([^"\\]+)\\"/g)) {
-    names.add(m[1] ?? m[2] ?? '');
-  }
-  return [...names].sort();
-}
 
 describe('global -u and --cert-dir on commands that may talk to several registries', () => {
   let base: Registry; // holds the base image; its own user only

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { errorLine } from '../harness/fixtures.js';
 import { generateImage, type ImageSummary } from '../harness/images.js';
-import { type Registry, startRegistry } from '../harness/registry.js';
+import { type Registry, startRegistry, usersInLog } from '../harness/registry.js';
 import { baseEnv, ferry } from '../harness/run-ferry.js';
 import { dockerRef, pushImage, registryAccess, skopeoInspectRaw } from '../harness/skopeo.js';
 import { makeTempDir } from '../harness/tmp.js';
@@ -20,17 +20,6 @@ const SRC_USERS = [
   { username: 'src-reader', password: 'src-reader-pw', actions: ['pull'] },
 ];
 const DEST_USERS = [{ username: 'dest-writer', password: 'dest-writer-pw', actions: ['*'] }];
-
-/** Every user name a registry's log shows it authenticated (or tried to): Basic and token alike. */
-function usersInLog(registry: Registry): string[] {
-  const names = new Set<string>();
-  for (const m of registry
-    .readLog()
-    .matchAll(/auth\.user\.name="?([^"\s]+)"?|error authenticating user \\"([^"\\]+)\\"/g)) {
-    names.add(m[1] ?? m[2] ?? '');
-  }
-  return [...names].sort();
-}
 
 describe('per-side credentials (copy)', () => {
   let src: Registry; // token

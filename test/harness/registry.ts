@@ -362,3 +362,17 @@ export async function uploadsHoldingData(registry: Registry, repository: string)
   );
   return holding.flat();
 }
+
+/**
+ * Every user name a registry's log shows it authenticated, or refused: Basic and token alike.
+ * What a credential test reads to prove a password went to one registry and not another.
+ */
+export function usersInLog(registry: Registry): string[] {
+  const names = new Set<string>();
+  for (const m of registry
+    .readLog()
+    .matchAll(/auth\.user\.name="?([^"\s]+)"?|error authenticating user \\"([^"\\]+)\\"/g)) {
+    names.add(m[1] ?? m[2] ?? '');
+  }
+  return [...names].sort();
+}
