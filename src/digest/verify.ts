@@ -6,6 +6,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { DigestMismatchError, InvalidContentError } from '../errors.js';
+import { blobBytesPassed } from '../util/young-gc.js';
 import { parseDigest } from './digest.js';
 
 export interface VerifyOptions {
@@ -47,6 +48,7 @@ export class VerifyingStream extends Transform {
       return;
     }
     this.hash?.update(chunk);
+    blobBytesPassed(chunk.length);
     done(null, chunk);
   }
 

@@ -19,6 +19,7 @@ import { repositoryScope } from '../auth/scope.js';
 import { localErrorFrom } from '../errors.js';
 import type { Retrier } from '../http/retry.js';
 import { spool } from '../util/spool.js';
+import { BLOB_FILE_CHUNK } from '../util/young-gc.js';
 import { blobExists } from './blobs.js';
 import type { RegistryClient } from './client.js';
 import { uploadBlob } from './upload.js';
@@ -96,21 +97,22 @@ export async function putBlob(
     return putFrom(
       client,
       repository,
-      () => createReadStream(path, { highWaterMark: 1024 * 1024 }),
+      () => createReadStream(path, { highWaterMark: BLOB_FILE_CHUNK }),
       path,
       retrier,
     );
   }
   const fd = regularFileFd(source.stream);
   if (fd !== undefined) {
-    const open = () => createReadStream('', { fd, start: 0, autoClose: false, highWaterMark: 1024 * 1024 });
+    const open = () =>
+      createReadStream('', { fd, start: 0, autoClose: false, highWaterMark: BLOB_FILE_CHUNK });
     return putFrom(client, repository, open, 'standard input', retrier);
   }
   const spooled = await spool(source.stream, 'blob').catch((err: unknown) => {
     throw localErrorFrom(err) ?? err;
   });
   try {
-    const open = () => createReadStream(spooled.path, { highWaterMark: 1024 * 1024 });
+    const open = () => createReadStream(spooled.path, { highWaterMark: BLOB_FILE_CHUNK });
     return await putFrom(client, repository, open, 'standard input', retrier);
   } finally {
     await spooled.remove();

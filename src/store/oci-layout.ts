@@ -41,6 +41,7 @@ import { parseDigest, VerifyingStream, verifyBytes } from '../digest/index.js';
 import { FerryError, InvalidContentError, LocalError, NotFoundError } from '../errors.js';
 import type { Descriptor } from '../image/descriptor.js';
 import { PendingFile, syncDirectory, writeFileAtomic } from '../util/atomic-file.js';
+import { BLOB_FILE_CHUNK } from '../util/young-gc.js';
 import { describeLocation } from './location.js';
 import {
   blobPath,
@@ -146,7 +147,7 @@ class DirectoryFiles implements LayoutFiles {
   async stream(name: string): Promise<Readable> {
     const handle = await this.openInside(name);
     if (handle === undefined) throw new NotFoundError(`${name} not found in ${this.description}`);
-    return handle.createReadStream({ highWaterMark: 1024 * 1024 });
+    return handle.createReadStream({ highWaterMark: BLOB_FILE_CHUNK });
   }
 
   async close(): Promise<void> {}

@@ -23,6 +23,7 @@ import { createReadStream } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { InvalidContentError, LocalError, localErrorFrom, NotFoundError } from '../errors.js';
+import { BLOB_FILE_CHUNK } from '../util/young-gc.js';
 import { checksumOk, cString, type Pending, parseNumeric, parsePax, ustarName } from './tar-header.js';
 
 const BLOCK = 512;
@@ -104,7 +105,7 @@ export class TarIndex {
     return createReadStream(this.file, {
       start: member.offset,
       end: member.offset + member.size - 1,
-      highWaterMark: 1024 * 1024,
+      highWaterMark: BLOB_FILE_CHUNK,
     });
   }
 
