@@ -1,10 +1,10 @@
 /** Options and the one runner `artifact push` and `attach` share. */
 import type { Context } from '../context.js';
-import { UsageError } from '../errors.js';
 import { TITLE_ANNOTATION } from '../image/referrers.js';
 import { describeByDigest, type Location } from '../store/location.js';
 import { type ArtifactJson, artifactFileJson, artifactJson } from '../ui/shapes/index.js';
 import { humanSize } from '../ui/table.js';
+import { keyValueOption } from './build-options.js';
 import { type OutputChoice, printResult } from './print.js';
 import { type OptionsOf, option } from './spec.js';
 import { type chunkSizeOption, DEFAULT_JOBS, type jobsOption, startProgress } from './transfer-options.js';
@@ -14,15 +14,10 @@ export const artifactTypeOption = option({
   description: 'the kind of artifact, a media type (e.g. application/spdx+json)',
 });
 
-export const annotationOption = option({
-  flags: '--annotation <key=value>',
-  description: "an annotation on the artifact's manifest (repeatable)",
-  parse: (value, previous: Record<string, string> | undefined) => {
-    const eq = value.indexOf('=');
-    if (eq < 1) throw new UsageError(`--annotation takes KEY=VALUE, not '${value}'`);
-    return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
-  },
-});
+export const annotationOption = keyValueOption(
+  'annotation',
+  "an annotation on the artifact's manifest (repeatable)",
+);
 
 /** Pushes the files as an artifact (copy/artifact.ts), with progress; prints the result as asked. */
 export async function runArtifactPush(

@@ -226,7 +226,7 @@ describe('artifact push, pull and attach', () => {
       ],
       [
         ['artifact', 'push', `${reg.host}/x:v1`, join(work, 'notes.txt'), '--annotation', 'novalue'],
-        /--annotation takes KEY=VALUE/,
+        /--annotation must be KEY=VALUE/,
       ],
       [['attach', `${reg.host}/lab/app:v1`, join(work, 'notes.txt')], /attach needs --artifact-type/],
     ];
