@@ -5,7 +5,7 @@
 // progress; the same copy with stderr in a file writes a few summary lines, not a flood.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type FaultProxy, startFaultProxy } from '../harness/fault-proxy.js';
@@ -13,10 +13,9 @@ import { type SeededRegistry, startSeededRegistries, stopAll, TAGS, TAGS_REPO } 
 import { generateImage } from '../harness/images.js';
 import { pushImage } from '../harness/skopeo.js';
 import { makeTempDir } from '../harness/tmp.js';
-import { waitFor } from '../harness/wait.js';
+import { openTerminal, type Terminal } from '../harness/tmux.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const SOCKET = `ferry-test-${process.pid}`;
 const hasShell = (shell: string): boolean => {
   try {
     execFileSync('sh', ['-c', `command -v ${shell}`], { stdio: 'ignore' });
@@ -26,72 +25,23 @@ const hasShell = (shell: string): boolean => {
   }
 };
 
-const tmux = (...args: string[]): string =>
-  execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
-
-/** What the pane shows now, trailing blank lines dropped. */
-const screen = (pane: string): string => tmux('capture-pane', '-p', '-J', '-t', pane).trimEnd();
-
-async function waitForScreen(pane: string, check: (text: string) => boolean, what: string): Promise<string> {
-  try {
-    return await waitFor(
-      what,
-      () => {
-        const text = screen(pane);
-        return check(text) ? text : undefined;
-      },
-      { timeoutMs: 15_000, intervalMs: 50 },
-    );
-  } catch (err) {
-    throw new Error(`${(err as Error).message}; the screen shows:\n${screen(pane)}`);
-  }
-}
-
-/** Types `keys` literally (no key-name lookup), then the named keys (Tab, Enter, C-u). */
-function type(pane: string, keys: string, ...named: string[]): void {
-  if (keys !== '') tmux('send-keys', '-t', pane, '-l', keys);
-  for (const key of named) tmux('send-keys', '-t', pane, key);
-}
-
 let work: string;
 let seeded: Record<'anonymous', SeededRegistry> | undefined;
 let host: string;
+// A private tmux server with the built CLI on PATH as `ferry`, as an installed one would be.
+let term: Terminal;
 
 before(async () => {
   seeded = await startSeededRegistries(['anonymous']);
   host = seeded.anonymous.registry.host;
   work = await makeTempDir('terminal');
-  // `ferry` on PATH is the built CLI, as an installed one would be.
-  const bin = join(work, 'bin');
-  execFileSync('mkdir', ['-p', bin]);
-  writeFileSync(join(bin, 'ferry'), `#!/bin/sh\nexec "${process.execPath}" "${ROOT}/bin/ferry.js" "$@"\n`);
-  chmodSync(join(bin, 'ferry'), 0o755);
+  term = await openTerminal('terminal');
 });
 
 after(async () => {
-  try {
-    tmux('kill-server');
-  } catch {
-    // No server was started (every shell skipped).
-  }
+  term?.close();
   await stopAll(seeded);
 });
-
-/** Starts `command` in a new tmux window of a clean environment (no CI: ora stays on). */
-function startPane(name: string, command: string): string {
-  const env = [
-    `PATH=${join(work, 'bin')}:${process.env['PATH']}`,
-    'HOME=/nonexistent-ferry-home',
-    'TERM=xterm-256color',
-  ];
-  const full = `env -i ${env.map((e) => `'${e}'`).join(' ')} ${command}`;
-  try {
-    tmux('new-window', '-d', '-n', name, full);
-  } catch {
-    tmux('new-session', '-d', '-s', 'ferry', '-x', '200', '-y', '50', '-n', name, full);
-  }
-  return `ferry:${name}`;
-}
 
 interface ShellCase {
   shell: string;
@@ -126,27 +76,27 @@ describe('completion in an interactive shell', () => {
     test(`${shell}: commands, then tags fetched live from the registry`, {
       skip: !hasShell(shell) && `${shell} is not installed`,
     }, async () => {
-      const pane = startPane(shell, command);
-      await waitForScreen(pane, (t) => t.length > 0, `${shell} to start`);
-      type(pane, load, 'Enter');
-      type(pane, 'clear', 'Enter');
-      await waitForScreen(pane, (t) => prompt.test(t), `${shell} prompt`);
+      const pane = term.start(shell, command);
+      await term.waitFor(pane, (t) => t.length > 0, `${shell} to start`);
+      term.type(pane, load, 'Enter');
+      term.type(pane, 'clear', 'Enter');
+      await term.waitFor(pane, (t) => prompt.test(t), `${shell} prompt`);
 
       // A unique prefix completes in place.
-      type(pane, 'ferry cop', 'Tab');
-      await waitForScreen(pane, (t) => /ferry copy\s*$/m.test(t), `${shell}: ferry cop<TAB> → ferry copy`);
-      type(pane, '', 'C-u');
-      if (shell === 'fish') type(pane, '', 'C-k');
+      term.type(pane, 'ferry cop', 'Tab');
+      await term.waitFor(pane, (t) => /ferry copy\s*$/m.test(t), `${shell}: ferry cop<TAB> → ferry copy`);
+      term.type(pane, '', 'C-u');
+      if (shell === 'fish') term.type(pane, '', 'C-k');
 
       // After REPO: the tags the registry holds, asked for live.
-      type(pane, `ferry ls ${host}/${TAGS_REPO}:`, 'Tab', 'Tab');
-      const shown = await waitForScreen(
+      term.type(pane, `ferry ls ${host}/${TAGS_REPO}:`, 'Tab', 'Tab');
+      const shown = await term.waitFor(
         pane,
         (t) => TAGS.every((tag) => t.includes(tag)),
         `${shell}: tags of ${TAGS_REPO}`,
       );
       for (const tag of TAGS) assert.ok(shown.includes(tag), `${shell} offers ${tag}`);
-      type(pane, '', 'C-c');
+      term.type(pane, '', 'C-c');
     });
   }
 });
@@ -178,11 +128,11 @@ describe('progress on a terminal and in a log', () => {
 
   test('a TTY shows live per-blob progress, then one summary line', async () => {
     slowDownloads();
-    const pane = startPane(
+    const pane = term.start(
       'progress',
       `sh -c 'ferry copy ${proxy.host}/lab/progress:v1 ${host}/lab/progress-tty:v1; echo EXIT=$?; sleep 60'`,
     );
-    const live = await waitForScreen(
+    const live = await term.waitFor(
       pane,
       (t) => /in flight: [0-9a-f]{12} [\d.]+ (KiB|MiB)\/4\.0 MiB/.test(t),
       'live per-blob progress',
@@ -190,7 +140,7 @@ describe('progress on a terminal and in a log', () => {
     // The total, the share done and an estimate of the time left, beside the blobs in flight.
     assert.match(live, /blobs? done, [\d.]+ (B|KiB|MiB) of 8\.0 MiB, \d+%/);
     assert.match(live, /about [\d.]+ (s|min)/);
-    const final = await waitForScreen(pane, (t) => t.includes('EXIT='), 'the copy to finish');
+    const final = await term.waitFor(pane, (t) => t.includes('EXIT='), 'the copy to finish');
     assert.match(final, /EXIT=0/);
     // The closing line names the destination, the digest, what moved and how fast.
     assert.match(
@@ -205,12 +155,12 @@ describe('progress on a terminal and in a log', () => {
   test('stderr in a file gets a few summary lines, not a flood', async () => {
     slowDownloads();
     const log = join(work, 'copy.log');
-    const pane = startPane(
+    const pane = term.start(
       'log',
       `sh -c 'ferry copy ${proxy.host}/lab/progress:v1 ${host}/lab/progress-log:v1 2>${log}; echo EXIT=$?; sleep 60'`,
     );
-    await waitForScreen(pane, (t) => t.includes('EXIT='), 'the copy to finish');
-    assert.match(screen(pane), /EXIT=0/);
+    await term.waitFor(pane, (t) => t.includes('EXIT='), 'the copy to finish');
+    assert.match(term.screen(pane), /EXIT=0/);
     const lines = readFileSync(log, 'utf8')
       .split('\n')
       .filter((l) => l !== '');
