@@ -7,10 +7,17 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startFaultProxy } from '../harness/fault-proxy.js';
 import { dockerConfigFor, requestsDuring } from '../harness/fixtures.js';
-import { generateImage, type ImageSummary, sha256 } from '../harness/images.js';
+import { generateImage, type ImageSummary } from '../harness/images.js';
 import { type Registry, startRegistry } from '../harness/registry.js';
 import { baseEnv, ferry } from '../harness/run-ferry.js';
-import { dockerRef, pushImage, registryAccess, skopeoInspectRaw, skopeoListTags } from '../harness/skopeo.js';
+import {
+  dockerRef,
+  pushImage,
+  registryAccess,
+  skopeoDigestAt,
+  skopeoInspectRaw,
+  skopeoListTags,
+} from '../harness/skopeo.js';
 import { makeTempDir } from '../harness/tmp.js';
 
 const PLATFORMS = ['linux/amd64', 'linux/arm64', 'linux/arm/v7'];
@@ -22,10 +29,6 @@ interface IndexJson {
     mediaType: string;
     platform?: { os: string; architecture: string; variant?: string };
   }[];
-}
-
-async function rawDigest(registry: Registry, ref: string): Promise<string> {
-  return sha256(await skopeoInspectRaw(dockerRef(registry, ref), registryAccess(registry)));
 }
 
 async function rawJson<T>(registry: Registry, ref: string): Promise<T> {
@@ -74,15 +77,15 @@ describe('ferry copy', () => {
     const r = await ferry(['copy', `${src.host}/lab/multi:v1`, `${dst.host}/copy/multi:v1`]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, '');
-    assert.equal(await rawDigest(dst, 'copy/multi:v1'), multi.digest);
+    assert.equal(await skopeoDigestAt(dst, 'copy/multi:v1'), multi.digest);
     for (const p of multi.platforms)
-      assert.equal(await rawDigest(dst, `copy/multi@${p.manifestDigest}`), p.manifestDigest);
+      assert.equal(await skopeoDigestAt(dst, `copy/multi@${p.manifestDigest}`), p.manifestDigest);
   });
 
   test('whole Docker manifest list (pushed by skopeo): digest kept', async () => {
     const r = await ferry(['copy', `${src.host}/lab/multi:docker`, `${dst.host}/copy/docker:v1`]);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(await rawDigest(dst, 'copy/docker:v1'), dockerDigest);
+    assert.equal(await skopeoDigestAt(dst, 'copy/docker:v1'), dockerDigest);
     const list = await rawJson<IndexJson>(dst, 'copy/docker:v1');
     assert.equal(list.mediaType, 'application/vnd.docker.distribution.manifest.list.v2+json');
   });
@@ -96,7 +99,7 @@ describe('ferry copy', () => {
       `${dst.host}/copy/arm64:v1`,
     ]);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(await rawDigest(dst, 'copy/arm64:v1'), childDigest('linux/arm64'));
+    assert.equal(await skopeoDigestAt(dst, 'copy/arm64:v1'), childDigest('linux/arm64'));
     const manifest = await rawJson<{ mediaType: string }>(dst, 'copy/arm64:v1');
     assert.equal(manifest.mediaType, 'application/vnd.oci.image.manifest.v1+json');
   });
@@ -119,9 +122,10 @@ describe('ferry copy', () => {
       [childDigest('linux/amd64'), childDigest('linux/arm/v7')].sort(),
     );
     assert.deepEqual(index.manifests.map((m) => m.platform?.architecture).sort(), ['amd64', 'arm']);
-    assert.notEqual(await rawDigest(dst, 'copy/two:v1'), multi.digest);
+    assert.notEqual(await skopeoDigestAt(dst, 'copy/two:v1'), multi.digest);
     // Every child is readable by digest (the registry accepted the index because they were pushed first).
-    for (const m of index.manifests) assert.equal(await rawDigest(dst, `copy/two@${m.digest}`), m.digest);
+    for (const m of index.manifests)
+      assert.equal(await skopeoDigestAt(dst, `copy/two@${m.digest}`), m.digest);
   });
 
   test('anonymous → basic registry with config.json auths', async () => {
@@ -130,7 +134,7 @@ describe('ferry copy', () => {
       env: baseEnv({ DOCKER_CONFIG: config }),
     });
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(await rawDigest(basic, 'copy/multi:v1'), multi.digest);
+    assert.equal(await skopeoDigestAt(basic, 'copy/multi:v1'), multi.digest);
   });
 
   test('basic → token registry, each with its own config.json credentials', async () => {
@@ -150,7 +154,7 @@ describe('ferry copy', () => {
       env: baseEnv({ DOCKER_CONFIG: b }),
     });
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(await rawDigest(token, 'copy/single:v1'), single.digest);
+    assert.equal(await skopeoDigestAt(token, 'copy/single:v1'), single.digest);
   });
 
   test('copy into a token registry with --dest-creds/--dest-password-stdin', async () => {
@@ -166,7 +170,7 @@ describe('ferry copy', () => {
       { stdin: 's3cret\n' },
     );
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(await rawDigest(token, 'copy/multi:v1'), multi.digest);
+    assert.equal(await skopeoDigestAt(token, 'copy/multi:v1'), multi.digest);
   });
 
   test('re-copy of an image already there uploads no blob', async () => {
@@ -192,7 +196,7 @@ describe('ferry copy', () => {
       requests.filter((q) => q.path.includes('/copy/again/')).map((q) => `${q.method} ${q.path}`),
       ['HEAD /v2/copy/again/manifests/v1'],
     );
-    assert.equal(await rawDigest(dst, 'copy/again:v1'), single.digest);
+    assert.equal(await skopeoDigestAt(dst, 'copy/again:v1'), single.digest);
   });
 
   test('copy to another repository on the same registry mounts the blobs', async () => {
@@ -208,7 +212,7 @@ describe('ferry copy', () => {
       [],
       'no blob data sent',
     );
-    assert.equal(await rawDigest(src, 'mounted/single:v1'), single.digest);
+    assert.equal(await skopeoDigestAt(src, 'mounted/single:v1'), single.digest);
   });
 
   test('-a copies every tag of the repository', async () => {
@@ -216,7 +220,7 @@ describe('ferry copy', () => {
     assert.equal(r.code, 0, r.stderr);
     const tags = await skopeoListTags(dockerRef(dst, 'copy/tags'), registryAccess(dst));
     assert.deepEqual(tags.sort(), ['t1', 't2', 't3']);
-    for (const t of tags) assert.equal(await rawDigest(dst, `copy/tags:${t}`), single.digest);
+    for (const t of tags) assert.equal(await skopeoDigestAt(dst, `copy/tags:${t}`), single.digest);
   });
 
   test('-a names each tag in its closing lines and copies the tags concurrently', async () => {
@@ -276,16 +280,16 @@ describe('ferry copy', () => {
 
   test('-n leaves an existing tag alone', async () => {
     await pushImage(dst, 'copy/keep:v1', other);
-    const before = await rawDigest(dst, 'copy/keep:v1');
+    const before = await skopeoDigestAt(dst, 'copy/keep:v1');
     assert.equal(before, other.digest);
     const r = await ferry(['copy', '-n', `${src.host}/lab/single:v1`, `${dst.host}/copy/keep:v1`]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /left alone/);
-    assert.equal(await rawDigest(dst, 'copy/keep:v1'), other.digest);
+    assert.equal(await skopeoDigestAt(dst, 'copy/keep:v1'), other.digest);
     // and a tag that does not exist yet is copied
     const fresh = await ferry(['copy', '-n', `${src.host}/lab/single:v1`, `${dst.host}/copy/keep:v2`]);
     assert.equal(fresh.code, 0, fresh.stderr);
-    assert.equal(await rawDigest(dst, 'copy/keep:v2'), single.digest);
+    assert.equal(await skopeoDigestAt(dst, 'copy/keep:v2'), single.digest);
   });
 
   test('-n into an OCI layout leaves its tag alone; into an archive file that exists it is refused (exit 2)', async () => {

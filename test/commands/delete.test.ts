@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { errorLine, requestsDuring } from '../harness/fixtures.js';
-import { generateImage, type ImageSummary, sha256 } from '../harness/images.js';
+import { generateImage, type ImageSummary } from '../harness/images.js';
 import { type Registry, startRegistry } from '../harness/registry.js';
 import { ferry } from '../harness/run-ferry.js';
-import { dockerRef, pushImage, registryAccess, skopeoInspectRaw, skopeoListTags } from '../harness/skopeo.js';
+import { dockerRef, pushImage, registryAccess, skopeoDigestAt, skopeoListTags } from '../harness/skopeo.js';
 
 describe('ferry delete', () => {
   let reg: Registry;
@@ -31,8 +31,6 @@ describe('ferry delete', () => {
   });
   after(() => Promise.all([reg, noDelete].map((r) => r?.stop())));
 
-  const digestAt = async (r: Registry, ref: string): Promise<string> =>
-    sha256(await skopeoInspectRaw(dockerRef(r, ref), registryAccess(r)));
   const tagsOf = (r: Registry, repo: string): Promise<string[]> =>
     skopeoListTags(dockerRef(r, repo), registryAccess(r)).then((t) => t.sort());
   const exists = async (r: Registry, ref: string): Promise<number> =>
@@ -47,8 +45,8 @@ describe('ferry delete', () => {
     assert.match(r.stderr, /deleted tag/);
     assert.equal(await exists(reg, 'del/tag:a'), 1);
     assert.equal(await exists(reg, 'del/tag:b'), 0);
-    assert.equal(await digestAt(reg, 'del/tag:b'), single.digest);
-    assert.equal(await digestAt(reg, `del/tag@${single.digest}`), single.digest);
+    assert.equal(await skopeoDigestAt(reg, 'del/tag:b'), single.digest);
+    assert.equal(await skopeoDigestAt(reg, `del/tag@${single.digest}`), single.digest);
     assert.deepEqual(await tagsOf(reg, 'del/tag'), ['b']);
   });
 
@@ -58,9 +56,9 @@ describe('ferry delete', () => {
     const r = await ferry(['rm', `${reg.host}/del/index:a`]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(await exists(reg, 'del/index:a'), 1);
-    assert.equal(await digestAt(reg, 'del/index:b'), multi.digest);
+    assert.equal(await skopeoDigestAt(reg, 'del/index:b'), multi.digest);
     for (const p of multi.platforms)
-      assert.equal(await digestAt(reg, `del/index@${p.manifestDigest}`), p.manifestDigest);
+      assert.equal(await skopeoDigestAt(reg, `del/index@${p.manifestDigest}`), p.manifestDigest);
   });
 
   test('digest delete removes the manifest and every tag', async () => {
@@ -81,7 +79,7 @@ describe('ferry delete', () => {
     assert.equal(await exists(reg, 'del/digest:y'), 1);
     assert.equal(await exists(reg, `del/digest@${single.digest}`), 1);
     assert.deepEqual(await tagsOf(reg, 'del/digest'), ['keep']);
-    assert.equal(await digestAt(reg, 'del/digest:keep'), multi.digest);
+    assert.equal(await skopeoDigestAt(reg, 'del/digest:keep'), multi.digest);
   });
 
   test('--dry-run deletes nothing (tag and digest) and sends no DELETE/PUT', async () => {
@@ -104,7 +102,7 @@ describe('ferry delete', () => {
       [],
     );
     assert.deepEqual(await tagsOf(reg, 'del/dry'), ['a', 'b']);
-    assert.equal(await digestAt(reg, 'del/dry:a'), single.digest);
+    assert.equal(await skopeoDigestAt(reg, 'del/dry:a'), single.digest);
   });
 
   test('deleting an unknown tag fails with one line, exit non-zero', async () => {
@@ -124,8 +122,8 @@ describe('ferry delete', () => {
       assert.match(line, /refuses deletes|disabled/i);
       assert.match(line, /storage\.delete\.enabled/);
       // The tag was put back after the refused DELETE: both tags still on the original digest.
-      assert.equal(await digestAt(noDelete, `off/${kind}:a`), single.digest);
-      assert.equal(await digestAt(noDelete, `off/${kind}:b`), single.digest);
+      assert.equal(await skopeoDigestAt(noDelete, `off/${kind}:a`), single.digest);
+      assert.equal(await skopeoDigestAt(noDelete, `off/${kind}:b`), single.digest);
       assert.deepEqual(await tagsOf(noDelete, `off/${kind}`), ['a', 'b']);
     });
   }
@@ -142,7 +140,7 @@ describe('ferry delete', () => {
       );
       assert.deepEqual(requests, []);
     }
-    assert.equal(await digestAt(reg, 'del/bare:latest'), single.digest);
+    assert.equal(await skopeoDigestAt(reg, 'del/bare:latest'), single.digest);
   });
 
   describe('a manifest an index in the repository lists', () => {
@@ -161,7 +159,7 @@ describe('ferry delete', () => {
         requests.filter((q) => q.method === 'DELETE' || q.method === 'PUT'),
         [],
       );
-      assert.equal(await digestAt(reg, `del/child@${child}`), child);
+      assert.equal(await skopeoDigestAt(reg, `del/child@${child}`), child);
     });
 
     test('--dry-run says it would need --force; --json lists the index tags', async () => {
@@ -175,7 +173,7 @@ describe('ferry delete', () => {
         `ferry: warning: the indexes tagged v1, v2 list ${child}: deleting it needs --force\n`,
       );
       assert.deepEqual((JSON.parse(r.stdout) as { namedBy: string[] }).namedBy, ['v1', 'v2']);
-      assert.equal(await digestAt(reg, `del/child-dry@${child}`), child);
+      assert.equal(await skopeoDigestAt(reg, `del/child-dry@${child}`), child);
     });
 
     test('--force deletes it and warns that the index now names a missing manifest', async () => {
@@ -188,7 +186,7 @@ describe('ferry delete', () => {
         new RegExp(`^ferry: warning: the index tagged v1 still lists ${child}, which is gone$`, 'm'),
       );
       assert.equal(await exists(reg, `del/child-force@${child}`), 1);
-      assert.equal(await digestAt(reg, 'del/child-force:v1'), multi.digest);
+      assert.equal(await skopeoDigestAt(reg, 'del/child-force:v1'), multi.digest);
     });
   });
 });

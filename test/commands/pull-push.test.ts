@@ -15,6 +15,7 @@ import {
   registryAccess,
   runSkopeo,
   skopeoCopy,
+  skopeoDigestAt,
   skopeoInspectConfig,
   skopeoInspectRaw,
 } from '../harness/skopeo.js';
@@ -50,8 +51,7 @@ describe('ferry pull / push', () => {
   });
   after(() => reg?.stop());
 
-  const digestAt = async (ref: string): Promise<string> =>
-    sha256(await skopeoInspectRaw(dockerRef(reg, ref), registryAccess(reg)));
+  const digestAt = (ref: string): Promise<string> => skopeoDigestAt(reg, ref);
   const platformOf = (platform: string) => {
     const found = multi.platforms.find((p) => p.platform === platform);
     assert.ok(found, platform);

@@ -10,37 +10,20 @@ import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type FaultProxy, startFaultProxy } from '../harness/fault-proxy.js';
-import { generateImage, type ImageSummary, sha256 } from '../harness/images.js';
+import { generateImage, type ImageSummary } from '../harness/images.js';
 import { type Registry, startRegistry } from '../harness/registry.js';
-import { baseEnv, type FerryResult, ferry } from '../harness/run-ferry.js';
-import { dockerRef, pushImage, registryAccess, skopeoInspectRaw, skopeoListTags } from '../harness/skopeo.js';
+import { baseEnv, ferry } from '../harness/run-ferry.js';
+import { dockerRef, pushImage, registryAccess, skopeoDigestAt, skopeoListTags } from '../harness/skopeo.js';
+import { syncRecords, writeSyncFile } from '../harness/sync.js';
 import { makeTempDir } from '../harness/tmp.js';
 import { httpStatus, waitFor } from '../harness/wait.js';
-
-interface SyncRecordJson {
-  source: string;
-  destination: string;
-  outcome: string;
-  error: string | null;
-}
 
 const BIN = resolve(import.meta.dirname, '../../bin/ferry.js');
 const REPOS = ['fleet/a', 'fleet/b', 'fleet/c', 'fleet/d', 'fleet/e', 'fleet/f'];
 
 let dir: string;
-let files = 0;
 
-async function syncFile(text: string): Promise<string> {
-  const file = join(dir, `sync-${++files}.yaml`);
-  await writeFile(file, text);
-  return file;
-}
-
-const records = (r: FerryResult): SyncRecordJson[] => JSON.parse(r.stdout) as SyncRecordJson[];
-
-async function digestAt(registry: Registry, ref: string): Promise<string> {
-  return sha256(await skopeoInspectRaw(dockerRef(registry, ref), registryAccess(registry)));
-}
+const syncFile = (text: string): Promise<string> => writeSyncFile(dir, text);
 
 describe('ferry sync: faults', () => {
   let src: Registry;
@@ -86,7 +69,7 @@ sync:
 `);
       const r = await ferry(['sync', '--json', file]);
       assert.equal(r.code, 9, r.stderr);
-      const [refused, copied] = records(r);
+      const [refused, copied] = syncRecords(r);
       assert.equal(refused?.outcome, 'failed');
       assert.equal(refused?.error, `${proxy.host} does not offer a repository catalog (HTTP 404)`);
       assert.match(
@@ -96,7 +79,7 @@ sync:
         ),
       );
       assert.equal(copied?.outcome, 'copied');
-      assert.equal(await digestAt(dst, 'solo/other:v1'), other.digest);
+      assert.equal(await skopeoDigestAt(dst, 'solo/other:v1'), other.digest);
 
       // Alone, the entry's own failure is the exit code (E_UNSUPPORTED: 7).
       const alone = await syncFile(
@@ -122,7 +105,7 @@ sync:
       const r = await ferry(['sync', '--json', file], { env: baseEnv({ DOCKER_CONFIG: config }) });
       assert.equal(r.code, 3, r.stderr);
       assert.match(
-        records(r)[0]?.error ?? '',
+        syncRecords(r)[0]?.error ?? '',
         new RegExp(`^${token.host} refused to list its repositories \\(HTTP 40[13]\\)`),
       );
     } finally {
@@ -141,7 +124,7 @@ sync:
       );
       const r = await ferry(['sync', '--json', '-j', '3', file]);
       assert.equal(r.code, 9, r.stderr);
-      const got = records(r);
+      const got = syncRecords(r);
       assert.deepEqual(
         got.map((g) => [g.destination.replace(`docker://${dst.host}/`, ''), g.outcome]),
         REPOS.map((repo) => [`${repo}:v1`, repo === 'fleet/c' ? 'failed' : 'copied']),
@@ -149,7 +132,7 @@ sync:
       assert.match(got[2]?.error ?? '', /^digest mismatch for manifest /);
       assert.match(r.stderr, /^6 images: 5 copied, 0 in step, 0 filtered, 1 failed in /m);
       for (const repo of REPOS.filter((x) => x !== 'fleet/c'))
-        assert.equal(await digestAt(dst, `${repo}:v1`), image.digest, repo);
+        assert.equal(await skopeoDigestAt(dst, `${repo}:v1`), image.digest, repo);
       await assert.rejects(skopeoListTags(dockerRef(dst, 'fleet/c'), registryAccess(dst)));
 
       // Again under -q: the others are in step and silent; the failure is an error, and shows.
@@ -184,7 +167,7 @@ sync:
       const r = await ferry(['--debug', 'sync', '-j', '6', file]);
       assert.equal(r.code, 0, r.stderr);
       await proxy.idle();
-      for (const repo of REPOS) assert.equal(await digestAt(dst, `${repo}:v1`), image.digest, repo);
+      for (const repo of REPOS) assert.equal(await skopeoDigestAt(dst, `${repo}:v1`), image.digest, repo);
 
       const refused = proxy.log.find((e) => e.status === 429);
       assert.ok(refused, 'the proxy refused one request');
@@ -248,7 +231,7 @@ sync:
 `);
       const r = await ferry(['sync', '--json', file]);
       assert.equal(r.code, 9, r.stderr);
-      const [a, b] = records(r);
+      const [a, b] = syncRecords(r);
       assert.equal(a?.outcome, 'in-step');
       assert.equal(b?.outcome, 'failed');
       assert.match(
@@ -329,9 +312,9 @@ sync:
       dstProxy.clearRules();
       const r = await ferry(['sync', '--json', file]);
       assert.equal(r.code, 0, r.stderr);
-      const got = records(r);
+      const got = syncRecords(r);
       assert.equal(got.find((g) => g.destination.endsWith('/fleet/d:v1'))?.outcome, 'copied');
-      for (const repo of REPOS) assert.equal(await digestAt(dst, `${repo}:v1`), image.digest, repo);
+      for (const repo of REPOS) assert.equal(await skopeoDigestAt(dst, `${repo}:v1`), image.digest, repo);
     } finally {
       await dstProxy.close();
       await dst.stop();

@@ -10,25 +10,21 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { craneDigest } from '../harness/crane.js';
 import { requestsDuring } from '../harness/fixtures.js';
-import { generateImage, type ImageSummary, sha256 } from '../harness/images.js';
+import { generateImage, type ImageSummary } from '../harness/images.js';
 import { orasAccess, orasAttach, orasDiscover, orasPush, orasTags } from '../harness/oras.js';
 import { type Registry, startRegistry } from '../harness/registry.js';
 import type { RegistryRequest } from '../harness/registry-log.js';
-import { baseEnv, type FerryResult, ferry } from '../harness/run-ferry.js';
-import { dockerRef, pushImage, registryAccess, skopeoInspectRaw, skopeoListTags } from '../harness/skopeo.js';
+import { baseEnv, ferry } from '../harness/run-ferry.js';
+import {
+  dockerRef,
+  pushImage,
+  registryAccess,
+  skopeoDigestAt,
+  skopeoInspectRaw,
+  skopeoListTags,
+} from '../harness/skopeo.js';
+import { syncRecords, writeSyncFile } from '../harness/sync.js';
 import { makeTempDir } from '../harness/tmp.js';
-
-interface SyncRecordJson {
-  entry: number;
-  source: string;
-  destination: string;
-  outcome: string;
-  digest: string | null;
-  sourceDigest: string | null;
-  reason: string | null;
-  error: string | null;
-  manifests: number;
-}
 
 const MANY_TAGS = [
   '1.0.0',
@@ -47,19 +43,8 @@ const MANY_KEPT = ['1.10.0', '2.0.0', '2.1.0'];
 const FLEET = Array.from({ length: 10 }, (_, i) => `fleet/r${String(i).padStart(2, '0')}`);
 
 let dir: string;
-let files = 0;
 
-async function syncFile(text: string): Promise<string> {
-  const file = join(dir, `sync-${++files}.yaml`);
-  await writeFile(file, text);
-  return file;
-}
-
-const records = (r: FerryResult): SyncRecordJson[] => JSON.parse(r.stdout) as SyncRecordJson[];
-
-async function digestAt(registry: Registry, ref: string): Promise<string> {
-  return sha256(await skopeoInspectRaw(dockerRef(registry, ref), registryAccess(registry)));
-}
+const syncFile = (text: string): Promise<string> => writeSyncFile(dir, text);
 
 /** Requests by kind: what a re-run may and may not send. */
 function tally(requests: readonly RegistryRequest[]) {
@@ -194,7 +179,7 @@ sync:
     // its 404 as the answer instead of asking again. (Children are looked up by digest.)
     const tagHeads = requests.filter((q) => q.method === 'HEAD' && /\/manifests\/(?!sha256:)/.test(q.path));
     assert.equal(tagHeads.length, 8, tagHeads.map((q) => q.path).join('\n'));
-    const got = records(r);
+    const got = syncRecords(r);
     assert.deepEqual(
       got.map((g) => g.outcome).sort(),
       [...Array(8).fill('copied'), ...Array(7).fill('filtered')].sort(),
@@ -207,7 +192,7 @@ sync:
       ...MANY_KEPT.map((t): [string, string] => [`mirror/many:${t}`, tools.digest]),
     ];
     for (const [ref, digest] of expected) {
-      assert.equal(await digestAt(dst, ref), digest, `skopeo: ${ref}`);
+      assert.equal(await skopeoDigestAt(dst, ref), digest, `skopeo: ${ref}`);
       assert.equal(await craneDigest(`${dst.host}/${ref}`), digest, `crane: ${ref}`);
     }
     assert.deepEqual(
@@ -246,7 +231,7 @@ sync:
       return inner.value;
     });
     assert.equal(r.code, 0, r.stderr);
-    const got = records(r);
+    const got = syncRecords(r);
     assert.equal(got.filter((g) => g.outcome === 'in-step').length, 8);
     assert.equal(got.filter((g) => g.outcome === 'filtered').length, 7);
     assert.match(r.stderr, /^15 images: 0 copied, 8 in step, 7 filtered, 0 failed in /m);
@@ -277,12 +262,12 @@ sync:
     );
     const first = await ferry(['sync', '--json', file]);
     assert.equal(first.code, 0, first.stderr);
-    assert.equal(records(first)[0]?.outcome, 'copied');
-    assert.equal(await digestAt(dst, `pinned/tools@${tools.digest}`), tools.digest);
+    assert.equal(syncRecords(first)[0]?.outcome, 'copied');
+    assert.equal(await skopeoDigestAt(dst, `pinned/tools@${tools.digest}`), tools.digest);
     const tags = await skopeoListTags(dockerRef(dst, 'pinned/tools'), registryAccess(dst)).catch(() => []);
     assert.deepEqual(tags, [], 'no tag at the destination');
     const again = await ferry(['sync', '--json', file]);
-    assert.equal(records(again)[0]?.outcome, 'in-step');
+    assert.equal(syncRecords(again)[0]?.outcome, 'in-step');
   });
 
   test('shards: pairwise disjoint by repository, and together the whole plan', async () => {
@@ -298,7 +283,7 @@ sync:
     const plan = async (...args: string[]) => {
       const r = await ferry(['sync', '--dry-run', '--json', ...args, file]);
       assert.equal(r.code, 0, r.stderr);
-      return records(r).map((g) => g.source);
+      return syncRecords(r).map((g) => g.source);
     };
     const whole = await plan();
     assert.equal(whole.length, FLEET.length + 1);
@@ -354,7 +339,7 @@ describe('ferry sync between Basic and token registries', () => {
       );
       const r = await ferry(['sync', file], { env });
       assert.equal(r.code, 0, r.stderr);
-      assert.equal(await digestAt(to, `mirror/app:${tag}`), image.digest);
+      assert.equal(await skopeoDigestAt(to, `mirror/app:${tag}`), image.digest);
       assert.equal(
         await craneDigest(`${to.host}/mirror/app:${tag}`, { dockerConfig: env['DOCKER_CONFIG']! }),
         image.digest,
@@ -408,7 +393,7 @@ describe('ferry sync with referrers: true (signatures and SBOMs go with their im
   test('the image is copied with its referrers; the referrers tags travel with it, not as images', async () => {
     const r = await ferry(['sync', '--json', file]);
     assert.equal(r.code, 0, r.stderr);
-    const byDestination = new Map(records(r).map((x) => [x.destination.split(':').at(-1), x]));
+    const byDestination = new Map(syncRecords(r).map((x) => [x.destination.split(':').at(-1), x]));
     assert.equal(byDestination.get('v1')?.outcome, 'copied');
     assert.equal(byDestination.get('v1')?.digest, image.digest);
     for (const tag of (await orasTags(`${src.host}/signed/app`, orasAccess(src))).filter((t) =>
@@ -425,7 +410,7 @@ describe('ferry sync with referrers: true (signatures and SBOMs go with their im
     );
     const tags = await orasTags(`${dst.host}/mirror/app`, orasAccess(dst));
     assert.ok(tags.includes(cosignTag), tags.join(' '));
-    assert.equal(await digestAt(dst, `mirror/app:${cosignTag}`), cosign);
+    assert.equal(await skopeoDigestAt(dst, `mirror/app:${cosignTag}`), cosign);
   });
 
   test('a signature added later reaches the mirror on the next run, and the image is in step', async () => {
@@ -435,7 +420,7 @@ describe('ferry sync with referrers: true (signatures and SBOMs go with their im
     await requestsDuring(dst, async () => {}); // the first run's requests are all logged by now
     const { value: r, requests } = await requestsDuring(dst, () => ferry(['sync', '--json', file]));
     assert.equal(r.code, 0, r.stderr);
-    const v1 = records(r).find((x) => x.destination.endsWith(':v1'));
+    const v1 = syncRecords(r).find((x) => x.destination.endsWith(':v1'));
     assert.equal(v1?.outcome, 'in-step');
     const found = await orasDiscover([`${dst.host}/mirror/app:v1`], orasAccess(dst));
     assert.deepEqual(found.referrers.map((x) => x.digest).sort(), [sbom, sig.digest].sort());

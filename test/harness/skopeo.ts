@@ -178,6 +178,11 @@ export function registryAccess(registry: Registry, user?: string | null): Skopeo
   return access;
 }
 
+/** The digest of the manifest `ref` names on a harness registry, from the bytes skopeo reads. */
+export async function skopeoDigestAt(registry: Registry, ref: string): Promise<string> {
+  return skopeoDigestOf(await skopeoInspectRaw(dockerRef(registry, ref), registryAccess(registry)));
+}
+
 /** 'docker://127.0.0.1:PORT/REPO:TAG' for a harness registry. */
 export function dockerRef(registry: Registry, repoAndTagOrDigest: string): string {
   return `docker://${registry.host}/${repoAndTagOrDigest}`;
