@@ -11,6 +11,7 @@
  * imports http/ (architecture.md, layering rule).
  */
 import { AuthError, InvalidContentError } from '../errors.js';
+import { readBounded } from '../util/bounded-read.js';
 import type { Challenge } from './challenge.js';
 import type { Credential } from './credential.js';
 
@@ -32,22 +33,6 @@ export interface TokenHttpResponse {
  * one that streams without end must not fill memory.
  */
 const TOKEN_RESPONSE_LIMIT = 1024 * 1024;
-
-async function readTokenResponse(body: TokenHttpResponse['body'], host: string): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of body) {
-    total += chunk.length;
-    if (total > TOKEN_RESPONSE_LIMIT) {
-      body.destroy();
-      throw new InvalidContentError(
-        `${host}: token server response is over the ${TOKEN_RESPONSE_LIMIT}-byte limit`,
-      );
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 export type TokenSend = (request: TokenHttpRequest) => Promise<TokenHttpResponse>;
 
@@ -120,7 +105,9 @@ export async function fetchToken(
   }
 
   const res = await send(request);
-  const text = await readTokenResponse(res.body, host);
+  const text = (await readBounded(res.body, TOKEN_RESPONSE_LIMIT, `${host}: token server response`)).toString(
+    'utf8',
+  );
   if (res.status === 401 || res.status === 403) {
     throw new AuthError(
       credential.kind === 'anonymous'

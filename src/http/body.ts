@@ -1,5 +1,6 @@
-/** Reading small bodies (manifests, configs, tag pages, token answers) whole and bounded. */
+/** Reading small bodies (manifests, configs, tag and catalog pages) whole and bounded. */
 import { FerryError, InvalidContentError } from '../errors.js';
+import { readBounded } from '../util/bounded-read.js';
 import { transportError } from './errors.js';
 import { type HttpResponse, header } from './types.js';
 
@@ -14,19 +15,9 @@ export async function readBody(res: HttpResponse, limit: number, what: string): 
     res.body.destroy();
     throw new InvalidContentError(`${what} is ${declared} bytes, over the ${limit}-byte limit`);
   }
-  const chunks: Buffer[] = [];
-  let total = 0;
   try {
-    for await (const chunk of res.body as AsyncIterable<Buffer>) {
-      total += chunk.length;
-      if (total > limit) {
-        res.body.destroy();
-        throw new InvalidContentError(`${what} is over the ${limit}-byte limit`);
-      }
-      chunks.push(chunk);
-    }
+    return await readBounded(res.body, limit, what);
   } catch (err) {
     throw err instanceof FerryError ? err : transportError(err, res.url);
   }
-  return Buffer.concat(chunks);
 }
