@@ -4,7 +4,10 @@
  * Buffer's wrapper is some 100 bytes for up to 1 MiB of external memory. With the semi-space kept
  * at its starting size (bin/ferry.js), dead Buffers of tens of MiB wait for the next scavenge, and
  * they were 20-40 MiB of a big copy's peak RSS (bench/PROFILE.md, "Memory"). A scavenge every few
- * MiB of blob bytes frees them as they go; each costs well under a millisecond here.
+ * MiB of blob bytes frees them as they go; each costs well under a millisecond here. The bytes
+ * are counted by every verifying stream they pass (digest/verify.ts), so a copy, whose bytes pass
+ * the source's check and the upload's count, collects every 2 MiB of its data; that is what the
+ * figures in bench/PROFILE.md measured.
  *
  * The collector is reached through `--expose-gc` set at run time, which exposes `gc` in contexts
  * made after it (a vm context here) and changes nothing else. Where that fails, nothing is done.
