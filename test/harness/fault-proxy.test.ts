@@ -497,10 +497,20 @@ describe('fault proxy', IN_ORDER, () => {
       const at = entry.fault?.at ?? -1;
       assert.ok(at >= 1 && at <= 64 * 1024, String(at));
       assert.equal(entry.requestBytes, at);
-      // The registry gives up on the whole session (it logs the PATCH as 500): no resuming it.
+      // The proxy is idle, but the registry may still be handling the cut PATCH: what the status
+      // request sees depends on whether the registry has written any of it yet. Once the session
+      // holds bytes, the Location we kept (its `_state` says offset 0) is stale and the answer is
+      // 404 BLOB_UPLOAD_INVALID (every local run); before that it is 204 with the empty range
+      // "0-0" (seen once in CI). Either way it never holds more than the proxy let through.
       const status = await call(location.replace(proxy.url, reg.url));
-      assert.equal(status.status, 404);
-      assert.match(status.body.toString(), /BLOB_UPLOAD_INVALID/);
+      if (status.status === 404) {
+        assert.match(status.body.toString(), /BLOB_UPLOAD_INVALID/);
+      } else {
+        assert.equal(status.status, 204);
+        const range = /^0-(\d+)$/.exec(header(status, 'range') ?? '');
+        assert.ok(range, `range header: ${header(status, 'range')}`);
+        assert.ok(Number(range[1]) < at, `${range[1]} < ${at}`);
+      }
       const head = await call(`${reg.url}/v2/lab/reset/blobs/${sha256(data)}`, { method: 'HEAD' });
       assert.equal(head.status, 404);
     });
