@@ -173,8 +173,22 @@ sync:
   });
 
   test('a cold mirror: every planned tag copied with the source digest (skopeo and crane agree)', async () => {
-    const { value: r, requests } = await requestsDuring(dst, () => ferry(['sync', '--json', main]));
+    let srcRequests: RegistryRequest[] = [];
+    const { value: r, requests } = await requestsDuring(dst, async () => {
+      const inner = await requestsDuring(src, () => ferry(['sync', '--json', main]));
+      srcRequests = inner.requests;
+      return inner.value;
+    });
     assert.equal(r.code, 0, r.stderr);
+    // The referrers left behind are counted; whether the source serves the referrers API is
+    // asked once per repository (org/app, org/multi, org/tools, lab/many), however many of its
+    // images are copied side by side.
+    const probes = srcRequests.filter((q) => q.method === 'GET' && /\/referrers\//.test(q.path));
+    assert.deepEqual(
+      [...new Set(probes.map((q) => q.path.replace(/\/referrers\/.*/, '')))].sort(),
+      ['/v2/lab/many', '/v2/org/app', '/v2/org/multi', '/v2/org/tools'],
+    );
+    assert.equal(probes.length, 4, probes.map((q) => q.path).join('\n'));
     // One manifest HEAD per planned tag at the destination (the in-step check); the engine takes
     // its 404 as the answer instead of asking again. (Children are looked up by digest.)
     const tagHeads = requests.filter((q) => q.method === 'HEAD' && /\/manifests\/(?!sha256:)/.test(q.path));
