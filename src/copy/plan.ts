@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 import { isReferrersTag } from '../image/referrers.js';
 import { formatReference, parseRepository, type Reference } from '../ref/index.js';
 import type { RegistryClient } from '../registry/client.js';
-import { listTags } from '../registry/tags.js';
+import { listEveryTag } from '../registry/tag-lookup.js';
 import type { CopyItem } from './many.js';
 
 /**
@@ -35,7 +35,7 @@ export async function planAllTags(
   { source, destination }: { source: Reference; destination: Reference },
   options: { referrers?: boolean } = {},
 ): Promise<CopyItem[]> {
-  const { items: listed } = await listTags(client(source.registry), source.repository);
+  const listed = await listEveryTag(client(source.registry), source.repository);
   const tags = options.referrers ? listed.filter((tag) => !isReferrersTag(tag)) : listed;
   return tags.map((tag) => ({
     source: { kind: 'registry', ref: { registry: source.registry, repository: source.repository, tag } },

@@ -15,13 +15,19 @@ const PAGE = 1000;
 
 const lists = new WeakMap<RegistryClient, Map<string, Promise<Set<string> | undefined>>>();
 
-/** The repository's tags, or undefined when there are too many to list cheaply. */
-function tagList(client: RegistryClient, repository: string): Promise<Set<string> | undefined> {
+/** Per client (one per registry per run): each repository's tags, as listed. */
+function listsOf(client: RegistryClient): Map<string, Promise<Set<string> | undefined>> {
   let perClient = lists.get(client);
   if (!perClient) {
     perClient = new Map();
     lists.set(client, perClient);
   }
+  return perClient;
+}
+
+/** The repository's tags, or undefined when there are too many to list cheaply. */
+function tagList(client: RegistryClient, repository: string): Promise<Set<string> | undefined> {
+  const perClient = listsOf(client);
   let list = perClient.get(repository);
   if (!list) {
     list = readList(client, repository);
@@ -46,6 +52,18 @@ async function readList(client: RegistryClient, repository: string): Promise<Set
     last = result.next;
   }
   return undefined;
+}
+
+/**
+ * Every tag of the repository (every page), also kept for hasTag in this run: a copy planned from
+ * a listing (sync, copy -a) then looks its manifests' referrers tags up without listing again
+ * (sync-cold listed each source repository twice).
+ */
+export async function listEveryTag(client: RegistryClient, repository: string): Promise<string[]> {
+  const { items } = await listTags(client, repository);
+  const perClient = listsOf(client);
+  if (!perClient.has(repository)) perClient.set(repository, Promise.resolve(new Set(items)));
+  return items;
 }
 
 /** Whether `tag` names a manifest in `repository`. */

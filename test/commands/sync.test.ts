@@ -189,6 +189,9 @@ sync:
       ['/v2/lab/many', '/v2/org/app', '/v2/org/multi', '/v2/org/tools'],
     );
     assert.equal(probes.length, 4, probes.map((q) => q.path).join('\n'));
+    // Each source repository is listed once: the plan's listing also answers which referrers
+    // tags exist.
+    assert.equal(tally(srcRequests).tagLists, 4);
     // One manifest HEAD per planned tag at the destination (the in-step check); the engine takes
     // its 404 as the answer instead of asking again. (Children are looked up by digest.)
     const tagHeads = requests.filter((q) => q.method === 'HEAD' && /\/manifests\/(?!sha256:)/.test(q.path));

@@ -13,7 +13,7 @@ import { isReferrersTag } from '../../image/referrers.js';
 import { formatReference, type Reference } from '../../ref/index.js';
 import { listCatalog } from '../../registry/catalog.js';
 import type { RegistryClient } from '../../registry/client.js';
-import { listTags } from '../../registry/tags.js';
+import { listEveryTag } from '../../registry/tag-lookup.js';
 import type { Location } from '../../store/location.js';
 import { mapLimit } from '../../util/limit.js';
 import type { CopyItem } from '../many.js';
@@ -125,7 +125,7 @@ export async function planSync(entries: readonly SyncEntry[], options: PlanOptio
     const { entry, source, target } = job;
     let tags: string[];
     try {
-      tags = (await listTags(options.client(source.registry), source.repository)).items;
+      tags = await listEveryTag(options.client(source.registry), source.repository);
     } catch (error) {
       return [{ kind: 'failed', item: wholeItem(entry, source, target), error }];
     }
