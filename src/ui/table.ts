@@ -42,8 +42,10 @@ export async function renderTable(
     .join('\n');
 }
 
-export function humanSize(bytes: number): string {
+export function humanSize(size: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  // A rate (bytes over seconds) is fractional: whole bytes, as a size is.
+  const bytes = Math.round(size);
   let value = bytes;
   let unit = 0;
   while (value >= 1024 && unit < units.length - 1) {

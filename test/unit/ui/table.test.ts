@@ -15,6 +15,9 @@ test('humanSize: bytes, then KiB, MiB… with one decimal under 10', () => {
     [173 * 1024 ** 2, '173 MiB'],
     [5 * 1024 ** 3, '5.0 GiB'],
     [2048 * 1024 ** 4, '2048 TiB'],
+    // rates: a transfer's bytes over its seconds (a copy's closing line printed 319.2806412224025 B/s)
+    [319.2806412224025, '319 B'],
+    [1023.7, '1.0 KiB'],
   ];
   for (const [bytes, shown] of cases) assert.equal(humanSize(bytes), shown, String(bytes));
 });
