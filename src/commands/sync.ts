@@ -107,7 +107,13 @@ export const sync = defineCommand({
         onRecord: (record) => {
           const { item } = record;
           if (record.outcome === 'copied')
-            progress.imageDone(record.summary, item.label, progress.elapsed() - (started.get(item) ?? 0));
+            progress.imageDone(
+              record.summary,
+              item.label,
+              progress.elapsed() - (started.get(item) ?? 0),
+              // sync has no -r: the file's `referrers: true` takes them.
+              "'referrers: true' in the file copies them",
+            );
           else if (record.outcome === 'failed')
             progress.fail(`${item.label}: failed: ${formatError(record.error, ctx.globals.debug)}`);
         },

@@ -58,13 +58,13 @@ export function summaryLine(summary: CopySummary, label: string, seconds: number
 }
 
 /** Said when referrers (signatures, SBOMs) of what was copied did not come along. */
-export function referrersNote(summary: CopySummary): string | undefined {
+export function referrersNote(summary: CopySummary, remedy = '-r copies them'): string | undefined {
   const referrers = summary.referrers;
   if (!referrers?.left) return undefined;
   const what = `${count(referrers.left, 'referrer')} (signatures, SBOMs, attestations) left behind`;
   return referrers.followed
     ? `note: ${what}: they name a manifest whose digest changed on the way, or an index a --platform pick left out`
-    : `note: ${what}: -r copies them`;
+    : `note: ${what}: ${remedy}`;
 }
 
 /**
@@ -223,10 +223,13 @@ export class Progress {
     return (performance.now() - this.started) / 1000;
   }
 
-  /** One finished image: its closing line, and its note when a digest changed. */
-  imageDone(summary: CopySummary, label: string, seconds = this.elapsed()): void {
+  /**
+   * One finished image: its closing line, and its notes when a digest changed or referrers stayed
+   * behind (`remedy`: how this command takes them along; `-r` for copy, pull and push).
+   */
+  imageDone(summary: CopySummary, label: string, seconds = this.elapsed(), remedy?: string): void {
     this.say(summaryLine(summary, label, seconds));
-    for (const note of [changeNote(summary), referrersNote(summary)]) if (note) this.say(note);
+    for (const note of [changeNote(summary), referrersNote(summary, remedy)]) if (note) this.say(note);
   }
 
   /** Stops the spinner and the timer; `closing` is said last, when given. */

@@ -445,4 +445,19 @@ describe('ferry sync with referrers: true (signatures and SBOMs go with their im
     const uploads = requests.filter((q) => q.method === 'PUT' && q.path.includes('/blobs/uploads/'));
     assert.ok(uploads.length <= 2, `${uploads.length} uploads: ${uploads.map((q) => q.path).join(' ')}`);
   });
+
+  test('without referrers: true, the note on what stayed behind names the key, not copy -r', async () => {
+    const plain = join(files, 'plain.yaml');
+    await writeFile(
+      plain,
+      `sync:\n  - {type: image, source: '${src.host}/signed/app:v1', target: '${dst.host}/plain/app:v1'}\n`,
+    );
+    const r = await ferry(['sync', plain]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /referrers? \(signatures, SBOMs, attestations\) left behind: 'referrers: true' in the file/,
+    );
+    assert.doesNotMatch(r.stderr, /-r copies/);
+  });
 });
