@@ -446,6 +446,58 @@ describe('ferry sync with referrers: true (signatures and SBOMs go with their im
     assert.ok(uploads.length <= 2, `${uploads.length} uploads: ${uploads.map((q) => q.path).join(' ')}`);
   });
 
+  test('with platforms too, an image in step is found in step: nothing is put again', async () => {
+    const index = await generateImage({
+      tag: 'multi',
+      seed: 'sync-referrers-multi',
+      layers: [90],
+      platforms: ['linux/amd64', 'linux/arm64'],
+    });
+    await pushImage(src, 'signed/multi:v1', index);
+    const amd64 = index.platforms.find((p) => p.platform === 'linux/amd64')!.manifestDigest;
+    const sig = await orasAttach(`${src.host}/signed/multi@${amd64}`, ['app.sig'], SIG, orasAccess(src), {
+      cwd: files,
+    });
+    const narrowed = join(files, 'narrowed.yaml');
+    await writeFile(
+      narrowed,
+      `defaults:\n  referrers: true\n  platforms: [linux/amd64]\nsync:\n` +
+        `  - {type: image, source: '${src.host}/signed/app:v1', target: '${dst.host}/narrowed/app:v1'}\n` +
+        `  - {type: image, source: '${src.host}/signed/multi:v1', target: '${dst.host}/narrowed/multi:v1'}\n`,
+    );
+    const first = await ferry(['sync', '--json', narrowed]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(
+      syncRecords(first).map((x) => [x.outcome, x.digest, x.sourceDigest]),
+      [
+        ['copied', image.digest, image.digest],
+        ['copied', amd64, index.digest],
+      ],
+    );
+    const found = await orasDiscover([`${dst.host}/narrowed/multi:v1`], orasAccess(dst));
+    assert.deepEqual(
+      found.referrers.map((x) => x.digest),
+      [sig.digest],
+    );
+    await requestsDuring(dst, async () => {});
+    const { value: again, requests } = await requestsDuring(dst, () => ferry(['sync', '--json', narrowed]));
+    assert.equal(again.code, 0, again.stderr);
+    // The second run used to put both manifests again: the engine finds a tag in step only for a
+    // copy as is, and platforms made these copies narrowed ones.
+    assert.deepEqual(
+      syncRecords(again).map((x) => [x.outcome, x.digest, x.sourceDigest]),
+      [
+        ['in-step', image.digest, image.digest],
+        ['in-step', amd64, index.digest],
+      ],
+    );
+    const writes = requests.filter((q) => q.method !== 'GET' && q.method !== 'HEAD');
+    assert.deepEqual(
+      writes.map((q) => `${q.method} ${q.path}`),
+      [],
+    );
+  });
+
   test('without referrers: true, the note on what stayed behind names the key, not copy -r', async () => {
     const plain = join(files, 'plain.yaml');
     await writeFile(

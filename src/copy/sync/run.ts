@@ -94,15 +94,25 @@ async function mirror(items: readonly SyncItem[], options: SyncOptions): Promise
       // With referrers an image in step may still have new signatures: the engine finds the image
       // in step (no blob moves) and copies the referrers the destination lacks.
       if (check.inStep && !item.entry.referrers) return inStepSummary({ ...check, inStep: check.inStep });
-      const pinned =
-        check.sourceDigest === undefined ? source.ref : { ...source.ref, digest: check.sourceDigest };
+      // The engine finds a tag in step only for a copy as is: with platforms narrowed it would
+      // put the manifest again on every run. When what the tag holds is a manifest of the source
+      // (a single image, or the one platform picked out of an index), copying that as it is
+      // gives the same tag and the same referrers, and is found in step.
+      const platforms = item.entry.platforms;
+      const held = check.inStep?.digest;
+      const asHeld =
+        held !== undefined &&
+        platforms !== undefined &&
+        (held === check.sourceDigest || platforms.length === 1);
+      const digest = asHeld ? held : check.sourceDigest;
+      const pinned = digest === undefined ? source.ref : { ...source.ref, digest };
       // The stores and the engine load only once an image is behind: a run in step needs none.
       const { transferImage } = await import('../transfer.js');
-      return transferImage({ kind: 'registry', ref: pinned }, item.destination, {
+      const summary = await transferImage({ kind: 'registry', ref: pinned }, item.destination, {
         client: options.client,
         jobs: options.jobs,
         session,
-        platforms: item.entry.platforms,
+        platforms: asHeld ? undefined : platforms,
         referrers: item.entry.referrers,
         // A mirror's first run: the check's HEAD found no tag, and the engine need not ask again.
         tagSeenAbsent: check.destinationAbsent,
@@ -111,6 +121,8 @@ async function mirror(items: readonly SyncItem[], options: SyncOptions): Promise
         retrier: options.retrier,
         onEvent: options.onEvent && ((event: CopyEvent) => options.onEvent?.(item, event)),
       });
+      // A record's sourceDigest is what the source tag named when checked, whatever was picked.
+      return { ...summary, sourceDigest: check.sourceDigest ?? summary.sourceDigest };
     },
   );
   return results.map(recordOf);
