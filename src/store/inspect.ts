@@ -61,7 +61,7 @@ export async function readConfig(source: ImageSource, descriptor: Descriptor, na
  * when it is a single image whose config states that platform. `indexDefault` is the platform to
  * pick out of an index when none was asked for (config's host platform).
  */
-async function resolve(
+export async function resolveImage(
   source: ImageSource,
   name: string,
   asked: Platform | undefined,
@@ -128,7 +128,7 @@ export function inspectManifest(
   clientFor: ClientFor,
   platform?: Platform,
 ): Promise<InspectedManifest> {
-  return withSource(location, clientFor, (source, name) => resolve(source, name, platform));
+  return withSource(location, clientFor, (source, name) => resolveImage(source, name, platform));
 }
 
 /**
@@ -167,7 +167,7 @@ export function inspectConfig(
   platform?: Platform,
 ): Promise<InspectedConfig> {
   return withSource(location, clientFor, async (source, name) => {
-    const image = await resolve(source, name, platform, hostPlatform());
+    const image = await resolveImage(source, name, platform, hostPlatform());
     const defaultPlatform = platform === undefined && image.platform !== undefined;
     if (image.parsed.kind !== 'image') {
       // A child that is an index again is not an image.

@@ -5,11 +5,10 @@
  * referrers of those too (a signature on an SBOM), as `oras discover` shows them; an
  * `artifactType` filter applies at every depth, as there.
  */
-import { InvalidContentError, NotFoundError } from '../errors.js';
+import { InvalidContentError } from '../errors.js';
 import type { Descriptor, Platform } from '../image/descriptor.js';
-import { parseManifest } from '../image/manifest.js';
-import { formatPlatform, selectPlatform } from '../image/platform.js';
 import type { RegistryClient } from '../registry/client.js';
+import { resolveImage } from './inspect.js';
 import type { Location } from './location.js';
 import { openSource } from './open.js';
 import type { ImageSource, Referrer } from './store.js';
@@ -40,19 +39,9 @@ export interface ReferrerQuery {
 }
 
 export async function listReferrerTree(source: ImageSource, query: ReferrerQuery): Promise<ReferrerListing> {
-  const root = await source.root();
-  let subject = root.descriptor;
-  if (query.platform) {
-    const parsed = parseManifest(root.bytes, subject.mediaType, `manifest of ${source.description}`);
-    if (parsed.kind === 'index') {
-      const child = selectPlatform(parsed.index.manifests, query.platform);
-      if (!child)
-        throw new NotFoundError(
-          `${source.description} has no image for platform ${formatPlatform(query.platform)}`,
-        );
-      subject = child;
-    }
-  }
+  // --platform is checked as every command checks it (inspect.ts): a single image must state
+  // that platform in its config, not be taken whatever it is.
+  const { descriptor: subject } = await resolveImage(source, source.description, query.platform);
   const referrers: ListedReferrer[] = [];
   const seen = new Set([subject.digest]);
   let level = [subject];

@@ -194,6 +194,30 @@ describe('a referrers tag that is not a referrers index (as GitLab serves it)', 
     assert.equal((JSON.parse(r.stdout) as { digest: string }).digest, arm64.manifestDigest);
   });
 
+  test('--platform is checked as manifest and digest check it: a platform the image lacks is exit 1', async () => {
+    // An index without that platform, and a single image whose config states another: the single
+    // image's referrers used to be listed whatever --platform said.
+    const single = await generateImage({ tag: 'v1', seed: 'referrers-single-amd64', layers: [50] });
+    await pushImage(reg, 'lab/single:v1', single);
+    for (const [image, available] of [
+      ['lab/multi:v1', 'linux/amd64, linux/arm64'],
+      ['lab/single:v1', 'linux/amd64'],
+    ] as const) {
+      const r = await ferry(['referrers', '--platform', 'linux/s390x', `${reg.host}/${image}`]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^ferry: \\S*${image} has no image for platform linux/s390x \\(available: ${available}\\)\n$`,
+        ),
+      );
+    }
+    const r = await ferry(['referrers', '--platform', 'linux/amd64', '--json', `${reg.host}/lab/single:v1`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as { digest: string }).digest, single.digest);
+  });
+
   test('attach there fails with one line (exit 7) and leaves that tag as it was', async () => {
     const r = await ferry([
       'attach',
