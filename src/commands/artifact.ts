@@ -59,6 +59,9 @@ const push = defineCommand({
   },
 });
 
+/** oras's mark on a layer that is a directory packed as tar+gzip (oras-go `AnnotationUnpack`). */
+const ORAS_UNPACK_ANNOTATION = 'io.deis.oras.content.unpack';
+
 const pull = defineCommand({
   name: 'pull',
   summary: "Write an artifact's files into a directory, each under its title, checked on the way",
@@ -93,6 +96,13 @@ const pull = defineCommand({
     ctx.status.info(
       `wrote ${pulled.files.length} file${pulled.files.length === 1 ? '' : 's'} of ${pulled.descriptor.digest} to ${dir}`,
     );
+    // oras pushes a directory as one tar+gzip layer marked for unpacking, and unpacks it on pull;
+    // ferry writes the layer's bytes as they are, so the file under that name is the archive.
+    for (const f of pulled.files)
+      if (f.descriptor.annotations?.[ORAS_UNPACK_ANNOTATION] === 'true')
+        ctx.status.warn(
+          `${f.title} is a directory oras packed: ${f.path} is written as its tar+gzip archive, not unpacked as oras pull would`,
+        );
     if (pulled.untitled > 0)
       ctx.status.info(
         `${pulled.untitled} layer${pulled.untitled === 1 ? '' : 's'} without a title (no file name) not written`,

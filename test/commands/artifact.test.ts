@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { errorLine } from '../harness/fixtures.js';
 import { generateImage, sha256 } from '../harness/images.js';
+import { orasAccess, orasPush } from '../harness/oras.js';
 import { type Registry, startRegistry } from '../harness/registry.js';
 import { ferry } from '../harness/run-ferry.js';
 import { pushImage } from '../harness/skopeo.js';
@@ -190,6 +191,22 @@ describe('artifact push, pull and attach', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(await tree(out), ['kept.txt']);
     assert.match(r.stderr, /1 layer without a title \(no file name\) not written/);
+  });
+
+  test('a directory oras pushed is written as its archive, and the pull warns that it is not unpacked', async () => {
+    await mkdir(join(work, 'docs'), { recursive: true });
+    await writeFile(join(work, 'docs', 'readme.md'), '# docs\n');
+    await orasPush(`${reg.host}/lab/oras-dir:v1`, ['docs'], orasAccess(reg), { cwd: work });
+    const out = await makeTempDir('artifact-oras-dir');
+    const r = await ferry(['-q', 'artifact', 'pull', `${reg.host}/lab/oras-dir:v1`, '-o', out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await tree(out), ['docs']);
+    // The bytes are oras's gzip'd tar, under the directory's name: a pull used to say nothing.
+    assert.deepEqual([...(await readFile(join(out, 'docs'))).subarray(0, 2)], [0x1f, 0x8b]);
+    assert.match(
+      r.stderr,
+      /^ferry: warning: docs is a directory oras packed: \S+ is written as its tar\+gzip archive, not unpacked as oras pull would\n$/,
+    );
   });
 
   test('usage errors: one line, exit 2', async () => {
