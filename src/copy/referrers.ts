@@ -48,7 +48,8 @@ export function referrersWalk(
 ): ReferrersWalk | undefined {
   if (mode === 'copy' && destination.traits.referrers === 'none')
     throw new UsageError(`${destination.description} cannot hold referrers (signatures, SBOMs): drop -r`, {
-      hint: 'an OCI layout or tarball keeps them: --format oci-dir or --format oci',
+      // Said for copy and push too, whose --format is a template: the destination forms first.
+      hint: 'an OCI layout or tarball keeps them: oci:DIR or oci-archive:FILE (pull: --format oci-dir or oci)',
     });
   if (!source.traits.listsReferrers || destination.traits.referrers === 'none') return undefined;
   return new ReferrersWalk(source, destination, mode);

@@ -3,7 +3,7 @@
 // proxy in front of a real registry), ECR's OCI-Subject header without the API, and GitLab's
 // sha256-<hex> resolving to the image itself. Referrers are made with oras, the referee.
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { errorLine, requestsDuring } from '../harness/fixtures.js';
@@ -408,6 +408,20 @@ describe('copy -r and the cosign legacy tags; what a copy without -r costs', () 
     const r = await ferry(['pull', '-r', `${src.host}/lab/app:v1`, join(out, 'app.tar')]);
     assert.equal(r.code, 2);
     assert.match(errorLine(r), /cannot hold referrers/);
+    // copy's --format is a template: its hint names the destinations that keep them (it used to
+    // say only "--format oci-dir or --format oci", which copy would print as a template).
+    const copied = await ferry([
+      'copy',
+      '-r',
+      `${src.host}/lab/app:v1`,
+      `docker-archive:${join(out, 'c.tar')}`,
+    ]);
+    assert.equal(copied.code, 2);
+    assert.match(
+      errorLine(copied),
+      /cannot hold referrers .*\(hint: an OCI layout or tarball keeps them: oci:DIR or oci-archive:FILE/,
+    );
+    assert.deepEqual(await readdir(out), []);
   });
 });
 
