@@ -252,13 +252,15 @@ export async function buildIndexRemove(request: RemoveRequest): Promise<BuiltInd
       );
       if (matches.length === 0)
         throw new NotFoundError(
-          `${describeIndex(request.index, index.entries)} has no image for platform ${formatPlatform(wanted)}`,
+          `${indexName(request.index, index.entries)} has no image for platform ${formatPlatform(wanted)} (available: ${platformsOf(index.entries)})`,
         );
       for (const m of matches) gone.add(m.descriptor.digest);
     }
     for (const digest of request.digests) {
       if (!index.entries.some((e) => e.descriptor.digest === digest))
-        throw new NotFoundError(`${describeIndex(request.index, index.entries)} has no entry ${digest}`);
+        throw new NotFoundError(
+          `${indexName(request.index, index.entries)} has no entry ${digest} (its images: ${platformsOf(index.entries)})`,
+        );
       gone.add(digest);
     }
     const removed: Descriptor[] = [];
@@ -273,11 +275,15 @@ export async function buildIndexRemove(request: RemoveRequest): Promise<BuiltInd
   return { source: built, ...value };
 }
 
-/** The index and what it has, for a not-found message. */
-function describeIndex(location: Location, entries: readonly SourcedEntry[]): string {
+/** The index, for a not-found message. */
+function indexName(location: Location, entries: readonly SourcedEntry[]): string {
+  return entries[0]?.from ?? registryRef(location)?.repository ?? describeLocation(location);
+}
+
+/** The platforms of an index's images, as `manifest --platform` lists them when one is missing. */
+function platformsOf(entries: readonly SourcedEntry[]): string {
   const platforms = entries.flatMap((e) =>
     e.descriptor.platform && !isAttestation(e.descriptor) ? [formatPlatform(e.descriptor.platform)] : [],
   );
-  const from = entries[0]?.from ?? registryRef(location)?.repository ?? describeLocation(location);
-  return `${from} (${platforms.join(', ') || 'no platforms'})`;
+  return platforms.join(', ') || 'none';
 }

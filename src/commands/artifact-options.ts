@@ -61,6 +61,6 @@ export async function runArtifactPush(
   ctx.status.info(
     `pushed ${json.reference}${tag ? ` (tag ${tag})` : ''}: ${files.length} file${files.length === 1 ? '' : 's'}, ${humanSize(bytes)}${subject ? `, referring to ${subject.digest}` : ''}`,
   );
-  printResult(ctx, output, { json });
+  printResult(ctx, output, { json, text: manifest.digest });
   return json;
 }

@@ -1,7 +1,7 @@
 import type { SyncRecord } from '../copy/sync/run.js';
 import { parseShard } from '../copy/sync/shard.js';
 import { UsageError } from '../errors.js';
-import { errorMessage, formatError } from '../ui/format-error.js';
+import { errorMessage, itemFailure } from '../ui/format-error.js';
 import { count, duration } from '../ui/progress.js';
 import { syncJson, syncShape } from '../ui/shapes/index.js';
 import { globToRegExp } from '../util/glob.js';
@@ -115,7 +115,7 @@ export const sync = defineCommand({
               "'referrers: true' in the file copies them",
             );
           else if (record.outcome === 'failed')
-            progress.fail(`${item.label}: failed: ${formatError(record.error, ctx.globals.debug)}`);
+            progress.fail(`${item.label}: failed: ${itemFailure(record.error, ctx.globals.debug)}`);
         },
       });
       const closing = `${totals(records, dryRun)} in ${duration(progress.elapsed())}`;

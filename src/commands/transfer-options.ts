@@ -5,7 +5,7 @@ import type { LayerRequest } from '../copy/layer-policy.js';
 import type { CopyItem, ItemResult } from '../copy/many.js';
 import { UsageError } from '../errors.js';
 import { describeLocation, type Location } from '../store/location.js';
-import { errorMessage, formatError } from '../ui/format-error.js';
+import { errorMessage, itemFailure } from '../ui/format-error.js';
 import { count, duration, type Progress } from '../ui/progress.js';
 import { failedJson, type TransferJson, transferJson, transferShape } from '../ui/shapes/index.js';
 import { formatOption, platformsOption, positiveInt, templateOption } from './options.js';
@@ -242,7 +242,7 @@ export async function runMany(
         const label = result.item.label;
         if (result.status === 'done')
           progress.imageDone(result.summary, label, progress.elapsed() - (started.get(result.item) ?? 0));
-        else progress.fail(`${label}: failed: ${formatError(result.error, ctx.globals.debug)}`);
+        else progress.fail(`${label}: failed: ${itemFailure(result.error, ctx.globals.debug)}`);
       },
     });
     const failed = results.filter((r) => r.status === 'failed').length;

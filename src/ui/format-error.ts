@@ -16,9 +16,17 @@ export function formatError(err: unknown, debug: boolean): string {
   return redactText(debug && err instanceof Error && err.stack ? `${line}\n${err.stack}` : line);
 }
 
-/** A failure's one-line message, redacted, without "ferry: " (a line per failed item, --json's `error`). */
+/**
+ * A failure as formatError gives it, without "ferry: ": for a line that starts with the item that
+ * failed (`REF: failed: …`, the cause chain below it with --debug).
+ */
+export function itemFailure(err: unknown, debug: boolean): string {
+  return formatError(err, debug).replace(/^ferry: /, '');
+}
+
+/** A failure's one-line message, redacted, without "ferry: " (--json's `error`). */
 export function errorMessage(err: unknown): string {
-  return formatError(err, false).replace(/^ferry: /, '');
+  return itemFailure(err, false);
 }
 
 function oneLine(text: string): string {

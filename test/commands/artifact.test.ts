@@ -177,6 +177,11 @@ describe('artifact push, pull and attach', () => {
       `${reg.host}/lab/app:v1`,
     ]);
     assert.equal(pushed.code, 0, pushed.stderr);
+    // Without --json, stdout is the new manifest's digest (as append and mutate print theirs),
+    // the one the registry now holds under the tag.
+    assert.match(pushed.stdout, /^sha256:[0-9a-f]{64}\n$/);
+    const resolved = await ferry(['digest', `${reg.host}/lab/app:notes`]);
+    assert.equal(resolved.stdout, pushed.stdout);
     const listed = await ferry(['referrers', '--format', '{{.ArtifactType}}', `${reg.host}/lab/app:v1`]);
     assert.deepEqual(listed.stdout.trim().split('\n').sort(), [
       'application/spdx+json',

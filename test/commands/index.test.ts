@@ -249,7 +249,7 @@ describe('ferry index', () => {
     const before = await craneDigest(base);
     const missing = await run(['index', 'remove', '--platform', 'linux/riscv64', base]);
     assert.equal(missing.code, 1);
-    assert.match(errorLine(missing), /no image for platform linux\/riscv64/);
+    assert.match(errorLine(missing), /no image for platform linux\/riscv64 \(available: linux\/amd64\)$/);
     const last = await run(['index', 'remove', '--platform', 'linux/amd64', base]);
     assert.equal(last.code, 2);
     assert.match(errorLine(last), /without an image/);

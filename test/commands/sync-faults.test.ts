@@ -75,7 +75,7 @@ sync:
       assert.match(
         r.stderr,
         new RegExp(
-          `sync\\[0\\] \\(${proxy.host}/fleet\\): ${proxy.host}/fleet: failed: ferry: ${proxy.host} does not offer a repository catalog \\(HTTP 404\\)`,
+          `sync\\[0\\] \\(${proxy.host}/fleet\\): ${proxy.host}/fleet: failed: ${proxy.host} does not offer a repository catalog \\(HTTP 404\\)`,
         ),
       );
       assert.equal(copied?.outcome, 'copied');
@@ -141,7 +141,7 @@ sync:
       assert.equal(quiet.stdout, '');
       assert.match(
         quiet.stderr,
-        /^\S+\/fleet\/c:v1 → \S+\/fleet\/c:v1: failed: ferry: digest mismatch for manifest [^\n]*\n$/,
+        /^\S+\/fleet\/c:v1 → \S+\/fleet\/c:v1: failed: digest mismatch for manifest [^\n]*\n$/,
       );
     } finally {
       proxy.clearRules();

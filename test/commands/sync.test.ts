@@ -184,10 +184,12 @@ sync:
     // asked once per repository (org/app, org/multi, org/tools, lab/many), however many of its
     // images are copied side by side.
     const probes = srcRequests.filter((q) => q.method === 'GET' && /\/referrers\//.test(q.path));
-    assert.deepEqual(
-      [...new Set(probes.map((q) => q.path.replace(/\/referrers\/.*/, '')))].sort(),
-      ['/v2/lab/many', '/v2/org/app', '/v2/org/multi', '/v2/org/tools'],
-    );
+    assert.deepEqual([...new Set(probes.map((q) => q.path.replace(/\/referrers\/.*/, '')))].sort(), [
+      '/v2/lab/many',
+      '/v2/org/app',
+      '/v2/org/multi',
+      '/v2/org/tools',
+    ]);
     assert.equal(probes.length, 4, probes.map((q) => q.path).join('\n'));
     // Each source repository is listed once: the plan's listing also answers which referrers
     // tags exist.
