@@ -1,6 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
 import { UsageError } from '../errors.js';
-import { parseLocation } from '../store/location.js';
 import { tempDirOf } from './build-options.js';
 import { platformOption } from './options.js';
 import { defineCommand } from './spec.js';
@@ -45,17 +44,22 @@ export const exportFs = defineCommand({
       });
     const { exportFilesystem } = await import('../build/export.js');
     const { writeFileAtomic } = await import('../util/atomic-file.js');
-    const summary = await exportFilesystem({
-      image: parseLocation(image),
-      platform: options.platform,
-      client: (registry) => ctx.client(registry),
-      tempDir: tempDirOf(ctx),
-      jobs: options.jobs ?? DEFAULT_JOBS,
-      write: async (tar) => {
-        if (toStdout) await writeAll(tar, ctx.stdout);
-        else await writeFileAtomic(file, tar);
-      },
-    });
+    // The IMAGE forms of manifest and config (docs/locations.md), a path that exists included.
+    const { readLocation, explained } = await import('../store/detect.js');
+    const argument = await readLocation(image);
+    const summary = await explained(argument, () =>
+      exportFilesystem({
+        image: argument.location,
+        platform: options.platform,
+        client: (registry) => ctx.client(registry),
+        tempDir: tempDirOf(ctx),
+        jobs: options.jobs ?? DEFAULT_JOBS,
+        write: async (tar) => {
+          if (toStdout) await writeAll(tar, ctx.stdout);
+          else await writeFileAtomic(file, tar);
+        },
+      }),
+    );
     ctx.status.info(
       `exported ${summary.digest}: ${summary.entries} entries from ${summary.layers} layers${toStdout ? '' : ` to ${file}`}`,
     );

@@ -17,7 +17,7 @@ import {
   parseRepository,
   type Reference,
 } from '../ref/index.js';
-import { type Location, parseLocation } from './location.js';
+import { type Location, PATH_LIKE, parseLocation } from './location.js';
 import { TarIndex } from './tar-index.js';
 
 const EXPLICIT = /^(oci|oci-archive|docker-archive|docker):/;
@@ -96,13 +96,6 @@ export async function detectLocation(input: string): Promise<Location> {
   );
 }
 
-/**
- * A path as the user would type one: `./x`, `../x`, `/x`, `~/x`, `.`, `..`. None of these is an
- * image reference either (the grammar has no leading '.', '/' or '~'), so when no such file
- * exists the honest answer is "no such file", not a reference error or a Docker Hub lookup.
- */
-const PATH_LIKE = /^(?:\.\.?(?:\/|$)|\/|~)/;
-
 /** A name that reads as a file (`image.tar`, `oci.tgz`) more than as a Docker Hub repository. */
 const FILE_LIKE = /\.(?:tar|tgz|gz|zip|json)$/;
 
@@ -159,6 +152,8 @@ async function readArgument(
   const colon = input.lastIndexOf(':');
   if ((await isImagePath(input)) || (colon > 0 && (await isImagePath(input.slice(0, colon)))))
     return { location: await detectLocation(input) };
+  // A path (location.ts PATH_LIKE) that does not exist: the honest answer is "no such file", not a
+  // reference error or a Docker Hub lookup.
   if (PATH_LIKE.test(input)) {
     // Exists but holds no image (a plain directory): detectLocation says what it is instead.
     if ((await exists(input)) || (colon > 0 && (await exists(input.slice(0, colon)))))

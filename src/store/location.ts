@@ -32,9 +32,22 @@ function splitPath(rest: string, transport: string): { path: string; suffix?: st
   return suffix === '' ? { path } : { path, suffix };
 }
 
+/**
+ * A path as the user would type one: `./x`, `../x`, `/x`, `~/x`, `.`, `..`. None of these is an
+ * image reference either (the grammar has no leading '.', '/' or '~').
+ */
+export const PATH_LIKE = /^(?:\.\.?(?:\/|$)|\/|~)/;
+
 export function parseLocation(input: string): Location {
   const m = /^(docker|oci|oci-archive|docker-archive):(.*)$/s.exec(input);
-  if (!m) return { kind: 'registry', ref: parseReference(input) };
+  if (!m) {
+    // Read as a reference, './app.tar' would fail on its "host" '.': say what it is instead.
+    if (PATH_LIKE.test(input))
+      throw new UsageError(`'${input}' is a path, not an image reference`, {
+        hint: `name what it holds: oci:${input} (a layout directory), oci-archive:${input} or docker-archive:${input} (a tarball)`,
+      });
+    return { kind: 'registry', ref: parseReference(input) };
+  }
   const [, transport, rest = ''] = m;
   switch (transport) {
     case 'docker':

@@ -1,9 +1,9 @@
-// The read commands (manifest, config, digest, ls) take the same local locations as copy, written
+// The read commands (manifest, config, digest, ls, export) take the same local locations as copy, written
 // by skopeo (the referee): oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE, a plain
 // path that exists, and docker://REF. A path that does not exist is said to be one, never looked
 // up on Docker Hub.
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -208,6 +208,37 @@ describe('local locations for the read commands', () => {
       }
     });
   }
+
+  test('export reads a path that exists, as manifest does: the same tar as through docker-archive:', async () => {
+    const dir = await makeTempDir('locations-export');
+    const byTransport = join(dir, 'by-transport.tar');
+    const byPath = join(dir, 'by-path.tar');
+    const first = await run(s, ['export', `docker-archive:${dockerTar}`, byTransport]);
+    assert.equal(first.code, 0, first.stderr);
+    // An absolute path: it used to be parsed as a reference ("the repository path has a leading '/'", exit 2).
+    const second = await run(s, ['export', dockerTar, byPath]);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(sha256(await readFile(byPath)), sha256(await readFile(byTransport)));
+    const layoutExport = await run(s, ['export', `${layout}:single`, join(dir, 'layout.tar')]);
+    assert.equal(layoutExport.code, 0, layoutExport.stderr);
+  });
+
+  test('a command that takes no bare path says a path-like word is one, naming the transports (exit 2)', async () => {
+    // Read as references, these failed on their "host" ('.' is not a valid registry host) or
+    // their "leading '/'", which says nothing about what to type instead.
+    for (const args of [
+      ['copy', dockerTar, `${host}/lab/x:1`],
+      ['copy', `${host}/${SINGLE}:v1`, './out-layout'],
+      ['mutate', '--label', 'a=b', `./${'saved.tar'}`, `${host}/lab/x:1`],
+    ]) {
+      const result = await run(s, args);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(
+        errorLine(result),
+        /^ferry: '[^']+' is a path, not an image reference \(hint: name what it holds: oci:\S+ \(a layout directory\), oci-archive:\S+ or docker-archive:\S+ \(a tarball\)\)$/,
+      );
+    }
+  });
 
   test('an existing directory that is no layout: exit 2, said so', async () => {
     const result = await run(s, ['manifest', empty]);
