@@ -7,7 +7,12 @@
  * `sha256:<hex>` config and `<hex>.tar.gz` layers, and `./`-prefixed names. The tar is scanned
  * once (tar-index.ts); blobs are then streamed straight out of it.
  *
- * The image is presented as a synthesized Docker v2 schema 2 manifest:
+ * The image is presented with the manifest the archive itself holds, when it holds one: an archive
+ * that is an OCI layout too (Docker 25+ `docker save`, containerd's export, ferry's own `pull`)
+ * names the image's manifest from index.json (directly or through an index), and when that
+ * manifest lists exactly the config and layers of the manifest.json entry, its bytes are the
+ * image's, so its digest is kept. Otherwise (a classic archive) the manifest is a synthesized
+ * Docker v2 schema 2 one:
  * - config: the config file, digest = sha256 of its bytes (checked against the hex in its file
  *   name, where the name carries one);
  * - a gzip'd layer (magic 1f 8b), or a zstd one (`…layer.v1.tar+zstd`; then the manifest is an OCI
@@ -37,7 +42,8 @@ import {
   UsageError,
 } from '../errors.js';
 import type { Descriptor } from '../image/descriptor.js';
-import { MediaType } from '../image/media-types.js';
+import { MAX_MANIFEST_BYTES, type ParsedManifest, parseManifest } from '../image/manifest.js';
+import { isImageManifestType, isIndexType, MediaType } from '../image/media-types.js';
 import { parseReference } from '../ref/index.js';
 import { sniffCompression } from '../util/decompress.js';
 import { isObject } from '../util/is-object.js';
@@ -51,6 +57,7 @@ import {
   type ManifestItem,
   readDiffIds,
 } from './docker-archive-format.js';
+import { blobPath, INDEX_FILE, parseIndexJson } from './oci-common.js';
 import type { ImageSource, Referrer, SourceTraits, StoredManifest } from './store.js';
 import { scanTar, type TarIndex } from './tar-index.js';
 
@@ -212,6 +219,72 @@ export class DockerArchiveSource implements ImageSource {
   async close(): Promise<void> {}
 }
 
+const sameBlob = (a: Descriptor, b: Descriptor): boolean => a.digest === b.digest && a.size === b.size;
+
+/** A blob of the archive's OCI view, verified against its descriptor; undefined when absent or not it. */
+async function heldBlob(index: TarIndex, descriptor: Descriptor): Promise<Buffer | undefined> {
+  if (descriptor.size > MAX_MANIFEST_BYTES) return undefined;
+  const member = index.resolve(blobPath(descriptor.digest));
+  if (member === undefined || member.size !== descriptor.size) return undefined;
+  const bytes = await index.read(member.name, MAX_MANIFEST_BYTES);
+  return digestOf(bytes) === descriptor.digest ? bytes : undefined;
+}
+
+/** The manifest in `bytes`, or undefined when there are none or they are no manifest ferry reads. */
+function parsedOrNone(bytes: Buffer | undefined, mediaType: string): ParsedManifest | undefined {
+  if (bytes === undefined) return undefined;
+  try {
+    return parseManifest(bytes, mediaType);
+  } catch (err) {
+    if (err instanceof FerryError) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * The image manifest the archive holds for this config and these layers: one that index.json
+ * names, or that an index it names lists, whose blob is in the archive and whose config and
+ * layers are exactly these (digest and size, in order). The OCI view is optional in a
+ * docker-archive, so a broken index.json, a missing blob or a document that does not parse only
+ * means there is none.
+ */
+async function heldManifest(
+  index: TarIndex,
+  config: Descriptor,
+  layers: readonly Descriptor[],
+): Promise<StoredManifest | undefined> {
+  if (!index.has(INDEX_FILE)) return undefined;
+  let top: Descriptor[];
+  try {
+    top = parseIndexJson(await index.read(INDEX_FILE, MAX_MANIFEST_BYTES), INDEX_FILE).manifests;
+  } catch (err) {
+    if (err instanceof FerryError) return undefined;
+    throw err;
+  }
+  const candidates = [...top];
+  for (const descriptor of top) {
+    if (!isIndexType(descriptor.mediaType)) continue;
+    const parsed = parsedOrNone(await heldBlob(index, descriptor), descriptor.mediaType);
+    if (parsed?.kind === 'index') candidates.push(...parsed.index.manifests);
+  }
+  for (const descriptor of candidates) {
+    if (!isImageManifestType(descriptor.mediaType)) continue;
+    const bytes = await heldBlob(index, descriptor);
+    const parsed = parsedOrNone(bytes, descriptor.mediaType);
+    if (bytes === undefined || parsed?.kind !== 'image') continue;
+    const held = parsed.manifest;
+    if (
+      sameBlob(held.config, config) &&
+      held.layers.length === layers.length &&
+      held.layers.every((layer, i) => sameBlob(layer, layers[i]!))
+    ) {
+      const { digest, size } = descriptor;
+      return { descriptor: { mediaType: parsed.mediaType, digest, size }, bytes };
+    }
+  }
+  return undefined;
+}
+
 /**
  * Scans `file` and prepares the image REF names (or the only one). Everything is checked here
  * except the layers' bytes, which are verified as they stream: manifest.json's shape and size,
@@ -316,7 +389,7 @@ export async function openDockerArchiveSource(file: string, ref?: string): Promi
     : { config, layers };
   // Field order as Docker writes v2 schema 2 (mediaType, size, digest); compact JSON, serialised once.
   const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: manifestType, ...named }));
-  const root: StoredManifest = {
+  const root: StoredManifest = (await heldManifest(index, config, layers)) ?? {
     descriptor: { mediaType: manifestType, digest: digestOf(bytes), size: bytes.length },
     bytes,
   };

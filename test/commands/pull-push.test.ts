@@ -1,12 +1,14 @@
 // `ferry pull` and `ferry push` with skopeo as the referee: what ferry writes (docker-archive,
 // OCI tarball, OCI layout dir, stdout) skopeo must read with the generator's diff_ids and
 // digests; what skopeo writes (docker-archive, oci-archive, oci: layout) ferry must push so the
-// registry serves the same image. A failed pull leaves nothing behind.
+// registry serves the same image; an archive that holds its image's manifest (ferry's own, a
+// containerd export) is pushed with it. A failed pull leaves nothing behind.
 import assert from 'node:assert/strict';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { generateImage, type ImageSummary, sha256 } from '../harness/images.js';
+import { generateImage, type ImageSummary, readLayoutBlob, sha256 } from '../harness/images.js';
+import { tarOf } from '../harness/layouts.js';
 import { type Registry, startRegistry } from '../harness/registry.js';
 import { ferry, ferryBin } from '../harness/run-ferry.js';
 import {
@@ -296,6 +298,94 @@ describe('ferry pull / push', () => {
       assert.equal(await digestAt('pushed/oci-dir:v2'), multi.digest);
       for (const p of multi.platforms)
         assert.equal(await digestAt(`pushed/oci-dir@${p.manifestDigest}`), p.manifestDigest);
+    });
+
+    test('pull then push round trip (docker-archive) keeps the digest: the archive holds the manifest', async () => {
+      // ferry pull writes the image's manifest into the archive's OCI view (index.json); push read
+      // manifest.json only and pushed a synthesized Docker manifest instead, a new digest and no note.
+      const dir = await fresh('round-trip-docker');
+      const file = join(dir, 'x.tar');
+      const p = await ferry(['pull', `${reg.host}/lab/single:v1`, file]);
+      assert.equal(p.code, 0, p.stderr);
+      const d = await ferry(['digest', file]);
+      assert.equal(d.stdout, `${single.digest}\n`, d.stderr);
+      const r = await ferry(['push', file, `${reg.host}/round/docker:v1`]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stderr, /note:/);
+      assert.equal(await digestAt('round/docker:v1'), single.digest);
+    });
+
+    test("a docker-archive shaped like containerd's export of one platform keeps that platform's manifest", async () => {
+      // index.json names an index whose other platforms are not in the tar; the held manifest is
+      // pretty-printed, as some writers store it, so no re-serialisation can hit its digest.
+      const amd64 = platformOf('linux/amd64');
+      const arm64 = platformOf('linux/arm64');
+      const compact = await readLayoutBlob(multi.dir, amd64.manifestDigest);
+      const pretty = Buffer.from(JSON.stringify(JSON.parse(compact.toString('utf8')), null, 3));
+      const held = {
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: sha256(pretty),
+        size: pretty.length,
+      };
+      const list = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.index.v1+json',
+          manifests: [
+            { ...held, platform: { architecture: 'amd64', os: 'linux' } },
+            {
+              mediaType: 'application/vnd.oci.image.manifest.v1+json',
+              digest: arm64.manifestDigest,
+              size: arm64.manifestSize,
+              platform: { architecture: 'arm64', os: 'linux' },
+            },
+          ],
+        }),
+      );
+      const blob = (digest: string) => `blobs/sha256/${digest.slice('sha256:'.length)}`;
+      const entries = [
+        { name: 'oci-layout', content: '{"imageLayoutVersion":"1.0.0"}' },
+        {
+          name: 'index.json',
+          content: JSON.stringify({
+            schemaVersion: 2,
+            manifests: [
+              {
+                mediaType: 'application/vnd.oci.image.index.v1+json',
+                digest: sha256(list),
+                size: list.length,
+                annotations: { 'org.opencontainers.image.ref.name': 'v1' },
+              },
+            ],
+          }),
+        },
+        { name: blob(sha256(list)), content: list },
+        { name: blob(held.digest), content: pretty },
+        { name: blob(amd64.configDigest), content: await readLayoutBlob(multi.dir, amd64.configDigest) },
+        ...(await Promise.all(
+          amd64.layers.map(async (l) => ({
+            name: blob(l.digest),
+            content: await readLayoutBlob(multi.dir, l.digest),
+          })),
+        )),
+        {
+          name: 'manifest.json',
+          content: JSON.stringify([
+            {
+              Config: blob(amd64.configDigest),
+              RepoTags: ['lab/multi:v1'],
+              Layers: amd64.layers.map((l) => blob(l.digest)),
+            },
+          ]),
+        },
+      ];
+      const file = join(await fresh('containerd-export'), 'export.tar');
+      await writeFile(file, await tarOf(entries));
+      const r = await ferry(['push', file, `${reg.host}/held/manifest:v1`]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(await digestAt('held/manifest:v1'), held.digest);
+      const raw = await skopeoInspectRaw(dockerRef(reg, 'held/manifest:v1'), registryAccess(reg));
+      assert.ok(raw.equals(pretty), 'the held bytes, as they are');
     });
 
     test('pull then push round trip (oci-dir) keeps the digest', async () => {
