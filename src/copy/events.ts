@@ -18,6 +18,10 @@ export interface Change {
   reason: string;
 }
 
+/** The reasons of a rebuild that only follows from other changes (a layer compressed, a child rebuilt). */
+export const REBUILT_LAYERS = 'its layers were compressed';
+export const REBUILT_CHILDREN = 'its children changed';
+
 export type CopyEvent =
   /** An image's blobs, once its manifest is read: what the copy will move or find there. */
   | { type: 'blobs-planned'; descriptors: readonly Descriptor[] }

@@ -39,7 +39,14 @@ import { type ImageIndex, type ImageManifest, parseManifest } from '../image/man
 import { formatPlatform, hostPlatform } from '../image/platform.js';
 import type { BlobPlace, ImageDestination, ImageSource, StoredManifest, TagState } from '../store/store.js';
 import { chain } from '../util/chain.js';
-import type { BlobOutcome, Change, CopyListener, CopySummary } from './events.js';
+import {
+  type BlobOutcome,
+  type Change,
+  type CopyListener,
+  type CopySummary,
+  REBUILT_CHILDREN,
+  REBUILT_LAYERS,
+} from './events.js';
 import type { LayerPolicy } from './layer-policy.js';
 import { checkImagePlatform, pickChildren } from './platforms.js';
 import { rebuildIndex, rebuildManifest, unchanged } from './rebuild.js';
@@ -311,7 +318,7 @@ class ImageCopy implements GraphCopy {
       kind: 'rebuilt',
       from: index.descriptor,
       to: rebuilt.descriptor,
-      reason: leftOut ?? 'its children changed',
+      reason: leftOut ?? REBUILT_CHILDREN,
     });
     await this.putManifest(rebuilt, tag);
     return rebuilt.descriptor;
@@ -362,7 +369,7 @@ class ImageCopy implements GraphCopy {
       kind: 'rebuilt',
       from: manifest.descriptor,
       to: rebuilt.descriptor,
-      reason: 'its layers were compressed',
+      reason: REBUILT_LAYERS,
     });
     await this.putManifest(rebuilt, tag);
     return rebuilt.descriptor;

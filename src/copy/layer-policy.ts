@@ -71,7 +71,7 @@ export function layerPolicy(
           !request.preserveDigests &&
           exportLayers &&
           destination.wantsCompressedLayers
-        ? 'the archive holds plain tars, which a registry should get compressed (--compress none keeps them)'
+        ? 'the archive holds plain tars, which a registry should get compressed; --compress none keeps them'
         : undefined;
   if (wanted === undefined) return IDENTITY;
   return {

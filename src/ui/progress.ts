@@ -9,7 +9,7 @@
  * The line of an image that failed shows under --quiet too: it is an error (fail).
  */
 import type { Writable } from 'node:stream';
-import type { CopyEvent, CopySummary } from '../copy/events.js';
+import { type CopyEvent, type CopySummary, REBUILT_CHILDREN, REBUILT_LAYERS } from '../copy/events.js';
 import type { Descriptor } from '../image/descriptor.js';
 import { humanSize } from './table.js';
 
@@ -74,7 +74,10 @@ export function referrersNote(summary: CopySummary, remedy = '-r copies them'): 
 export function changeNote(summary: CopySummary): string | undefined {
   if (summary.changes.length === 0) return undefined;
   const compressed = summary.changes.filter((c) => c.kind === 'compressed');
-  const reasons = [...new Set(summary.changes.map((c) => c.reason))];
+  // A manifest or index rebuilt around gzip'd layers has no reason of its own to add.
+  const derived = (reason: string) =>
+    compressed.length > 0 && (reason === REBUILT_LAYERS || reason === REBUILT_CHILDREN);
+  const reasons = [...new Set(summary.changes.map((c) => c.reason).filter((r) => !derived(r)))];
   const what =
     compressed.length > 0 ? `${count(compressed.length, 'layer')} gzip'd on the way` : 'the manifest rebuilt';
   return `note: ${what} (${reasons.join('; ')}): the digest there is ${summary.descriptor.digest}, not the source's ${summary.sourceDigest}`;
