@@ -69,7 +69,9 @@ export function parseIndexJson(bytes: Uint8Array, what: string): IndexJson {
     throw new InvalidContentError(
       `${what}: mediaType ${JSON.stringify(String(doc['mediaType']).slice(0, 80))} is not ${MediaType.ociIndex}`,
     );
-  const list = doc['manifests'];
+  // Go's encoding/json writes an empty slice left nil as null: a layout Go tools made empty says
+  // `"manifests": null` (one of go-containerregistry's test archives does), which means no entries.
+  const list = doc['manifests'] === null ? [] : doc['manifests'];
   if (!Array.isArray(list)) throw new InvalidContentError(`${what} has no "manifests" array`);
   return { doc, manifests: list.map((d, i) => checkDescriptor(d, `${what} (manifests[${i}])`)) };
 }

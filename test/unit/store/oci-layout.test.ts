@@ -163,6 +163,30 @@ describe('oci layout destination', () => {
     assert.ok(!(await listFiles(out)).some((f) => f.includes('.tmp-')));
   });
 
+  test('an empty layout Go wrote ("manifests": null) reads as empty and takes an image', async () => {
+    const out = fresh('go-empty');
+    await mkdir(join(out, 'blobs', 'sha256'), { recursive: true });
+    await writeFile(join(out, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+    await writeFile(
+      join(out, 'index.json'),
+      '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":null}',
+    );
+    await assert.rejects(
+      openOciLayoutSource(out).then((source) => source.root()),
+      { code: 'E_NOT_FOUND', message: /holds no images/ },
+    );
+    await copyImage(
+      await openOciLayoutSource(multi.dir, 'v1'),
+      await openOciLayoutDestination(out, 'v1'),
+      'v1',
+    );
+    const index = await readIndexJson(out);
+    assert.deepEqual(
+      index.manifests.map((d) => [d.annotations?.[REF_NAME], d.digest]),
+      [['v1', single.digest]],
+    );
+  });
+
   test('without a tag anywhere, the root is the last manifest, untagged', async () => {
     const out = fresh('untagged');
     await copyImage(await openOciLayoutSource(multi.dir, 'multi'), await openOciLayoutDestination(out));
