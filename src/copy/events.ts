@@ -51,7 +51,8 @@ export interface CopySummary {
    */
   sourceDigest: string;
   /**
-   * 'in-step': the destination tag already named this content, so nothing was sent;
+   * 'in-step': the destination tag already named this content (the source's root, or what
+   * picking platforms makes of it), so nothing was written;
    * 'existing': --no-clobber found the tag at the destination and left it (the descriptor is
    * what it names).
    */

@@ -153,6 +153,10 @@ class ImageCopy implements GraphCopy {
   private readonly configs = new Map<string, Buffer>();
   /** The source node that became the destination's root, when not the source's root (one platform picked). */
   private rootSource: Descriptor | undefined;
+  /** What the destination's tag named before the copy, where it vouches for everything under it. */
+  private taggedDigest: string | undefined;
+  /** The root was not put: the tag named it already. */
+  private rootInStep = false;
   /** The first failure; once set, queued work does not start. */
   firstFailure: unknown;
 
@@ -191,12 +195,16 @@ class ImageCopy implements GraphCopy {
     // nothing to do. Not so when a layer is transformed on the way (after a push with --compress
     // none, a push with the default policy must still gzip the layers the tag names plain).
     const asIs = platforms.length === 0 && !this.options.layers.transforms;
+    // With platforms picked (and no layer transformed) the new root is known only once built, but
+    // it is the same on every run: a tag that names it already need not be put again (a mirror
+    // of two platforms of an index, run again, uploads nothing).
+    const askTag = noClobber || !this.options.layers.transforms;
     // What the tag names now, asked while the source's root is fetched: a tag that already names
     // the source's content (a re-copy) means the destination accepted that manifest, so
     // everything under it is there (when it vouches for that); with --no-clobber any existing tag
     // ends the copy.
     const tagged: Promise<TagState> | undefined =
-      tag === undefined || !(noClobber || asIs)
+      tag === undefined || !askTag
         ? undefined
         : this.options.tagSeenAbsent
           ? Promise.resolve({ kind: 'absent' })
@@ -209,14 +217,19 @@ class ImageCopy implements GraphCopy {
       `manifest of ${this.source.description}`,
     );
     const descriptor = { ...root.descriptor, mediaType: parsed.mediaType };
-    const summary = (result: Descriptor, outcome: CopySummary['outcome'] = 'copied'): CopySummary => ({
+    const summary = (result: Descriptor, outcome?: CopySummary['outcome']): CopySummary => ({
       descriptor: result,
       sourceDigest: (this.rootSource ?? root.descriptor).digest,
-      outcome,
+      outcome:
+        outcome ??
+        (this.rootInStep && this.counts.copied + this.counts.mounted + this.counts.manifests === 0
+          ? 'in-step'
+          : 'copied'),
       ...this.counts,
       changes: this.changes,
     });
     const existing = await tagged;
+    if (existing?.kind === 'names' && existing.complete) this.taggedDigest = existing.descriptor.digest;
     if (noClobber && existing?.kind === 'unknown')
       throw new UsageError(
         `--no-clobber: ${this.destination.description} cannot tell whether tag '${tag}' exists (${existing.why}); nothing was copied`,
@@ -377,6 +390,11 @@ class ImageCopy implements GraphCopy {
 
   private async putManifest(manifest: StoredManifest, tag: string | undefined): Promise<void> {
     this.check();
+    if (tag !== undefined && tag === this.options.tag && manifest.descriptor.digest === this.taggedDigest) {
+      this.rootInStep = true;
+      this.emit({ type: 'manifest-done', descriptor: manifest.descriptor, outcome: 'skipped' });
+      return;
+    }
     await this.destination.putManifest(manifest, { tag });
     this.counts.manifests++;
     this.emit({ type: 'manifest-done', descriptor: manifest.descriptor, outcome: 'pushed' });

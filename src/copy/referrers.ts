@@ -119,7 +119,10 @@ export class ReferrersWalk implements GraphExtension {
       [...this.rebuilt.values(), ...this.pickedFrom.values()].map((d) => [d.digest, d] as const),
     );
     const subjects = [...this.visited.values()].filter((d) => !behind.has(d.digest));
-    if (summary.outcome === 'in-step') subjects.push(...(await this.childrenOf(summary.descriptor)));
+    // An index found in step was not walked, except one the copy built (platforms picked): its
+    // children were, and the source does not hold it.
+    if (summary.outcome === 'in-step' && !this.rebuilt.has(summary.descriptor.digest))
+      subjects.push(...(await this.childrenOf(summary.descriptor)));
     const stayed = await Promise.all([...behind.values()].map((d) => this.listing(d)));
     const left = stayed.reduce((n, list) => n + list.length, 0);
     this.walking = true;

@@ -460,20 +460,31 @@ describe('ferry sync with referrers: true (signatures and SBOMs go with their im
     const sig = await orasAttach(`${src.host}/signed/multi@${amd64}`, ['app.sig'], SIG, orasAccess(src), {
       cwd: files,
     });
+    const trio = await generateImage({
+      tag: 'trio',
+      seed: 'sync-referrers-trio',
+      layers: [70],
+      platforms: ['linux/amd64', 'linux/arm64', 'linux/s390x'],
+    });
+    await pushImage(src, 'signed/trio:v1', trio);
     const narrowed = join(files, 'narrowed.yaml');
     await writeFile(
       narrowed,
       `defaults:\n  referrers: true\n  platforms: [linux/amd64]\nsync:\n` +
         `  - {type: image, source: '${src.host}/signed/app:v1', target: '${dst.host}/narrowed/app:v1'}\n` +
-        `  - {type: image, source: '${src.host}/signed/multi:v1', target: '${dst.host}/narrowed/multi:v1'}\n`,
+        `  - {type: image, source: '${src.host}/signed/multi:v1', target: '${dst.host}/narrowed/multi:v1'}\n` +
+        `  - {type: image, source: '${src.host}/signed/trio:v1', target: '${dst.host}/narrowed/trio:v1', platforms: [linux/amd64, linux/arm64]}\n`,
     );
     const first = await ferry(['sync', '--json', narrowed]);
     assert.equal(first.code, 0, first.stderr);
+    const two = syncRecords(first)[2]?.digest;
+    assert.notEqual(two, trio.digest, 'two platforms of three: a new index');
     assert.deepEqual(
       syncRecords(first).map((x) => [x.outcome, x.digest, x.sourceDigest]),
       [
         ['copied', image.digest, image.digest],
         ['copied', amd64, index.digest],
+        ['copied', two, trio.digest],
       ],
     );
     const found = await orasDiscover([`${dst.host}/narrowed/multi:v1`], orasAccess(dst));
@@ -484,13 +495,15 @@ describe('ferry sync with referrers: true (signatures and SBOMs go with their im
     await requestsDuring(dst, async () => {});
     const { value: again, requests } = await requestsDuring(dst, () => ferry(['sync', '--json', narrowed]));
     assert.equal(again.code, 0, again.stderr);
-    // The second run used to put both manifests again: the engine finds a tag in step only for a
-    // copy as is, and platforms made these copies narrowed ones.
+    // The second run used to put every manifest again: the engine found a tag in step only for a
+    // copy as is, and platforms made these copies narrowed ones. The index of two platforms is
+    // built again, and the tag already names it.
     assert.deepEqual(
       syncRecords(again).map((x) => [x.outcome, x.digest, x.sourceDigest]),
       [
         ['in-step', image.digest, image.digest],
         ['in-step', amd64, index.digest],
+        ['in-step', two, trio.digest],
       ],
     );
     const writes = requests.filter((q) => q.method !== 'GET' && q.method !== 'HEAD');

@@ -20,7 +20,7 @@ export const transferShape = t.object({
   destination: f(t.string, 'where it went, written the same way'),
   outcome: f(
     t.string,
-    '`copied`; `in-step` (the destination tag already named this content: nothing was sent); `existing` (`--no-clobber` left the tag as it was); `failed` (see `error`)',
+    '`copied`; `in-step` (the destination tag already named this content, or what `--platform` makes of it: nothing was written); `existing` (`--no-clobber` left the tag as it was); `failed` (see `error`)',
   ),
   digest: f(
     t.nullable(t.string),

@@ -448,6 +448,32 @@ describe('the copy engine', () => {
     assert.notEqual(kept.descriptor.digest, registry.repo('src/app').tags.get('v2'));
   });
 
+  test('a re-copy of platforms picked: the new index the tag names already is not put again (in step)', async () => {
+    const registry = new MemoryRegistry();
+    threePlatforms(registry);
+    const destination = () => registryDestination(registry, 'dst/two');
+    const options = { tag: 'v1', platforms: [amd64, arm64] };
+    const first = await copy(new MemorySource(registry, 'src/app', 'v1'), destination(), options);
+    assert.equal(first.outcome, 'copied');
+    const before = registry.log.length;
+    const again = await copy(new MemorySource(registry, 'src/app', 'v1'), destination(), options);
+    const log = registry.log.slice(before);
+    assert.equal(again.descriptor.digest, first.descriptor.digest, 'the same index, built again');
+    assert.equal(again.outcome, 'in-step');
+    assert.equal(again.manifests, 0);
+    assert.deepEqual(
+      log.filter((o) => /^(put|mount)/.test(o)),
+      [],
+      'nothing written: children and blobs found present, the index not put',
+    );
+    assert.ok(log.includes('tagged dst/two v1'), log.join('\n'));
+    // A tag naming something else is moved, as before.
+    registry.repo('dst/two').tags.set('v1', registry.repo('src/app').tags.get('v1')!);
+    const moved = await copy(new MemorySource(registry, 'src/app', 'v1'), destination(), options);
+    assert.equal(moved.outcome, 'copied');
+    assert.equal(registry.repo('dst/two').tags.get('v1'), first.descriptor.digest);
+  });
+
   test('a tag the caller has just seen absent (sync) is not looked up again', async () => {
     const registry = new MemoryRegistry();
     putImage(registry, 'src/app', { layers: ['a'], tag: 'v1' });
