@@ -113,7 +113,7 @@ __ferry_value_flags() {
     push) REPLY=' --platform -j --jobs --chunk-size --compress --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     ratelimit) REPLY=' --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     referrers) REPLY=' --artifact-type --platform --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
-    sync) REPLY=' --shard --filter -j --jobs --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
+    sync) REPLY=' --shard --filter -j --jobs --src-creds --src-cert-dir --dest-creds --dest-cert-dir --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     tag) REPLY=' --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
     *) REPLY=' --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout ' ;;
   esac
@@ -153,7 +153,7 @@ __ferry_flags() {
     push) REPLY='--platform -j --jobs --chunk-size --compress --preserve-digests -r --referrers --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     ratelimit) REPLY='--json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     referrers) REPLY='--artifact-type --tree --platform --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
-    sync) REPLY='--dry-run --shard --filter -j --jobs --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
+    sync) REPLY='--dry-run --shard --filter -j --jobs --src-creds --src-password-stdin --src-no-creds --src-cert-dir --dest-creds --dest-password-stdin --dest-no-creds --dest-cert-dir --json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     tag) REPLY='--json --format --debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
     *) REPLY='--debug -q --quiet --no-color --plain-http --insecure --ca-file --cert-dir -u --username --password-stdin --retries --idle-timeout -h --help' ;;
   esac
@@ -178,7 +178,7 @@ __ferry_flag_value() {
   local cands=() w
   case $1:$2 in
     append:--platform | config:--platform | copy:--platform | digest:--platform | export:--platform | index.remove:--platform | ls:--platform | manifest:--platform | mutate:--platform | pull:--platform | push:--platform | referrers:--platform) cands=('linux/amd64' 'linux/arm64' 'linux/arm/v7' 'linux/arm/v6' 'linux/386' 'linux/ppc64le' 'linux/s390x' 'linux/riscv64' 'windows/amd64') ;;
-    artifact.pull:-o | artifact.pull:--output | copy:--src-cert-dir | copy:--dest-cert-dir)
+    artifact.pull:-o | artifact.pull:--output | copy:--src-cert-dir | copy:--dest-cert-dir | sync:--src-cert-dir | sync:--dest-cert-dir)
       compopt -o filenames 2>/dev/null
       while IFS= read -r w; do cands+=("$w"); done < <(compgen -f -- "$3")
       ;;

@@ -79,7 +79,7 @@ function __ferry_takes_value --argument-names command word
         case referrers
             contains -- $word --artifact-type --platform --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case sync
-            contains -- $word --shard --filter -j --jobs --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
+            contains -- $word --shard --filter -j --jobs --src-creds --src-cert-dir --dest-creds --dest-cert-dir --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case tag
             contains -- $word --format --plain-http --insecure --ca-file --cert-dir -u --username --retries --idle-timeout
         case '*'
@@ -532,6 +532,14 @@ complete -c ferry -n '__ferry_using_command sync' -l dry-run -d 'print the plan 
 complete -c ferry -n '__ferry_using_command sync' -l shard -x -a '(__ferry_value --shard)' -d 'mirror only shard I of N (from 0), by a stable hash of the source repository'
 complete -c ferry -n '__ferry_using_command sync' -l filter -x -a '(__ferry_value --filter)' -d 'only source repositories matching this glob, as host/repo or repo (\'*\' spans \'/\'; repeatable)'
 complete -c ferry -n '__ferry_using_command sync' -s j -l jobs -x -a '(__ferry_value --jobs)' -d 'images checked and copied at once, and blob transfers at once over the run (default 16)'
+complete -c ferry -n '__ferry_using_command sync' -l src-creds -x -a '(__ferry_value --src-creds)' -d 'credentials for the source registry only (password here is visible to other users: prefer --src-password-stdin)'
+complete -c ferry -n '__ferry_using_command sync' -l src-password-stdin -d 'read the source registry\'s password or token from standard input (with --src-creds USER)'
+complete -c ferry -n '__ferry_using_command sync' -l src-no-creds -d 'access the source registry anonymously, whatever the config files hold'
+complete -c ferry -n '__ferry_using_command sync' -l src-cert-dir -rF -d 'the source registry\'s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d'
+complete -c ferry -n '__ferry_using_command sync' -l dest-creds -x -a '(__ferry_value --dest-creds)' -d 'credentials for the destination registry only (password here is visible to other users: prefer --dest-password-stdin)'
+complete -c ferry -n '__ferry_using_command sync' -l dest-password-stdin -d 'read the destination registry\'s password or token from standard input (with --dest-creds USER)'
+complete -c ferry -n '__ferry_using_command sync' -l dest-no-creds -d 'access the destination registry anonymously, whatever the config files hold'
+complete -c ferry -n '__ferry_using_command sync' -l dest-cert-dir -rF -d 'the destination registry\'s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d'
 complete -c ferry -n '__ferry_using_command sync' -l json -d 'print JSON (shapes: docs/output.md)'
 complete -c ferry -n '__ferry_using_command sync' -l format -x -a '(__ferry_value --format)' -d 'print each image of the mirror through a Go-style template, e.g. \'{{.Digest}}\' (fields: docs/output.md)'
 # tag

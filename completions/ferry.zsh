@@ -766,6 +766,14 @@ _ferry_cmd_sync() {
     '--shard=[mirror only shard I of N (from 0), by a stable hash of the source repository]:i/n:__ferry_dynamic "sync" "--shard"' \
     '*--filter=[only source repositories matching this glob, as host/repo or repo ('\''*'\'' spans '\''/'\''; repeatable)]:repo-glob:__ferry_dynamic "sync" "--filter"' \
     '(-j --jobs)'{-j+,--jobs=}'[images checked and copied at once, and blob transfers at once over the run (default 16)]:n:__ferry_dynamic "sync" "--jobs"' \
+    '--src-creds=[credentials for the source registry only (password here is visible to other users: prefer --src-password-stdin)]:user[\:password]:__ferry_dynamic "sync" "--src-creds"' \
+    '--src-password-stdin[read the source registry'\''s password or token from standard input (with --src-creds USER)]' \
+    '--src-no-creds[access the source registry anonymously, whatever the config files hold]' \
+    '--src-cert-dir=[the source registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:_files' \
+    '--dest-creds=[credentials for the destination registry only (password here is visible to other users: prefer --dest-password-stdin)]:user[\:password]:__ferry_dynamic "sync" "--dest-creds"' \
+    '--dest-password-stdin[read the destination registry'\''s password or token from standard input (with --dest-creds USER)]' \
+    '--dest-no-creds[access the destination registry anonymously, whatever the config files hold]' \
+    '--dest-cert-dir=[the destination registry'\''s certificate directory (*.crt CAs, NAME.cert + NAME.key client certificate), instead of certs.d]:dir:_files' \
     '--json[print JSON (shapes: docs/output.md)]' \
     '--format=[print each image of the mirror through a Go-style template, e.g. '\''{{.Digest}}'\'' (fields: docs/output.md)]:template:__ferry_dynamic "sync" "--format"' \
     '--debug[trace HTTP requests on stderr (secrets redacted) and show stack traces]' \

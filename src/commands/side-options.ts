@@ -1,6 +1,6 @@
 /**
- * Per-side options of a command that talks to two registries (copy; sync will take the same):
- * each side's credentials and certificate directory, bound to that side's registry and never
+ * Per-side options of a command that talks to two registries (copy, sync): each side's
+ * credentials and certificate directory, bound to that side's registry and never
  * offered to the other or to the other's token realm. The names are skopeo's (`--src-creds USER[:PASSWORD]`,
  * `--dest-creds`, `--src-no-creds`), plus `--src-password-stdin`/`--dest-password-stdin` so a
  * secret need not be on the command line. skopeo takes a password in the flag and so does
@@ -62,6 +62,7 @@ export type SideOptions = Partial<OptionsOf<typeof SIDE_OPTIONS>>;
 function sideCredential(
   side: Side,
   options: SideOptions,
+  command: string,
   warn: (message: string) => void,
 ): BoundCredential | undefined {
   const creds = options[`${side}Creds`];
@@ -84,7 +85,7 @@ function sideCredential(
   if (colon === -1) {
     if (!stdin) {
       throw new UsageError(`${flag} ${username} has no password`, {
-        hint: `echo "$PASSWORD" | ferry copy ${flag} ${username} --${side}-password-stdin …`,
+        hint: `echo "$PASSWORD" | ferry ${command} ${flag} ${username} --${side}-password-stdin …`,
       });
     }
     return { kind: 'stdin', username, flag: `--${side}-password-stdin` };
@@ -121,6 +122,7 @@ export function bindSides(
   ctx: Context,
   options: SideOptions,
   registries: { [S in Side]?: string | undefined },
+  command = 'copy',
 ): void {
   const { username, passwordStdin, certDir } = ctx.globals;
   // Given, they name this copy's one registry (scopeGlobals refused them for two): a side's own
@@ -141,7 +143,7 @@ export function bindSides(
   }
   const pending: Array<{ side: Side; registry: string; binding: RegistryBinding }> = [];
   for (const side of ['src', 'dest'] as const) {
-    const credential = sideCredential(side, options, (message) => ctx.status.warn(message));
+    const credential = sideCredential(side, options, command, (message) => ctx.status.warn(message));
     const certDir = options[`${side}CertDir`];
     const registry = registries[side];
     if (registry === undefined) {
@@ -179,4 +181,40 @@ export function bindSides(
     return;
   }
   for (const { registry, binding } of pending) ctx.bind(registry, binding);
+}
+
+/** Whether any of a side's flags is given. */
+function sideGiven(side: Side, options: SideOptions): string | undefined {
+  const values: Readonly<Record<string, unknown>> = options;
+  const given = (side === 'src' ? SRC_OPTIONS : DEST_OPTIONS).find(
+    (o) => values[new Option(o.flags).attributeName()] !== undefined,
+  );
+  return given && new Option(given.flags).long;
+}
+
+/**
+ * bindSides for sync, whose file names the registries: a side's flags bind to that side's one
+ * registry, and are refused (before any request) when the file's entries put that side on more
+ * than one, since they would not say which (skopeo sync takes one source registry per run too).
+ */
+export function bindSyncSides(
+  ctx: Context,
+  options: SideOptions,
+  registries: { [S in Side]: readonly string[] },
+): void {
+  const one: { [S in Side]?: string } = {};
+  for (const side of ['src', 'dest'] as const) {
+    const names = [...new Set(registries[side])];
+    const flag = sideGiven(side, options);
+    if (flag !== undefined && names.length > 1)
+      throw new UsageError(
+        `${flag} would not say which registry it is for: the file's ${side === 'src' ? 'sources' : 'targets'} are on ${names.join(', ')}`,
+        {
+          hint: 'log in to each registry once (ferry login), or mirror each registry from a file of its own',
+        },
+      );
+    const [only] = names;
+    if (only !== undefined && names.length === 1) one[side] = only;
+  }
+  bindSides(ctx, options, one, 'sync');
 }

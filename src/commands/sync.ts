@@ -7,6 +7,7 @@ import { syncJson, syncShape } from '../ui/shapes/index.js';
 import { globToRegExp } from '../util/glob.js';
 import { formatOption, jsonOption, positiveInt } from './options.js';
 import { outputChoice, printResult } from './print.js';
+import { bindSyncSides, SIDE_GLOBALS_INSTEAD, SIDE_OPTIONS } from './side-options.js';
 import { defineCommand, option, repeatable } from './spec.js';
 import { startProgress } from './transfer-options.js';
 
@@ -67,6 +68,7 @@ export const sync = defineCommand({
       description: `images checked and copied at once, and blob transfers at once over the run (default ${DEFAULT_SYNC_JOBS})`,
       parse: positiveInt('--jobs', 64),
     }),
+    ...SIDE_OPTIONS,
     jsonOption,
     formatOption(syncShape, 'each image of the mirror'),
   ],
@@ -76,15 +78,21 @@ export const sync = defineCommand({
     'ferry sync --shard "$JOB_COMPLETION_INDEX/4" mirror.yaml',
     "ferry sync -q --json --filter 'org/*' mirror.yaml | jq -r '.[] | select(.outcome == \"failed\") | .error'",
   ],
-  // The file names the registries, so -u and --cert-dir could not say which one: refused.
-  // Credentials come from the docker config (its `creds` key is refused: copy/sync/config.ts).
+  // The file names the registries, so -u and --cert-dir could not say which one: refused, and
+  // the side flags named instead (bound when the file puts that side on one registry). Otherwise
+  // credentials come from the docker config (regsync's `creds` key is refused: copy/sync/config.ts).
   registries: () => 'listed in a file',
+  perRegistryFlags: SIDE_GLOBALS_INSTEAD,
   async run(ctx, [file], options) {
     const output = outputChoice(options.json, options.format);
     const dryRun = options.dryRun === true;
     const jobs = options.jobs ?? DEFAULT_SYNC_JOBS;
     const { loadSyncConfig } = await import('../copy/sync/config.js');
     const config = await loadSyncConfig(file ?? '');
+    bindSyncSides(ctx, options, {
+      src: config.entries.map((e) => e.source.registry),
+      dest: config.entries.map((e) => e.target.registry),
+    });
     const { syncMirror, syncExitCode } = await import('../copy/sync/run.js');
     const progress = await startProgress(ctx);
     const started = new Map<object, number>();

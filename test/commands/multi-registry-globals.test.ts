@@ -110,7 +110,7 @@ describe('global -u and --cert-dir on commands that may talk to several registri
     assert.equal(
       errorLine(login.r),
       'ferry: -u/--password-stdin would not say which registry they are for: this command talks to the registries its file lists ' +
-        '(hint: log in to each registry once (ferry login -u USER --password-stdin HOST), or give DOCKER_AUTH_CONFIG)',
+        '(hint: give each side its own: --src-creds USER[:PASSWORD] / --dest-creds USER[:PASSWORD], or their --src-password-stdin / --dest-password-stdin forms)',
     );
     assert.deepEqual([login.onBase, login.onDest], [0, 0]);
     const certs = await watched(['sync', '--cert-dir', dir, file]);

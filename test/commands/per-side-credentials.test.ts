@@ -13,6 +13,7 @@ import { generateImage, type ImageSummary } from '../harness/images.js';
 import { type Registry, startRegistry, usersInLog } from '../harness/registry.js';
 import { baseEnv, ferry } from '../harness/run-ferry.js';
 import { dockerRef, pushImage, registryAccess, skopeoInspectRaw } from '../harness/skopeo.js';
+import { syncRecords, writeSyncFile } from '../harness/sync.js';
 import { makeTempDir } from '../harness/tmp.js';
 
 const SRC_USERS = [
@@ -274,5 +275,70 @@ describe('per-side credentials (copy)', () => {
       errorLine(mixed),
       /^ferry: --src-creds cannot be used with -u\/--password-stdin or --cert-dir/,
     );
+  });
+
+  test('sync: --src-creds and --dest-creds bind to the one registry of each side of the file', async () => {
+    const files = await makeTempDir('side-sync');
+    const file = await writeSyncFile(
+      files,
+      `sync:\n  - {type: repository, source: '${src.host}/side/app', target: '${dest.host}/synced/app'}\n`,
+    );
+    const tokens = src.tokenServer!;
+    tokens.reset();
+    const destLogBefore = dest.readLog().length;
+    const r = await ferry(
+      [
+        'sync',
+        '--json',
+        '--src-creds',
+        'src-reader',
+        '--src-password-stdin',
+        '--dest-creds',
+        'dest-writer:dest-writer-pw',
+        file,
+      ],
+      { env: baseEnv(), stdin: 'src-reader-pw\n' },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(
+      syncRecords(r).map((x) => [x.outcome, x.digest]),
+      [['copied', image.digest]],
+    );
+    assert.equal(await destDigest(`${dest.host}/synced/app:v1`), image.digest);
+    assert.deepEqual(Object.keys(tokens.stats().byUser), ['src-reader']);
+    assert.deepEqual(usersInLog({ ...dest, readLog: () => dest.readLog().slice(destLogBefore) }), [
+      'dest-writer',
+    ]);
+  });
+
+  test('sync: a side flag for a side the file puts on two registries is refused before any request', async () => {
+    const other = await startRegistry('anonymous');
+    try {
+      const files = await makeTempDir('side-sync-two');
+      const file = await writeSyncFile(
+        files,
+        `sync:\n  - {type: image, source: '${src.host}/side/app:v1', target: '${dest.host}/two/a:v1'}\n` +
+          `  - {type: image, source: '${other.host}/side/app:v1', target: '${dest.host}/two/b:v1'}\n`,
+      );
+      const before = [src.requests().length, dest.requests().length, other.requests().length];
+      const r = await ferry(['sync', '--src-creds', 'src-reader:src-reader-pw', file], { env: baseEnv() });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(
+        errorLine(r),
+        new RegExp(
+          `^ferry: --src-creds would not say which registry it is for: the file's sources are on ${src.host}, ${other.host} \\(hint: `,
+        ),
+      );
+      // The global -u names no registry of a file: refused, naming the side flags.
+      const u = await ferry(['-u', 'dest-writer', '--password-stdin', 'sync', file], {
+        env: baseEnv(),
+        stdin: 'dest-writer-pw\n',
+      });
+      assert.equal(u.code, 2);
+      assert.match(errorLine(u), /^ferry: -u\/--password-stdin would not say which registry .*--src-creds/);
+      assert.deepEqual([src.requests().length, dest.requests().length, other.requests().length], before);
+    } finally {
+      await other.stop();
+    }
   });
 });

@@ -15,7 +15,7 @@
  *       referrers: true                           # optional (also in defaults): signatures, SBOMs
  *
  * `creds` (regsync's) is refused: ferry reads credentials where `docker login` puts them, as every
- * other command does.
+ * other command does, or from sync's --src-creds/--dest-creds for a side on one registry.
  */
 import { readFile } from 'node:fs/promises';
 import { type Document, LineCounter, parseDocument } from 'yaml';
@@ -130,7 +130,7 @@ class ConfigReader {
       throw new UsageError(`${this.file}: the file is empty: it needs a sync: list`);
     const top = this.object(root, [], TOP_KEYS, {
       creds:
-        'ferry reads credentials where docker login puts them (ferry login, DOCKER_CONFIG, credential helpers)',
+        'ferry reads credentials where docker login puts them (ferry login, DOCKER_CONFIG, credential helpers), or from --src-creds/--dest-creds',
     });
     if (top['version'] !== undefined && top['version'] !== 1)
       this.fail(['version'], `only version 1 is known, not ${JSON.stringify(top['version'])}`);
