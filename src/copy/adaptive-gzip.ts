@@ -5,15 +5,24 @@
  * Level 1 costs about 15 s of one core per GiB of data it cannot shrink (bench/RESULTS.md:
  * push of a 1 GiB incompressible layer took 5.7 times skopeo's time), while a layer of text and
  * binaries shrinks 2-3 times and is worth it. So the first MiB is deflated as a sample; if that
- * saves less than a tenth, the layer is stored (level 0: gzip framing around uncompressed blocks,
- * a memory copy), otherwise compressed at level 1. Either way the output is a valid gzip stream
- * whose digest is computed as it flows, with the header's OS byte pinned (util/gzip-os.ts).
+ * saves less than a tenth, the layer is stored (gzip framing around uncompressed blocks, a memory
+ * copy: util/stored-gzip.ts, whose bytes depend on the data alone, where zlib's level 0 cut its
+ * blocks where its buffers ran out), otherwise compressed at level 1. Either way the output is a
+ * valid gzip stream whose digest is computed as it flows, with the header's OS byte pinned
+ * (util/gzip-os.ts).
  */
 import { Transform, type TransformCallback } from 'node:stream';
-import { createGzip, deflateRawSync, type Gzip } from 'node:zlib';
+import { createGzip, deflateRawSync } from 'node:zlib';
 import { GzipOsPin } from '../util/gzip-os.js';
+import { storedGzip } from '../util/stored-gzip.js';
 
 const SAMPLE_BYTES = 1024 * 1024;
+/**
+ * zlib's output buffer at level 1. Its default, 16 KiB, hands the output over in many small pieces,
+ * each hashed and written to the temp file on its own. Level 1's bytes are the same whatever the
+ * buffer (checked: its output does not depend on how it is drained, unlike level 0's).
+ */
+const OUTPUT_CHUNK = 256 * 1024;
 /** Compressed sample size over input size above which compression is not worth its CPU. */
 const NOT_WORTH_IT = 0.9;
 
@@ -24,7 +33,7 @@ export function levelFor(sample: Buffer): 0 | 1 {
 }
 
 class AdaptiveGzip extends Transform {
-  private gzip: Gzip | undefined;
+  private gzip: Transform | undefined;
   /** Input held until the sample is complete and the level chosen. */
   private pending: Buffer[] = [];
   private pendingBytes = 0;
@@ -35,12 +44,12 @@ class AdaptiveGzip extends Transform {
   }
 
   /** Chooses the level from what is held, starts the gzip stream, and returns the held bytes. */
-  private start(): { gzip: Gzip; held: Buffer } {
+  private start(): { gzip: Transform; held: Buffer } {
     const held = Buffer.concat(this.pending);
     this.pending = [];
     this.pendingBytes = 0;
     this.level = levelFor(held.subarray(0, SAMPLE_BYTES));
-    const gzip = createGzip({ level: this.level });
+    const gzip = this.level === 0 ? storedGzip() : createGzip({ level: 1, chunkSize: OUTPUT_CHUNK });
     const osPin = new GzipOsPin();
     // Output follows the reader's pace: paused when push() says enough, resumed by _read.
     gzip.on('data', (chunk: Buffer) => {
@@ -89,7 +98,7 @@ class AdaptiveGzip extends Transform {
 }
 
 /** Writes into `gzip`, calling `done` once it can take more (its input backpressure). */
-function write(gzip: Gzip, bytes: Buffer, done: TransformCallback): void {
+function write(gzip: Transform, bytes: Buffer, done: TransformCallback): void {
   if (gzip.write(bytes)) done();
   else gzip.once('drain', () => done());
 }

@@ -30,8 +30,15 @@ export interface PackedLayer {
   path: string;
 }
 
-/** Chunks sent to a worker and not yet taken in: enough to keep it busy, bounded in memory. */
+/** Batches sent to a worker and not yet taken in: enough to keep it busy, bounded in memory. */
 const MAX_IN_FLIGHT = 4;
+/**
+ * Bytes sent to a worker at once. Files are read in 64 KiB chunks (young-gc.ts), and a message
+ * and its acknowledgement per chunk kept the worker waiting: the push of a 1 GiB docker-archive
+ * took 14 s against 4 s for the same gzip on one thread. A batch is gathered into a buffer of its
+ * own, whose memory is then handed over to the worker, not copied.
+ */
+const BATCH_BYTES = 1024 * 1024;
 
 type Reply =
   | { op: 'ack'; id: number }
@@ -148,18 +155,34 @@ export class GzipPool {
             ? closedError()
             : new LocalError(`compressing a layer into ${path}: the worker stopped (exit code ${code})`),
         );
-      const onData = (chunk: Buffer): void => {
-        // A copy of the chunk goes over (the stream may reuse its buffer); bounded by MAX_IN_FLIGHT.
+      let batch: Buffer[] = [];
+      let batchBytes = 0;
+      const send = (): void => {
+        if (batchBytes === 0) return;
+        // A fresh buffer (the stream may reuse its own): transferred when it owns its memory
+        // whole, as a buffer of a batch's size does; a small last one is copied over.
+        const bytes = Buffer.concat(batch, batchBytes);
+        batch = [];
+        batchBytes = 0;
         inFlight++;
-        worker.postMessage({ op: 'chunk', id, bytes: chunk });
+        const owned = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length;
+        worker.postMessage({ op: 'chunk', id, bytes }, owned ? [bytes.buffer as ArrayBuffer] : []);
         if (inFlight >= MAX_IN_FLIGHT) data.pause();
+      };
+      const onData = (chunk: Buffer): void => {
+        batch.push(chunk);
+        batchBytes += chunk.length;
+        if (batchBytes >= BATCH_BYTES) send();
       };
       worker.on('message', onMessage);
       worker.on('error', onWorkerError);
       worker.on('exit', onExit);
       worker.postMessage({ op: 'begin', id, path });
       data.on('data', onData);
-      data.once('end', () => worker.postMessage({ op: 'end', id }));
+      data.once('end', () => {
+        send();
+        worker.postMessage({ op: 'end', id });
+      });
       // The source's own verdict (a digest mismatch at its end) fails the layer, and so does a
       // source that failed or was destroyed before it got here, while it waited for a worker (the
       // copy aborted by another layer's failure): it emits nothing more, `finished` still says so.

@@ -45,7 +45,9 @@ port?.on('message', (message: { op: string; id: number; path?: string; bytes?: U
   if (!job) return;
   if (op === 'chunk') {
     // Acknowledged once taken in, so the sender keeps only a few chunks in flight.
-    const bytes = Buffer.from(message.bytes ?? new Uint8Array());
+    // The batch's memory is this thread's now (transferred or copied over): wrapped, not copied.
+    const received = message.bytes ?? new Uint8Array();
+    const bytes = Buffer.from(received.buffer, received.byteOffset, received.byteLength);
     if (job.input.write(bytes)) port?.postMessage({ op: 'ack', id });
     else job.input.once('drain', () => port?.postMessage({ op: 'ack', id }));
   } else if (op === 'end') {

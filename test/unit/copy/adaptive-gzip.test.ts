@@ -52,3 +52,45 @@ test('levelFor: the sample decides', () => {
   assert.equal(levelFor(text.subarray(0, 1024 * 1024)), 1);
   assert.equal(levelFor(Buffer.alloc(0)), 1);
 });
+
+test('the same data gives the same bytes however it is cut into pieces, at either level', async () => {
+  // zlib's level 0 cut its stored blocks where its buffers ran out: the same layer read in other
+  // pieces was another blob. Stored gzip here depends on the data alone.
+  const data = Buffer.concat([randomBytes(2 * 1024 * 1024), text, randomBytes(65_535 * 3)]);
+  const cuts = [[data.length], [1000, 64 * 1024, 16_384], [12_345], [1024 * 1024, 65_535]];
+  const split = (sizes: number[]): Buffer[] => {
+    const parts: Buffer[] = [];
+    for (let at = 0, i = 0; at < data.length; i++) {
+      const size = sizes[i % sizes.length]!;
+      parts.push(data.subarray(at, at + size));
+      at += size;
+    }
+    return parts;
+  };
+  for (const sample of [data, text]) {
+    const outs = new Set<string>();
+    let level: number | undefined;
+    for (const sizes of cuts) {
+      const chunks = sample === data ? split(sizes) : [sample];
+      const got = await gzipThrough(chunks, sizes.length > 1);
+      level = got.level;
+      assert.deepEqual(gunzipSync(got.out), sample);
+      outs.add(got.out.toString('base64'));
+    }
+    assert.equal(outs.size, 1, `level ${level}: one output`);
+  }
+});
+
+test('stored gzip: blocks of 65,535 bytes, the last one final, even when empty; zlib reads it', async () => {
+  for (const size of [0, 1, 65_535, 65_536, 2 * 65_535, 1024 * 1024 + 3]) {
+    const data = randomBytes(size);
+    const out = (await gzipThrough([data])).out;
+    // Level 0 (the sample does not compress, or there is none beyond the header).
+    if (size >= 65_535) {
+      const blocks = Math.floor(size / 65_535) + 1;
+      assert.equal(out.length, 10 + blocks * 5 + size + 8, `${size} bytes: header, blocks, trailer`);
+      assert.deepEqual([...out.subarray(0, 10)], [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 3]);
+    }
+    assert.deepEqual(gunzipSync(out), data);
+  }
+});
