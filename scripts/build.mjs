@@ -6,8 +6,7 @@ import { build } from 'esbuild';
 
 await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
-  // The gzip worker is an entry of its own: worker threads load a module by file (copy/gzip-pool.ts).
-  entryPoints: { cli: 'src/cli.ts', 'gzip-worker': 'src/copy/gzip-worker.ts' },
+  entryPoints: { cli: 'src/cli.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,

@@ -1,7 +1,6 @@
 /**
- * One layer gzip'd into a file, hashed as it is written: the work of a compression worker
- * (gzip-worker.ts), or of the main thread when a run has no workers (gzip-pool.ts). The adaptive
- * gzip (adaptive-gzip.ts) gives the same bytes for the same input on the same zlib.
+ * One layer gzip'd into a file, hashed as it is written (layer-packer.ts). The adaptive gzip
+ * (adaptive-gzip.ts) gives the same bytes for the same input on the same zlib.
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';

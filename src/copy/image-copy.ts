@@ -529,8 +529,8 @@ class ImageCopy implements GraphCopy {
   }
 
   /**
-   * A layer gzip'd on the way (layer-policy.ts), compressed first on the run's workers
-   * (gzip-pool.ts): its digest is then known before anything is stored, so a destination that
+   * A layer gzip'd on the way (layer-policy.ts), compressed first into a temp file
+   * (layer-packer.ts): its digest is then known before anything is stored, so a destination that
    * has it (a re-push of the same archive) is asked, and the upload has a known digest and size.
    * The temp file is the engine's own, hashed as it was written: it is counted, not hashed again.
    */
@@ -541,8 +541,8 @@ class ImageCopy implements GraphCopy {
     signal: AbortSignal,
   ): Promise<MovedBlob> {
     return this.limited(signal, async () => {
-      const pool = this.session.gzip();
-      const packed = await pool.pack(await this.open(descriptor, signal));
+      const packer = this.session.gzip();
+      const packed = await packer.pack(await this.open(descriptor, signal));
       try {
         const to: Descriptor = { ...descriptor, mediaType, digest: packed.digest, size: packed.size };
         const change: Change = { kind: 'compressed', from: descriptor, to, reason };
@@ -582,7 +582,7 @@ class ImageCopy implements GraphCopy {
         });
         return { descriptor: to, change };
       } finally {
-        await pool.discard(packed);
+        await packer.discard(packed);
       }
     });
   }

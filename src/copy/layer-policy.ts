@@ -10,7 +10,7 @@
  * (containers/image's flag of that name): asking for both is an error before anything moves, and
  * without an explicit request the export's layers are then kept as they are.
  *
- * A layer is compressed before it is stored (gzip-pool.ts), so its digest and size are known up
+ * A layer is compressed before it is stored (layer-packer.ts), so its digest and size are known up
  * front: any destination can take it, a tarball too.
  */
 import { UsageError } from '../errors.js';

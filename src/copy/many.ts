@@ -38,7 +38,7 @@ export interface EachOptions<I> {
 /**
  * Runs `copy` for every item, `concurrency` at a time, all in one session; a failed item is
  * recorded and the rest go on. The results keep the items' order. An interrupt ends the run: no
- * item starts after it, and the session closes (its workers and temp files) only once every
+ * item starts after it, and the session closes (its temp files) only once every
  * running item has settled (mapLimit), so none still uses them while they go.
  */
 export async function copyEach<I>(

@@ -6,15 +6,15 @@
  *   tags) wait for the one transfer of it instead of fetching it again;
  * - where blobs landed on a registry this run, so an image bound for another repository of the
  *   same registry mounts them from there (distribution-spec end-11) instead of moving them again;
- * - the workers that gzip layers (gzip-pool.ts), started on first use; close() stops them and
- *   removes their temp files.
+ * - the layers gzip'd on the way, into temp files (layer-packer.ts); close() removes what is
+ *   left of them.
  *
  * A shared transfer is stopped only when every image waiting for it has failed: one image's
  * failure never breaks another's copy.
  */
 import type { BlobPlace, ImageDestination } from '../store/store.js';
 import { createLimiter, type Limiter } from '../util/limit.js';
-import { GzipPool } from './gzip-pool.js';
+import { LayerPacker } from './layer-packer.js';
 
 interface Shared<T> {
   result: Promise<T>;
@@ -31,13 +31,9 @@ export class CopySession {
   private readonly landed = new Map<string, BlobPlace[]>();
   private readonly keys = new WeakMap<ImageDestination, string>();
   private nextKey = 0;
-  private pool: GzipPool | undefined;
+  private packer: LayerPacker | undefined;
 
-  /** `gzipWorkers`: compression threads (default: one per core; 0: on the main thread). */
-  constructor(
-    readonly jobs: number,
-    private readonly options: { gzipWorkers?: number } = {},
-  ) {
+  constructor(readonly jobs: number) {
     this.limit = createLimiter(Math.max(1, jobs));
   }
 
@@ -98,15 +94,15 @@ export class CopySession {
     }
   }
 
-  /** The layer compressors, started on first use. */
-  gzip(): GzipPool {
-    this.pool ??= new GzipPool(this.options.gzipWorkers);
-    return this.pool;
+  /** The layer compressor, made on first use. */
+  gzip(): LayerPacker {
+    this.packer ??= new LayerPacker();
+    return this.packer;
   }
 
-  /** Ends the run: stops the compressors and removes what they left. */
+  /** Ends the run: removes what the compressor left. */
   async close(): Promise<void> {
-    await this.pool?.close();
+    await this.packer?.close();
   }
 
   /** A blob now sits at `place` (a registry repository written this run). */

@@ -64,7 +64,7 @@ export function createLimiter(concurrency: number): Limiter {
 /**
  * Runs at most `concurrency` of the given async tasks at once; results keep their order. After
  * the first failure no task starts, and the running ones settle before that failure is thrown:
- * whatever the caller cleans up then (temp files, a run's workers) is no longer in use.
+ * whatever the caller cleans up then (a run's temp files) is no longer in use.
  */
 export async function mapLimit<T, R>(
   items: readonly T[],

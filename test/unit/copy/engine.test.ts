@@ -34,8 +34,7 @@ async function copy(
   options: Partial<ImageCopyOptions> = {},
   session?: CopySession,
 ): Promise<CopySummary> {
-  // Compression on the main thread: worker threads are tested with the real CLI (uncompressed-layers).
-  const run = session ?? new CopySession(4, { gzipWorkers: 0 });
+  const run = session ?? new CopySession(4);
   try {
     return await copyImageGraph(run, source, destination, { layers: KEEP_LAYERS, ...options });
   } finally {
@@ -242,7 +241,7 @@ describe('the copy engine', () => {
     registry.fault = (op) =>
       op.startsWith('get-blob') && ++gets === 2 ? new NetworkError('connection reset') : undefined;
     const destination = fileDestination(registry, 'dst/layout');
-    const session = new CopySession(1, { gzipWorkers: 0 });
+    const session = new CopySession(1);
     await assert.rejects(
       copy(new MemorySource(registry, 'src/app', 'v1'), destination, { tag: 'v1' }, session),
       {
@@ -586,7 +585,7 @@ describe('the copy engine', () => {
         layers: Descriptor[];
       }
     ).layers[0]!;
-    const session = new CopySession(2, { gzipWorkers: 0 });
+    const session = new CopySession(2);
     const events: CopyEvent[] = [];
     const summaries = await Promise.all(
       ['a', 'b'].map((tag) => {
