@@ -19,7 +19,13 @@ import { NotFoundError, UsageError } from '../errors.js';
 import type { Descriptor, Platform } from '../image/descriptor.js';
 import { parseManifest } from '../image/manifest.js';
 import { MediaType } from '../image/media-types.js';
-import { formatPlatform, isAttestation, normalizePlatform, platformMatches } from '../image/platform.js';
+import {
+  formatPlatform,
+  isAttestation,
+  normalizePlatform,
+  platformMatches,
+  platformNotOffered,
+} from '../image/platform.js';
 import type { RegistryClient } from '../registry/client.js';
 import { describeLocation, type Location, registryRef } from '../store/location.js';
 import { openSource } from '../store/open.js';
@@ -251,15 +257,13 @@ export async function buildIndexRemove(request: RemoveRequest): Promise<BuiltInd
           platformMatches(wanted, e.descriptor.platform),
       );
       if (matches.length === 0)
-        throw new NotFoundError(
-          `${indexName(request.index, index.entries)} has no image for platform ${formatPlatform(wanted)} (available: ${platformsOf(index.entries)})`,
-        );
+        throw platformNotOffered(indexName(request.index, index.entries), wanted, platformsOf(index.entries));
       for (const m of matches) gone.add(m.descriptor.digest);
     }
     for (const digest of request.digests) {
       if (!index.entries.some((e) => e.descriptor.digest === digest))
         throw new NotFoundError(
-          `${indexName(request.index, index.entries)} has no entry ${digest} (its images: ${platformsOf(index.entries)})`,
+          `${indexName(request.index, index.entries)} has no entry ${digest} (its images: ${platformsOf(index.entries).join(', ') || 'none'})`,
         );
       gone.add(digest);
     }
@@ -280,10 +284,9 @@ function indexName(location: Location, entries: readonly SourcedEntry[]): string
   return entries[0]?.from ?? registryRef(location)?.repository ?? describeLocation(location);
 }
 
-/** The platforms of an index's images, as `manifest --platform` lists them when one is missing. */
-function platformsOf(entries: readonly SourcedEntry[]): string {
-  const platforms = entries.flatMap((e) =>
+/** The platforms of an index's images (its attestations left out). */
+function platformsOf(entries: readonly SourcedEntry[]): string[] {
+  return entries.flatMap((e) =>
     e.descriptor.platform && !isAttestation(e.descriptor) ? [formatPlatform(e.descriptor.platform)] : [],
   );
-  return platforms.join(', ') || 'none';
 }

@@ -128,11 +128,10 @@ export function bindSides(
   // Given, they name this copy's one registry (scopeGlobals refused them for two): a side's own
   // flag would name it a second time.
   if (username || passwordStdin || certDir) {
-    const values: Readonly<Record<string, unknown>> = options;
-    const given = SIDE_OPTIONS.find((o) => values[new Option(o.flags).attributeName()] !== undefined);
+    const given = givenFlag(options, SIDE_OPTIONS);
     if (given)
       throw new UsageError(
-        `${new Option(given.flags).long} cannot be used with -u/--password-stdin or --cert-dir, which already name this copy's one registry`,
+        `${given} cannot be used with -u/--password-stdin or --cert-dir, which already name this copy's one registry`,
       );
     return;
   }
@@ -183,12 +182,10 @@ export function bindSides(
   for (const { registry, binding } of pending) ctx.bind(registry, binding);
 }
 
-/** Whether any of a side's flags is given. */
-function sideGiven(side: Side, options: SideOptions): string | undefined {
+/** The first of `among` given on the command line, by its long name ('--src-creds'). */
+function givenFlag(options: SideOptions, among: readonly { flags: string }[]): string | undefined {
   const values: Readonly<Record<string, unknown>> = options;
-  const given = (side === 'src' ? SRC_OPTIONS : DEST_OPTIONS).find(
-    (o) => values[new Option(o.flags).attributeName()] !== undefined,
-  );
+  const given = among.find((o) => values[new Option(o.flags).attributeName()] !== undefined);
   return given && new Option(given.flags).long;
 }
 
@@ -205,7 +202,7 @@ export function bindSyncSides(
   const one: { [S in Side]?: string } = {};
   for (const side of ['src', 'dest'] as const) {
     const names = [...new Set(registries[side])];
-    const flag = sideGiven(side, options);
+    const flag = givenFlag(options, side === 'src' ? SRC_OPTIONS : DEST_OPTIONS);
     if (flag !== undefined && names.length > 1)
       throw new UsageError(
         `${flag} would not say which registry it is for: the file's ${side === 'src' ? 'sources' : 'targets'} are on ${names.join(', ')}`,

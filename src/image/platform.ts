@@ -226,10 +226,19 @@ export function requirePlatform(
   } else if (offer.platform && platformMatches(want, offer.platform)) {
     return undefined;
   }
-  const available = offeredPlatforms(offer).join(', ');
   const none = offer.kind === 'image' ? 'none: its config states no platform' : 'none';
-  throw new NotFoundError(
-    `${subject} has no image for platform ${formatPlatform(want)} (available: ${available || none})`,
+  throw platformNotOffered(subject, want, offeredPlatforms(offer), none);
+}
+
+/** Why `subject` cannot give `want`: a NotFoundError (exit 1) listing the platforms it has. */
+export function platformNotOffered(
+  subject: string,
+  want: Platform,
+  available: readonly string[],
+  none = 'none',
+): NotFoundError {
+  return new NotFoundError(
+    `${subject} has no image for platform ${formatPlatform(want)} (available: ${available.join(', ') || none})`,
   );
 }
 

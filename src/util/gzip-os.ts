@@ -6,7 +6,8 @@
  * The header has no CRC of its own unless FHCRC is set, which zlib never sets: the change is safe.
  */
 const OS_BYTE = 9;
-const OS_UNIX = 3;
+/** The OS byte ferry writes: what Linux's zlib writes (also in util/stored-gzip.ts's header). */
+export const OS_UNIX = 3;
 
 /** Pins the OS byte in a gzip stream's output, given chunk by chunk in order. */
 export class GzipOsPin {

@@ -13,11 +13,12 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { crc32 } from 'node:zlib';
+import { OS_UNIX } from './gzip-os.js';
 
 /** The largest stored block: LEN is 16 bits. */
 const BLOCK = 65_535;
 const BLOCK_HEADER = 5;
-const HEADER = [0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x04, 0x03];
+const HEADER = [0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x04, OS_UNIX];
 
 class StoredGzip extends Transform {
   private held: Buffer[] = [];

@@ -12,7 +12,7 @@ import { errorLine } from '../harness/fixtures.js';
 import { generateImage, type ImageSummary } from '../harness/images.js';
 import { type Registry, startRegistry, usersInLog } from '../harness/registry.js';
 import { baseEnv, ferry } from '../harness/run-ferry.js';
-import { dockerRef, pushImage, registryAccess, skopeoInspectRaw } from '../harness/skopeo.js';
+import { pushImage, skopeoDigestAt } from '../harness/skopeo.js';
 import { syncRecords, writeSyncFile } from '../harness/sync.js';
 import { makeTempDir } from '../harness/tmp.js';
 
@@ -40,14 +40,8 @@ describe('per-side credentials (copy)', () => {
   });
   after(() => Promise.all([src?.stop(), dest?.stop()]));
 
-  const destDigest = async (ref: string): Promise<string> => {
-    const bytes = await skopeoInspectRaw(
-      dockerRef(dest, ref.slice(dest.host.length + 1)),
-      registryAccess(dest),
-    );
-    const { createHash } = await import('node:crypto');
-    return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-  };
+  /** What skopeo reads at `HOST/REPO:TAG` on the destination registry. */
+  const destDigest = (ref: string): Promise<string> => skopeoDigestAt(dest, ref.slice(dest.host.length + 1));
 
   test('--src-creds USER --src-password-stdin and --dest-creds USER:PASSWORD: each reaches its own registry only', async () => {
     const tokens = src.tokenServer!;
